@@ -1,0 +1,269 @@
+// The stash itself: named tables of key -> value held in the arbiter's memory, with size limits,
+// optional per-key TTL and atomic counter/conditional writes. Pure: time comes in as `now` (ms).
+
+import { StashError, StashTableNotFoundError } from '../errors.js';
+import { ExpiryHeap } from './expiry-heap.js';
+import { globToRegExp } from './glob.js';
+import { keyToString, normalizeKey } from './key.js';
+import { expiryTime, resolveLimits, tableName, tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
+import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey, type StashValue } from './value.js';
+
+export { DEFAULT_STASH_LIMITS, type PutOptions, type StashLimits } from './limits.js';
+
+export type StashLookup = { readonly found: true; readonly value: StashValue } | { readonly found: false };
+export interface TableInfo {
+  readonly size: number;
+  readonly table: string;
+}
+export interface StashStats {
+  readonly tables: number;
+  readonly keys: number;
+  readonly bytes: number;
+}
+
+interface Table {
+  readonly name: string;
+  readonly nameBytes: number;
+  readonly entries: Map<string, Entry>;
+  ttlCount: number;
+}
+interface Entry {
+  readonly table: Table;
+  readonly nk: string;
+  readonly key: StashKey;
+  readonly value: StashValue;
+  readonly bytes: number;
+  /** Expiry time in ms; Infinity when the key never expires. */
+  readonly at: number;
+}
+
+/** Below this many stale heap records, compaction is not worth it. */
+const COMPACT_FLOOR = 1024;
+
+export class StashStore {
+  readonly limits: StashLimits;
+  readonly #tables = new Map<string, Table>();
+  readonly #heap = new ExpiryHeap<Entry>();
+  #bytes = 0;
+  #keys = 0;
+  #ttlLive = 0;
+
+  constructor(limits: Partial<StashLimits> = {}) {
+    this.limits = resolveLimits(limits);
+  }
+
+  /** Stores a copy of `value` (creating the table); a put without `ttlMs` clears an earlier TTL. */
+  put(now: number, table: string, key: StashKey, value: unknown, opts?: PutOptions): void {
+    this.#write(now, tableName(table), key, value, expiryTime(now, opts));
+  }
+
+  /** The live value; a stored value is shared with the store and must not be mutated. */
+  get(now: number, table: string, key: StashKey): StashLookup {
+    const entry = this.#live(now, this.#tables.get(table), normalizeKey(key));
+    return entry ? { found: true, value: entry.value } : { found: false };
+  }
+
+  delete(now: number, table: string, key: StashKey): boolean {
+    const t = this.#tables.get(table);
+    const entry = this.#live(now, t, normalizeKey(key));
+    if (t && entry) this.#remove(t, entry);
+    return entry !== undefined;
+  }
+
+  /** Live keys in insertion order; `pattern` (an fnmatch glob on Python's `str(key)`) filters when non-empty. */
+  keys(now: number, table: string, pattern?: string): StashKey[] {
+    const t = this.#tables.get(table);
+    if (!t) return [];
+    const re = pattern ? globToRegExp(pattern) : undefined;
+    const out: StashKey[] = [];
+    for (const entry of t.entries.values()) {
+      if (entry.at <= now) this.#remove(t, entry);
+      else if (!re || re.test(keyToString(entry.key))) out.push(entry.key);
+    }
+    return out;
+  }
+
+  /** Empties the table; a missing table stays missing. */
+  clear(table: string): void {
+    const t = this.#tables.get(table);
+    if (t) for (const entry of t.entries.values()) this.#remove(t, entry);
+  }
+
+  /** Throws StashTableNotFoundError for a missing table. */
+  info(now: number, table: string): TableInfo {
+    const t = this.#tables.get(table);
+    if (!t) throw new StashTableNotFoundError(`Table not found: ${table}`, { table_name: table });
+    this.#purgeExpired(now, t);
+    return { size: t.entries.size, table };
+  }
+
+  /** Creates an empty table if missing (idempotent). */
+  ensure(table: string): void {
+    this.#table(tableName(table), 0);
+  }
+
+  /** Without `key`, whether the table exists; with it, whether the key is live in the table. */
+  exists(now: number, table: string, key?: StashKey): boolean {
+    const t = this.#tables.get(table);
+    if (key === undefined) return t !== undefined;
+    return this.#live(now, t, normalizeKey(key)) !== undefined;
+  }
+
+  deleteTable(table: string): boolean {
+    const t = this.#tables.get(table);
+    if (!t) return false;
+    this.clear(table);
+    this.#tables.delete(table);
+    this.#bytes -= t.nameBytes;
+    return true;
+  }
+
+  tables(): string[] {
+    return [...this.#tables.keys()];
+  }
+
+  /**
+   * Adds `by` to an int64 value (a missing key counts as 0) and returns the new value. An existing key
+   * keeps its expiry; `ttlMs` applies only when this call creates the key (a fixed-window counter).
+   * Throws StashError when the stored value is not an integer or the result overflows int64.
+   */
+  incr(now: number, table: string, key: StashKey, by: number | bigint = 1, opts?: PutOptions): number | bigint {
+    const step = toInt64(by);
+    if (step === undefined) throw new TypeError(`Expected \`by\` to be an int64 integer, got \`${String(by)}\` (${typeof by})`);
+    const name = tableName(table);
+    const current = this.#live(now, this.#tables.get(name), normalizeKey(key));
+    const base = current ? toInt64(current.value) : 0n;
+    const where = `${name}/${keyToString(key)}`;
+    if (base === undefined) throw new StashError(`Cannot increment ${where}: the stored value is not an integer`, { table_name: name, key });
+    const next = base + step;
+    if (next < INT64_MIN || next > INT64_MAX) {
+      throw new StashError(`Cannot increment ${where}: ${next} overflows int64`, { table_name: name, key });
+    }
+    const value = fromInt64(next);
+    this.#write(now, name, key, value, current ? current.at : expiryTime(now, opts));
+    return value;
+  }
+
+  /** Stores the value only when the key is absent (or expired); true when it did. */
+  putIfAbsent(now: number, table: string, key: StashKey, value: unknown, opts?: PutOptions): boolean {
+    const name = tableName(table);
+    const at = expiryTime(now, opts);
+    if (this.#live(now, this.#tables.get(name), normalizeKey(key))) return false;
+    this.#write(now, name, key, value, at);
+    return true;
+  }
+
+  /** Replaces the value only when the live value deep-equals `expected` (bytes by content); like put for TTL. */
+  compareAndSet(now: number, table: string, key: StashKey, expected: unknown, value: unknown, opts?: PutOptions): boolean {
+    const name = tableName(table);
+    const at = expiryTime(now, opts);
+    const current = this.#live(now, this.#tables.get(name), normalizeKey(key));
+    if (!current || !valueEquals(current.value, expected)) return false;
+    this.#write(now, name, key, value, at);
+    return true;
+  }
+
+  /**
+   * Removes expired keys, earliest deadline first, examining at most `budget` due expiry records
+   * (so at most `budget` keys go). Cheap: a heap pop per record, no table scan. Returns how many went.
+   */
+  sweep(now: number, budget = Infinity): number {
+    let examined = 0;
+    let removed = 0;
+    for (let top = this.#heap.peek(); top !== undefined && top.at <= now && examined < budget; top = this.#heap.peek()) {
+      this.#heap.pop();
+      examined++;
+      if (this.#isLive(top)) {
+        this.#remove(top.table, top);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Totals, counting expired keys that no access or sweep has removed yet. */
+  stats(): StashStats {
+    return { tables: this.#tables.size, keys: this.#keys, bytes: this.#bytes };
+  }
+
+  /** The table, created if missing after checking the table and byte limits with `extraBytes` to add. */
+  #table(name: string, extraBytes: number): Table {
+    const existing = this.#tables.get(name);
+    if (existing) return existing;
+    if (this.#tables.size >= this.limits.maxTables) throw tooManyTables(this.limits, name);
+    const nameBytes = detach(name).bytes;
+    const total = this.#bytes + nameBytes + extraBytes;
+    if (total > this.limits.maxTotalBytes) throw tooManyBytes(this.limits, name, total);
+    const table: Table = { name, nameBytes, entries: new Map(), ttlCount: 0 };
+    this.#tables.set(name, table);
+    this.#bytes += nameBytes;
+    return table;
+  }
+
+  /** Validates and copies first, then checks every limit, then commits: a rejected write changes nothing. */
+  #write(now: number, name: string, key: StashKey, value: unknown, at: number): void {
+    const nk = normalizeKey(key);
+    const k = detach(key);
+    const v = detach(value);
+    const bytes = k.bytes + v.bytes;
+    let t = this.#tables.get(name);
+    const current = this.#live(now, t, nk);
+    const { maxKeysPerTable, maxTotalBytes } = this.limits;
+    if (t && !current && t.entries.size >= maxKeysPerTable && this.#purgeExpired(now, t) >= maxKeysPerTable) {
+      throw tooManyKeys(this.limits, name);
+    }
+    const totalAfter = (): number => this.#bytes - (current?.bytes ?? 0) + bytes;
+    if (t && totalAfter() > maxTotalBytes) {
+      this.#purgeExpired(now, t); // expired keys of this table may make room; `current` is live, so it stays
+      const total = totalAfter();
+      if (total > maxTotalBytes) throw tooManyBytes(this.limits, name, total);
+    }
+    t ??= this.#table(name, bytes);
+    if (current) this.#account(t, current, -1);
+    // An overwrite keeps the key's first spelling (1 vs 1n) and its place, as a Python dict does.
+    const entry: Entry = { table: t, nk, key: current ? current.key : (k.value as StashKey), value: v.value, bytes, at };
+    t.entries.set(nk, entry);
+    this.#account(t, entry, 1);
+    if (at !== Infinity) this.#heap.push(entry);
+  }
+
+  #account(t: Table, entry: Entry, sign: 1 | -1): void {
+    this.#bytes += sign * entry.bytes;
+    this.#keys += sign;
+    if (entry.at !== Infinity) {
+      t.ttlCount += sign;
+      this.#ttlLive += sign;
+      if (sign < 0) this.#compact();
+    }
+  }
+
+  #remove(t: Table, entry: Entry): void {
+    t.entries.delete(entry.nk);
+    this.#account(t, entry, -1);
+  }
+
+  /** The entry when present and unexpired; an expired one is removed on the way. */
+  #live(now: number, t: Table | undefined, nk: string): Entry | undefined {
+    const entry = t?.entries.get(nk);
+    if (!t || !entry) return undefined;
+    if (entry.at > now) return entry;
+    this.#remove(t, entry);
+    return undefined;
+  }
+
+  /** Drops the table's expired entries (a scan, only when it holds TTL keys); returns its size. */
+  #purgeExpired(now: number, t: Table): number {
+    if (t.ttlCount > 0) for (const entry of t.entries.values()) if (entry.at <= now) this.#remove(t, entry);
+    return t.entries.size;
+  }
+
+  #isLive(entry: Entry): boolean {
+    return this.#tables.get(entry.table.name) === entry.table && entry.table.entries.get(entry.nk) === entry;
+  }
+
+  /** Rebuilds the heap once stale records (overwritten, deleted, expired) outnumber live ones. */
+  #compact(): void {
+    const stale = this.#heap.size - this.#ttlLive;
+    if (stale > COMPACT_FLOOR && stale > this.#ttlLive) this.#heap.retain((e) => this.#isLive(e));
+  }
+}

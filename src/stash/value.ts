@@ -1,0 +1,154 @@
+// Stash values as decoded TLV values: their encoded size, a detached deep copy, deep equality and
+// int64 helpers. Ints may arrive as `number` (safe integers) or `bigint`; both mean TLV int (tag 0x05).
+
+/** A decoded TLV value: None, bool, int, float, bytes, str, list or str-keyed dict. */
+export type StashValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | readonly StashValue[]
+  | { readonly [key: string]: StashValue };
+
+/** A hashable TLV value (Python rejects list/dict keys as unhashable). */
+export type StashKey = null | boolean | number | bigint | string | Uint8Array;
+
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+
+/** Deepest list/dict nesting stored (the TLV codec's MAX_DEPTH); also stops a cyclic value passed in-process. */
+export const MAX_VALUE_DEPTH = 128;
+
+const TAG = 1;
+const LENGTH = 4;
+const SCALAR = 8;
+
+/** The value as an int64 bigint, or undefined when it is not a TLV int (bools and fractions are not). */
+export function toInt64(value: unknown): bigint | undefined {
+  if (typeof value === 'bigint') return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  return undefined;
+}
+
+/** A bigint as the project's int representation: a number when safe, else the bigint. */
+export function fromInt64(value: bigint): number | bigint {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+function describe(value: object): string {
+  const ctor: unknown = value.constructor;
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object';
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  // Buffer#slice is a view, so copy explicitly; keep the Buffer class for callers that expect it.
+  return Buffer.isBuffer(bytes) ? Buffer.from(bytes) : new Uint8Array(bytes);
+}
+
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+export interface Detached {
+  readonly value: StashValue;
+  /** The TLV-encoded size in bytes (tag + length/count prefix + content). */
+  readonly bytes: number;
+}
+
+function detachContainer(value: object, depth: number): Detached {
+  if (depth >= MAX_VALUE_DEPTH) throw new TypeError(`Expected a stash value nested at most ${MAX_VALUE_DEPTH} levels deep`);
+  if (Array.isArray(value)) {
+    let bytes = TAG + LENGTH;
+    const items: StashValue[] = [];
+    for (const item of value as readonly unknown[]) {
+      const d = detach(item, depth + 1);
+      items.push(d.value);
+      bytes += d.bytes;
+    }
+    return { value: items, bytes };
+  }
+  let pairs: Iterable<[unknown, unknown]>;
+  if (value instanceof Map) pairs = value as Map<unknown, unknown>;
+  else if (isPlainObject(value)) pairs = Object.entries(value);
+  else throw new TypeError(`Expected a TLV-encodable stash value, got a ${describe(value)}`);
+  let bytes = TAG + LENGTH;
+  const dict: Record<string, StashValue> = {};
+  for (const [key, item] of pairs) {
+    if (typeof key !== 'string') throw new TypeError(`Expected stash dict keys to be strings, got ${typeof key}`);
+    const d = detach(item, depth + 1);
+    // defineProperty so that a "__proto__" key stays an own data property.
+    Object.defineProperty(dict, key, { value: d.value, enumerable: true, writable: true, configurable: true });
+    bytes += TAG + LENGTH + utf8Length(key) + d.bytes;
+  }
+  return { value: dict, bytes };
+}
+
+/**
+ * Validates a value, measures its TLV-encoded size and makes a deep copy that shares no memory with
+ * the input (decoded bytes are views into the whole received frame; keeping them would keep the frame).
+ * `undefined` becomes null and a Map with str keys a dict, as the TLV encoder does.
+ * Throws TypeError for anything the TLV encoder could not send.
+ */
+export function detach(value: unknown, depth = 0): Detached {
+  switch (typeof value) {
+    case 'undefined':
+      return { value: null, bytes: TAG };
+    case 'boolean':
+      return { value, bytes: TAG + 1 };
+    case 'number':
+      return { value, bytes: TAG + SCALAR };
+    case 'bigint':
+      if (toInt64(value) === undefined) throw new TypeError(`Expected an int64 stash value, got \`${value}\` (bigint)`);
+      return { value, bytes: TAG + SCALAR };
+    case 'string':
+      return { value, bytes: TAG + LENGTH + utf8Length(value) };
+    case 'object':
+      if (value === null) return { value, bytes: TAG };
+      if (value instanceof Uint8Array) return { value: copyBytes(value), bytes: TAG + LENGTH + value.byteLength };
+      return detachContainer(value, depth);
+    case 'symbol':
+    case 'function':
+      throw new TypeError(`Expected a TLV-encodable stash value, got a ${typeof value}`);
+  }
+}
+
+function numericEquals(a: number | bigint, b: number | bigint): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
+  // Mixed number/bigint: an int 1 may be decoded as 1 or 1n; == compares them exactly.
+  return a == b;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+/**
+ * Deep equality on TLV values: numbers by value (1 equals 1n, NaN equals NaN), bytes by content,
+ * lists in order, dicts as key sets. Unlike Python, a bool never equals an int.
+ */
+export function valueEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) {
+    return numericEquals(a, b);
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && bytesEqual(a, b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => valueEquals(item, b[i]));
+  }
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ak.every((k) => Object.hasOwn(rb, k) && valueEquals(ra[k], rb[k]));
+}

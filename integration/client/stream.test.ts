@@ -1,0 +1,135 @@
+// Streaming calls: chunks until END, ERROR and RESPONSE endings, early break with CANCEL,
+// the idle timeout, abort, and connection-level read backpressure.
+import test from 'ava';
+import { DirtyAbortError, DirtyAppError, DirtyTimeoutError } from '../../src/client/index.js';
+import { Connection } from '../../src/client/connection.js';
+import { StreamCall } from '../../src/client/stream-call.js';
+import { unaryCall } from '../../src/client/unary-call.js';
+import { MessageType } from '../../src/protocol/constants.js';
+import { encodeRequest } from '../../src/protocol/messages.js';
+import { FakeArbiter, echo, setup, type Received, type RequestBody } from './fake-arbiter.js';
+import { waitFor } from './wait-for.js';
+
+/** `count` = args[0]; `ending` = args[1]: 'end' (default), 'error', 'response' or 'none'. */
+function streamer(frame: Received): void {
+  if (frame.type !== MessageType.REQUEST) return;
+  const body = frame.value as RequestBody;
+  if (body.action !== 'gen') {
+    echo(frame);
+    return;
+  }
+  const [count, ending = 'end'] = body.args as [number, string?];
+  for (let index = 0; index < count; index++) frame.peer.chunk(frame.id, `chunk ${index}`);
+  if (ending === 'end') frame.peer.end(frame.id);
+  if (ending === 'error') frame.peer.error(frame.id, { error_type: 'DirtyAppError', message: 'generator failed', details: {} });
+  if (ending === 'response') frame.peer.result(frame.id, 'discarded');
+}
+
+async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+  const items: unknown[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+test('stream yields every CHUNK in order and ends at END', async (t) => {
+  const { client } = await setup(t, streamer);
+  t.deepEqual(await collect(client.stream('m:A', 'gen', 3)), ['chunk 0', 'chunk 1', 'chunk 2']);
+  t.deepEqual(await collect(client.stream('m:A', 'gen', 0)), []);
+});
+
+test('an ERROR frame rejects after the chunks that came before it', async (t) => {
+  const { client } = await setup(t, streamer);
+  const items: unknown[] = [];
+  const error = await t.throwsAsync(async () => {
+    for await (const item of client.stream('m:A', 'gen', 2, 'error')) items.push(item);
+  });
+  t.true(error instanceof DirtyAppError);
+  t.is(error?.message, 'generator failed');
+  t.deepEqual(items, ['chunk 0', 'chunk 1']);
+});
+
+test('a RESPONSE frame ends the stream (gunicorn semantics)', async (t) => {
+  const { client } = await setup(t, streamer);
+  t.deepEqual(await collect(client.stream('m:A', 'gen', 1, 'response')), ['chunk 0']);
+});
+
+test('nothing is sent until the stream is iterated', async (t) => {
+  const { arbiter, client } = await setup(t, streamer);
+  const stream = client.stream('m:A', 'gen', 1);
+  t.like(await client.execute('m:A', 'first'), { action: 'first' });
+  t.is(arbiter.requests().length, 1);
+  t.deepEqual(await collect(stream), ['chunk 0']);
+});
+
+test('leaving the loop early sends CANCEL, drops later chunks, and the connection keeps working', async (t) => {
+  const held: Received[] = [];
+  const { arbiter, client } = await setup(t, (frame) => {
+    if (frame.type === MessageType.REQUEST && (frame.value as RequestBody).action === 'endless') {
+      held.push(frame);
+      frame.peer.chunk(frame.id, 'first');
+    } else echo(frame);
+  });
+  for await (const item of client.stream('m:A', 'endless')) {
+    t.is(item, 'first');
+    break;
+  }
+  const stream = held[0]!;
+  await arbiter.waitForFrames(MessageType.CANCEL, 1);
+  t.deepEqual(arbiter.cancels(), [stream.id]);
+  // The worker ignores CANCEL and keeps going: none of this may reach the next call.
+  stream.peer.chunk(stream.id, 'late chunk');
+  stream.peer.result(stream.id, 'late result');
+  stream.peer.end(stream.id);
+  t.like(await client.execute('m:A', 'after', 1), { action: 'after', args: [1] });
+  t.is(arbiter.accepted, 1);
+});
+
+test('the idle timeout fails a stream whose arbiter goes quiet, and sends CANCEL', async (t) => {
+  const { arbiter, client } = await setup(t, (frame) => {
+    if (frame.type !== MessageType.REQUEST) return;
+    if ((frame.value as RequestBody).action === 'gen') frame.peer.chunk(frame.id, 'only one');
+    else echo(frame);
+  });
+  await client.execute('m:A', 'connect'); // so that the idle timeout covers only the arbiter's silence
+  const items: unknown[] = [];
+  const error = await t.throwsAsync(async () => {
+    for await (const item of client.openStream('m:A', 'gen', [], { timeoutMs: 500 })) items.push(item);
+  });
+  t.true(error instanceof DirtyTimeoutError);
+  t.deepEqual(items, ['only one']);
+  await arbiter.waitForFrames(MessageType.CANCEL, 1);
+});
+
+test('aborting a stream rejects the pending next() and sends CANCEL', async (t) => {
+  const { arbiter, client } = await setup(t, (frame) => {
+    if (frame.type === MessageType.REQUEST) frame.peer.chunk(frame.id, 'one');
+  });
+  const controller = new AbortController();
+  const iterator = client.openStream('m:A', 'gen', [], { signal: controller.signal });
+  t.deepEqual(await iterator.next(), { done: false, value: 'one' });
+  const pending = iterator.next();
+  controller.abort(new Error('bye'));
+  await t.throwsAsync(pending, { instanceOf: DirtyAbortError });
+  await arbiter.waitForFrames(MessageType.CANCEL, 1);
+  t.deepEqual(await iterator.next(), { done: true, value: undefined });
+});
+
+test('unconsumed chunks pause reading the socket until consumers drain them', async (t) => {
+  const arbiter = await FakeArbiter.create(streamer);
+  t.teardown(() => arbiter.stop());
+  await arbiter.listen();
+  const connection = new Connection({ socketPath: () => arbiter.socketPath, defaultTimeoutMs: 5000, maxReconnectDelayMs: 100, highWaterChunks: 4 });
+  t.teardown(() => connection.close());
+  const encode = (action: string, args: unknown[]) => (id: bigint) => encodeRequest(id, 'm:A', action, args);
+  const stream = new StreamCall(connection, 'm:A.gen', encode('gen', [10]), {});
+  const first = await stream.next();
+  t.deepEqual(first, { done: false, value: 'chunk 0' });
+  // Nothing consumes: the buffer reaches the high-water mark and reading stops.
+  await waitFor(() => connection.readGate.paused, { what: 'read pause' });
+  const echoed = unaryCall(connection, 'm:A.after', encode('after', []), {});
+  const rest: unknown[] = [];
+  for await (const item of stream) rest.push(item);
+  t.false(connection.readGate.paused);
+  t.deepEqual(rest, Array.from({ length: 9 }, (_, index) => `chunk ${index + 1}`));
+  t.like(await echoed, { action: 'after' });
+});

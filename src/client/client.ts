@@ -1,0 +1,166 @@
+// DirtyClient: the validated public facade over one multiplexed connection to the dirty arbiter.
+import { ManageOp } from '../protocol/constants.js';
+import { encodeManage, encodeRequest, encodeStatus } from '../protocol/messages.js';
+import { Connection } from './connection.js';
+import { resolveSocketPath } from './resolve-socket-path.js';
+import { StreamCall } from './stream-call.js';
+import { unaryCall, type RequestOptions } from './unary-call.js';
+import * as check from './validate.js';
+
+/** Options of `createClient()`. */
+export interface ClientOptions {
+  /**
+   * Path of the arbiter's Unix socket, read at the first connect.
+   * @default process.env.PM2_DIRTY_SOCKET ?? `${process.env.PM2_HOME ?? '~/.pm2'}/dirty/arbiter.sock`
+   * @example { socketPath: '/run/my-app/dirty.sock' }
+   */
+  readonly socketPath?: string;
+  /**
+   * Default deadline of each call in ms (for streams: the idle timeout between frames).
+   * @default 30000
+   * @example { timeoutMs: 120_000 }
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Cap of the reconnect backoff (20 ms, doubling) while the arbiter is unreachable.
+   * @default 1000
+   * @example { maxReconnectDelayMs: 5000 }
+   */
+  readonly maxReconnectDelayMs?: number;
+}
+
+/** Options of `call()` and `openStream()`. */
+export interface CallOptions extends RequestOptions {
+  /**
+   * Keyword arguments passed to the action (gunicorn's `**kwargs`).
+   * @default {}
+   * @example { kwargs: { temperature: 0.2 } }
+   */
+  readonly kwargs?: Record<string, unknown>;
+}
+
+/** A scale operation sent with MANAGE: `add` or `remove` workers. */
+export type ManageOperation = 'add' | 'remove';
+
+/**
+ * Calls dirty-app actions in the arbiter over one Unix-socket connection shared by all calls.
+ *
+ * Calls are matched to answers by request id, so any number may be in flight at once.
+ * The socket connects lazily and reconnects on its own; calls made while the arbiter is
+ * unreachable wait (until their own deadline) and are sent once it is back. A call already
+ * sent when the connection drops fails with DirtyConnectionError: it may or may not have run.
+ * The socket does not keep the process alive while no call is pending.
+ */
+export class DirtyClient {
+  readonly #connection: Connection;
+
+  constructor(options: ClientOptions = {}) {
+    check.assertOptionalRecord('options', options);
+    const { socketPath, timeoutMs = 30_000, maxReconnectDelayMs = 1000 } = options;
+    check.assertOptionalString('socketPath', socketPath);
+    check.assertDurationMs('timeoutMs', timeoutMs);
+    check.assertDurationMs('maxReconnectDelayMs', maxReconnectDelayMs);
+    this.#connection = new Connection({
+      socketPath: () => resolveSocketPath(process.env, socketPath),
+      defaultTimeoutMs: timeoutMs,
+      maxReconnectDelayMs,
+    });
+    // Seam: a later `stash` accessor wraps `this.#connection.request(MessageType.STASH, payload, options)`.
+  }
+
+  /**
+   * Runs `action` of `app` with positional arguments and resolves with its result.
+   * @example await client.execute('image-app', 'resize', buffer, 256)
+   */
+  async execute(app: string, action: string, ...args: unknown[]): Promise<unknown> {
+    return this.call(app, action, args);
+  }
+
+  /**
+   * Like `execute()`, with keyword arguments, a per-call timeout and an AbortSignal.
+   * @example await client.call('llm', 'complete', [prompt], { kwargs: { max_tokens: 64 }, timeoutMs: 60_000 })
+   */
+  async call(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
+    const { kwargs } = validateCall(app, action, args, options);
+    return unaryCall(this.#connection, `${app}.${action}`, (id) => encodeRequest(id, app, action, args, kwargs), options);
+  }
+
+  /**
+   * Streams the chunks yielded by a generator action; see `openStream()`.
+   * @example for await (const token of client.stream('llm', 'generate', prompt)) process.stdout.write(String(token))
+   */
+  stream(app: string, action: string, ...args: unknown[]): AsyncIterableIterator<unknown> {
+    return this.openStream(app, action, args);
+  }
+
+  /**
+   * Streams the chunks yielded by a generator action, ending when the action returns.
+   *
+   * The request is sent on the first `next()`. `timeoutMs` is an **idle** timeout: the longest
+   * wait for the next frame, not a deadline for the whole stream. Leaving the loop early
+   * (`break`, `throw`, `return`) sends CANCEL and drops later frames of this call only.
+   *
+   * Backpressure is per connection: when the chunks received but not yet consumed, across all
+   * streams of this client, reach 1024 chunks or 16 MiB, the client stops reading the socket
+   * until consumers take them back under half of that. Every answer to this client waits
+   * meanwhile: stream idle timeouts are suspended, but the deadlines of `execute()`/`call()`
+   * keep running. So consume streams or leave them (`break`); never keep an unfinished one aside.
+   * @example for await (const row of client.openStream('db', 'export', [table], { timeoutMs: 5000 })) write(row)
+   */
+  openStream(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<unknown> {
+    const { kwargs } = validateCall(app, action, args, options);
+    return new StreamCall(this.#connection, `${app}.${action}`, (id) => encodeRequest(id, app, action, args, kwargs), options);
+  }
+
+  /**
+   * Asks the arbiter for its status (STATUS frame) and resolves with the answer.
+   * @example const { workers } = (await client.status()) as { workers: unknown[] }
+   */
+  async status(options: RequestOptions = {}): Promise<unknown> {
+    validateRequestOptions(options);
+    return unaryCall(this.#connection, 'status', (id) => encodeStatus(id), options);
+  }
+
+  /**
+   * Adds or removes `count` workers (MANAGE frame) and resolves with the arbiter's answer.
+   * @example await client.manage('add', 2)
+   */
+  async manage(op: ManageOperation, count: number, options: RequestOptions = {}): Promise<unknown> {
+    check.assertOneOf('op', op, ['add', 'remove']);
+    check.assertPositiveInteger('count', count);
+    validateRequestOptions(options);
+    const code = op === 'add' ? ManageOp.ADD : ManageOp.REMOVE;
+    return unaryCall(this.#connection, `manage ${op}`, (id) => encodeManage(id, code, count), options);
+  }
+
+  /** Rejects every pending call with DirtyConnectionError('client closed') and closes the socket; later calls reject too. */
+  async close(): Promise<void> {
+    await this.#connection.close();
+  }
+}
+
+/**
+ * Creates a client; nothing connects until the first call.
+ * @example
+ * import { createClient } from 'pm2-dirty';
+ * const client = createClient({ timeoutMs: 60_000 });
+ * const thumbnail = await client.execute('images', 'thumbnail', buffer);
+ */
+export function createClient(options: ClientOptions = {}): DirtyClient {
+  return new DirtyClient(options);
+}
+
+function validateRequestOptions(options: RequestOptions): void {
+  check.assertOptionalRecord('options', options);
+  if (options.timeoutMs !== undefined) check.assertDurationMs('timeoutMs', options.timeoutMs);
+  check.assertOptionalSignal('signal', options.signal);
+}
+
+function validateCall(app: unknown, action: unknown, args: unknown, options: CallOptions): CallOptions {
+  check.assertNonEmptyString('app', app);
+  check.assertNonEmptyString('action', action);
+  check.assertArray('args', args);
+  validateRequestOptions(options);
+  check.assertOptionalRecord('kwargs', options.kwargs);
+  return options;
+}

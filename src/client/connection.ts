@@ -1,0 +1,259 @@
+// One Unix-socket connection per client, multiplexing every call by request id (docs/protocol.md):
+// lazy connect, reconnect with capped backoff, at-most-once failure of sent calls, read backpressure.
+import { createConnection, type Socket } from 'node:net';
+import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { encodeMessage, type Frame } from '../protocol/frame.js';
+import { encodeCancel } from '../protocol/messages.js';
+import { messageTypeName, type MessageType } from '../protocol/constants.js';
+import { closedError } from './call-outcome.js';
+import { ReadGate } from './read-gate.js';
+import { unaryCall, type RequestOptions } from './unary-call.js';
+
+/** What a call hands the connection: frames for its id are routed here until it leaves the table. */
+export interface CallSink {
+  /** A frame with this call's id arrived. May throw DirtyProtocolError (the connection then fails). */
+  onFrame(frame: Frame): void;
+  /** The call left the table because the connection failed or the client closed. */
+  onFail(error: DirtyError): void;
+}
+
+/** `queued`: waiting for the socket, never written. `sent`: written, so it may have run. */
+export type CallState = 'queued' | 'sent';
+
+export interface ConnectionOptions {
+  /** Called once, at the first connect. */
+  readonly socketPath: () => string;
+  readonly defaultTimeoutMs: number;
+  readonly maxReconnectDelayMs: number;
+  /** Pause reading once this many chunks are buffered across streams. */
+  readonly highWaterChunks?: number;
+  /** Pause reading once this many payload bytes are buffered across streams. */
+  readonly highWaterBytes?: number;
+}
+
+interface Slot {
+  /** The encoded request until it is written (then released, so large arguments are not kept). */
+  frames: readonly Buffer[];
+  readonly sink: CallSink;
+  state: CallState;
+}
+
+const FIRST_RETRY_DELAY_MS = 20;
+
+/**
+ * The single socket of a DirtyClient. Calls enter a table keyed by request id; frames are routed
+ * by id only, and frames for ids not in the table (late answers) are dropped.
+ */
+export class Connection {
+  readonly #options: ConnectionOptions;
+  readonly #slots = new Map<bigint, Slot>();
+  /** Streams report the chunks they buffer here (see ReadGate). */
+  readonly readGate: ReadGate;
+  #socketPath: string | undefined;
+  #socket: Socket | undefined;
+  #decoder = new FrameDecoder();
+  #connected = false;
+  #closed = false;
+  #nextId = 1n;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelayMs = FIRST_RETRY_DELAY_MS;
+  #lastError: Error | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.readGate = new ReadGate(options.highWaterChunks ?? 1024, options.highWaterBytes ?? 16 * 1024 * 1024);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get defaultTimeoutMs(): number {
+    return this.#options.defaultTimeoutMs;
+  }
+
+  /** The socket path once resolved (at the first connect), else undefined. */
+  get socketPath(): string | undefined {
+    return this.#socketPath;
+  }
+
+  /** Why the socket is not connected, for "never reached the arbiter" messages. */
+  get lastError(): Error | undefined {
+    return this.#lastError;
+  }
+
+  /** A fresh request id; ids are never reused by one client, so never within one connection. */
+  nextId(): bigint {
+    const id = this.#nextId;
+    this.#nextId += 1n;
+    return id;
+  }
+
+  /** The seam for STASH and other single-answer frames: sends one frame, resolves with RESPONSE `result`. */
+  request(type: MessageType, value: unknown, options: RequestOptions = {}): Promise<unknown> {
+    return unaryCall(this, `${messageTypeName(type)} request`, (id) => encodeMessage(type, id, value, ''), options);
+  }
+
+  /** Adds a call to the table; it is written now when connected, else when the socket connects. */
+  open(id: bigint, frames: readonly Buffer[], sink: CallSink): void {
+    if (this.#closed) {
+      sink.onFail(closedError());
+      return;
+    }
+    const slot: Slot = { frames, sink, state: 'queued' };
+    this.#slots.set(id, slot);
+    if (this.#connected) this.#send(slot);
+    else this.#connect();
+    this.#updateRef();
+  }
+
+  /** The call got its last frame: forget the id (later frames for it are dropped). */
+  finish(id: bigint): void {
+    this.#slots.delete(id);
+    this.#updateRef();
+  }
+
+  /** The caller gave up (timeout, abort, early break): forget the id and CANCEL it if it was sent. */
+  abandon(id: bigint): CallState | undefined {
+    const slot = this.#slots.get(id);
+    if (slot === undefined) return undefined;
+    this.#slots.delete(id);
+    if (slot.state === 'sent' && this.#connected) this.#write(encodeCancel(id));
+    this.#updateRef();
+    return slot.state;
+  }
+
+  /** Fails every call with DirtyConnectionError('client closed') and destroys the socket. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#failSlots(closedError(), () => true);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#connected = false;
+    if (socket === undefined || socket.closed) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => {
+        resolve();
+      });
+      socket.destroy();
+    });
+  }
+
+  #connect(): void {
+    if (this.#socket !== undefined || this.#retryTimer !== undefined || this.#closed) return;
+    this.#socketPath ??= this.#options.socketPath();
+    const socket = createConnection(this.#socketPath);
+    this.#socket = socket;
+    this.#decoder = new FrameDecoder();
+    this.readGate.attach(socket);
+    socket.on('connect', () => {
+      this.#onConnect(socket);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.#onData(socket, chunk);
+    });
+    // The arbiter closed its side: it will answer nothing more, so stop sending at once.
+    socket.on('end', () => {
+      socket.destroy();
+      this.#detach(socket);
+    });
+    socket.on('error', (error) => {
+      this.#lastError = error;
+    });
+    socket.on('close', () => {
+      this.#detach(socket);
+    });
+  }
+
+  #onConnect(socket: Socket): void {
+    if (socket !== this.#socket) return;
+    this.#connected = true;
+    this.#retryDelayMs = FIRST_RETRY_DELAY_MS;
+    this.#lastError = undefined;
+    for (const slot of this.#slots.values()) {
+      if (slot.state === 'queued') this.#send(slot);
+    }
+    this.#updateRef();
+  }
+
+  #onData(socket: Socket, chunk: Buffer): void {
+    if (socket !== this.#socket) return;
+    try {
+      for (const frame of this.#decoder.push(chunk)) {
+        const slot = this.#slots.get(frame.requestId);
+        // Late answers (after timeout, abort or cancel) have no slot: drop them, never reassign.
+        if (slot?.state === 'sent') slot.sink.onFrame(frame);
+      }
+    } catch (error) {
+      const protocolError = isDirtyError(error)
+        ? error
+        : new DirtyProtocolError('Could not handle a frame from the dirty arbiter', {}, { cause: error });
+      this.#lastError = protocolError;
+      socket.destroy();
+      this.#detach(socket, protocolError);
+    }
+  }
+
+  /** The socket is gone: sent calls fail at once (at-most-once), queued calls wait for a reconnect. */
+  #detach(socket: Socket, failure?: DirtyError): void {
+    if (socket !== this.#socket) return;
+    const wasConnected = this.#connected;
+    this.#socket = undefined;
+    this.#connected = false;
+    if (wasConnected) {
+      const path = this.#socketPath ?? '';
+      const error =
+        failure ??
+        new DirtyConnectionError(`Connection to the dirty arbiter at ${path} was lost`, { socket_path: path }, { cause: this.#lastError });
+      this.#failSlots(error, (slot) => slot.state === 'sent');
+    }
+    if (this.#slots.size > 0 && !this.#closed) this.#scheduleRetry(wasConnected);
+  }
+
+  #scheduleRetry(immediately: boolean): void {
+    if (immediately) {
+      this.#connect();
+      return;
+    }
+    const delay = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(delay * 2, this.#options.maxReconnectDelayMs);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#slots.size > 0) this.#connect();
+      else this.#retryDelayMs = FIRST_RETRY_DELAY_MS; // nobody waits: the next call starts afresh
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  #failSlots(error: DirtyError, which: (slot: Slot) => boolean): void {
+    for (const [id, slot] of [...this.#slots]) {
+      if (!which(slot)) continue;
+      this.#slots.delete(id);
+      slot.sink.onFail(error);
+    }
+    this.#updateRef();
+  }
+
+  #send(slot: Slot): void {
+    slot.state = 'sent';
+    this.#write(slot.frames);
+    slot.frames = [];
+  }
+
+  #write(frames: readonly Buffer[]): void {
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    socket.cork();
+    for (const frame of frames) socket.write(frame);
+    socket.uncork();
+  }
+
+  /** An idle client must not keep the process alive. */
+  #updateRef(): void {
+    if (this.#slots.size > 0) this.#socket?.ref();
+    else this.#socket?.unref();
+  }
+}

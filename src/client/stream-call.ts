@@ -1,0 +1,181 @@
+// A streaming call as a single-use async iterator: CHUNK data until END (or RESPONSE), ERROR rejects,
+// an idle timeout between frames, and CANCEL when the consumer leaves early.
+import { MessageType } from '../protocol/constants.js';
+import type { Frame } from '../protocol/frame.js';
+import { abortError, closedError, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
+import type { CallSink, CallState, Connection } from './connection.js';
+import type { RequestOptions } from './unary-call.js';
+
+interface Waiter {
+  resolve(result: IteratorResult<unknown>): void;
+  reject(error: Error): void;
+}
+
+interface Buffered {
+  readonly value: unknown;
+  readonly bytes: number;
+}
+
+const DONE: IteratorResult<unknown> = { done: true, value: undefined };
+
+/** The request is sent on the first `next()`; `return()` (a `break` in for-await) cancels it. */
+export class StreamCall implements AsyncIterableIterator<unknown> {
+  readonly #connection: Connection;
+  readonly #label: string;
+  readonly #encode: (id: bigint) => Buffer[];
+  readonly #options: RequestOptions;
+  readonly #items: Buffered[] = [];
+  readonly #waiters: Waiter[] = [];
+  #id: bigint | undefined;
+  #started = false;
+  /** Set once the call is over: `{}` for a clean end, `{error}` until that error is delivered. */
+  #ended: { error?: Error } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(connection: Connection, label: string, encode: (id: bigint) => Buffer[], options: RequestOptions) {
+    this.#connection = connection;
+    this.#label = label;
+    this.#encode = encode;
+    this.#options = options;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (!this.#started) this.#start();
+    const item = this.#items.shift();
+    if (item !== undefined) {
+      this.#connection.readGate.release(item.bytes);
+      return Promise.resolve({ done: false, value: item.value });
+    }
+    if (this.#ended !== undefined) {
+      const { error } = this.#ended;
+      this.#ended = {};
+      return error === undefined ? Promise.resolve(DONE) : Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+    });
+  }
+
+  return(): Promise<IteratorResult<unknown>> {
+    this.#started = true;
+    if (this.#id !== undefined) this.#connection.abandon(this.#id);
+    this.#dropItems();
+    this.#end();
+    this.#ended = {};
+    return Promise.resolve(DONE);
+  }
+
+  #start(): void {
+    this.#started = true;
+    const { signal } = this.#options;
+    if (this.#connection.closed) {
+      this.#end(closedError());
+      return;
+    }
+    if (signal?.aborted === true) {
+      this.#end(abortError(this.#label, signal));
+      return;
+    }
+    const id = this.#connection.nextId();
+    let frames: Buffer[];
+    try {
+      frames = this.#encode(id);
+    } catch (error) {
+      this.#end(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.#id = id;
+    const timeoutMs = this.#options.timeoutMs ?? this.#connection.defaultTimeoutMs;
+    this.#timer = setTimeout(() => {
+      this.#onIdle(id, timeoutMs);
+    }, timeoutMs);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#connection.open(id, frames, this.#sink());
+  }
+
+  #sink(): CallSink {
+    return {
+      onFrame: (frame) => {
+        this.#onFrame(frame);
+      },
+      onFail: (error) => {
+        this.#end(error);
+      },
+    };
+  }
+
+  #onFrame(frame: Frame): void {
+    const id = frame.requestId;
+    switch (frame.type) {
+      case MessageType.CHUNK:
+        this.#push(readData(frame), frame.payload.length);
+        return;
+      case MessageType.END:
+      case MessageType.RESPONSE: // gunicorn: a plain RESPONSE ends the stream, its result is discarded
+        this.#connection.finish(id);
+        this.#end();
+        return;
+      case MessageType.ERROR: {
+        const error = readError(frame);
+        this.#connection.finish(id);
+        this.#end(error);
+        return;
+      }
+      case MessageType.REQUEST:
+      case MessageType.STASH:
+      case MessageType.STATUS:
+      case MessageType.MANAGE:
+      case MessageType.CANCEL:
+        throw unexpectedFrame(frame, this.#label);
+    }
+  }
+
+  #push(value: unknown, bytes: number): void {
+    this.#timer?.refresh();
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter.resolve({ done: false, value });
+      return;
+    }
+    this.#items.push({ value, bytes });
+    this.#connection.readGate.hold(bytes);
+  }
+
+  #onIdle(id: bigint, timeoutMs: number): void {
+    // A read pause is our consumers' doing, not the arbiter's: keep waiting.
+    if (this.#connection.readGate.paused) {
+      this.#timer?.refresh();
+      return;
+    }
+    const state: CallState | undefined = this.#connection.abandon(id);
+    this.#end(timeoutError(this.#label, timeoutMs, state, this.#connection));
+  }
+
+  readonly #onAbort = (): void => {
+    const { signal } = this.#options;
+    if (this.#id !== undefined) this.#connection.abandon(this.#id);
+    this.#dropItems();
+    this.#end(abortError(this.#label, signal as AbortSignal));
+  };
+
+  /** The call is over; buffered chunks are still delivered before the end or the error. */
+  #end(error?: Error): void {
+    clearTimeout(this.#timer);
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#ended !== undefined) return;
+    const waiters = this.#waiters.splice(0);
+    const first = waiters.shift();
+    if (error !== undefined && first !== undefined) first.reject(error);
+    else if (first !== undefined) first.resolve(DONE);
+    for (const waiter of waiters) waiter.resolve(DONE);
+    this.#ended = error !== undefined && first === undefined ? { error } : {};
+  }
+
+  #dropItems(): void {
+    for (const item of this.#items.splice(0)) this.#connection.readGate.release(item.bytes);
+  }
+}

@@ -1,0 +1,101 @@
+// Starts the built arbiter (dist/pm2/main.js) as a real process with a temp config, a short
+// socket path and its own PM2_HOME; collects its log; stops it and checks nothing is left.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type DirtyClient } from '../../src/client/index.js';
+import { waitFor } from './wait-for.js';
+import { isAlive, workersOf } from './procs.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MAIN = join(ROOT, 'dist/pm2/main.js');
+export const FIXTURES = join(ROOT, 'integration/fixtures/apps.mjs');
+
+export interface RunningArbiter {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly dir: string;
+  readonly socketPath: string;
+  readonly log: () => string;
+  readonly client: (timeoutMs?: number) => DirtyClient;
+  /** Worker processes (pids) currently children of the arbiter. */
+  readonly workerPids: () => number[];
+  readonly waitForLog: (re: RegExp, timeoutMs?: number) => Promise<void>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stop: () => Promise<void>;
+}
+
+export interface ArbiterOptions {
+  readonly config: Record<string, unknown>;
+  readonly env?: Record<string, string>;
+  /** Resolve as soon as the process is up, without waiting for 'ready'. */
+  readonly noWait?: boolean;
+}
+
+/** Writes `config` as an ESM config file next to nothing else; app specs may use FIXTURES. */
+export function writeConfig(dir: string, config: Record<string, unknown>): string {
+  const path = join(dir, 'dirty.config.mjs');
+  writeFileSync(path, `export default ${JSON.stringify(config, null, 2)};\n`);
+  return path;
+}
+
+export async function startArbiter(opts: ArbiterOptions): Promise<RunningArbiter> {
+  const dir = mkdtempSync(join(tmpdir(), 'da-'));
+  const socketPath = join(dir, 's.sock');
+  const configPath = writeConfig(dir, opts.config);
+  let output = '';
+  const proc = fork(MAIN, [], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: [],
+    env: { ...process.env, PM2_HOME: join(dir, 'pm2'), PM2_DIRTY_CONFIG: configPath, PM2_DIRTY_SOCKET: socketPath, ...opts.env },
+  });
+  proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const pid = proc.pid ?? 0;
+  const clients: DirtyClient[] = [];
+  const a: RunningArbiter = {
+    proc,
+    pid,
+    dir,
+    socketPath,
+    log: () => output,
+    client: (timeoutMs) => {
+      const c = createClient({ socketPath, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      clients.push(c);
+      return c;
+    },
+    workerPids: () => workersOf(pid).map((p) => p.pid),
+    waitForLog: async (re, timeoutMs = 15_000) => {
+      await waitFor(() => re.test(output), `log line ${re}`, timeoutMs);
+    },
+    exited,
+    stop: async () => {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      const workers = a.workerPids();
+      if (isAlive(pid)) {
+        proc.kill('SIGTERM');
+        await Promise.race([exited, waitFor(() => !isAlive(pid), 'arbiter exit', 20_000)]);
+      }
+      await waitFor(() => workers.every((w) => !isAlive(w)), 'workers to exit', 10_000).catch(() => {
+        for (const w of workers) if (isAlive(w)) process.kill(w, 'SIGKILL');
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (!opts.noWait) {
+    await new Promise<void>((resolve, reject) => {
+      const onMsg = (m: unknown): void => {
+        if (m === 'ready') {
+          proc.off('message', onMsg);
+          resolve();
+        }
+      };
+      proc.on('message', onMsg);
+      void exited.then(({ code, signal }) => reject(new Error(`arbiter exited before ready (code ${code}, signal ${signal}):\n${output}`)));
+    });
+  }
+  return a;
+}

@@ -1,0 +1,135 @@
+// The dirty arbiter: wires the pool (workers and target), the router (calls), the socket server
+// and the stash; start() listens and brings up the initial workers, stop() drains in order.
+import { performance } from 'node:perf_hooks';
+import type { ScaleCommand, ScaleResult } from '../core/types.js';
+import { DirtyError } from '../errors.js';
+import { ManageOp } from '../protocol/constants.js';
+import type { LoadedConfig } from '../config/load.js';
+import { StashStore } from '../stash/store.js';
+import { executeStash } from '../stash/ops.js';
+import type { Logger } from './logger.js';
+import { Pool } from './pool.js';
+import { Router } from './router.js';
+import { ArbiterServer } from './server.js';
+import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-file.js';
+import { buildStatus, type ArbiterStatus } from './status.js';
+
+export interface ScaleReply extends ScaleResult {
+  readonly ok: boolean;
+  readonly live: number;
+  readonly minimum: number;
+  readonly maximum: number;
+  readonly message: string;
+}
+
+export class Arbiter {
+  readonly config: LoadedConfig;
+  readonly pool: Pool;
+  readonly router: Router;
+  readonly server: ArbiterServer;
+  readonly stash: StashStore;
+  readonly #log: Logger;
+  #sweep: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(config: LoadedConfig, log: Logger) {
+    this.config = config;
+    this.#log = log;
+    const c = config;
+    this.stash = new StashStore({ maxTables: c.stashMaxTables, maxKeysPerTable: c.stashMaxKeysPerTable, maxTotalBytes: c.stashMaxBytes });
+    this.router = new Router({
+      concurrency: c.concurrency,
+      maxQueue: c.maxQueue,
+      timeoutMs: c.timeoutMs,
+      knownApps: new Set(c.resolvedApps.map((a) => a.name)),
+      expectsHolder: (app) => this.pool.expectsHolder(app),
+      now: () => performance.now(),
+    });
+    this.pool = new Pool(
+      {
+        apps: c.resolvedApps,
+        initialTarget: c.workers ?? 1,
+        maxWorkers: c.maxWorkers,
+        concurrency: c.concurrency,
+        spawnConcurrency: c.spawnConcurrency,
+        gracefulTimeoutMs: c.gracefulTimeoutMs,
+        heartbeatTimeoutMs: c.heartbeatTimeoutMs,
+        socketPath: c.socketPath,
+        restart: { baseDelayMs: c.restartBaseDelayMs, maxDelayMs: c.restartMaxDelayMs, maxCrashes: c.maxCrashes, windowMs: c.crashWindowMs },
+      },
+      log,
+      this.router,
+    );
+    this.server = new ArbiterServer(this.router, {
+      status: () => this.status(),
+      manage: (payload) => this.manage(payload),
+      stash: (payload) => executeStash(this.stash, payload, performance.now()),
+    });
+  }
+
+  /** Listens on the socket and resolves once the initial workers are ready. */
+  async start(): Promise<void> {
+    const path = this.config.socketPath;
+    await claimSocketPath(path);
+    await listenPrivately(this.server.server, path);
+    this.#log.info(`Dirty arbiter listening on ${path} (pid:${process.pid})`);
+    this.#sweep = setInterval(() => {
+      const now = performance.now();
+      this.router.sweep(now);
+      this.stash.sweep(now, 1000);
+    }, 1000);
+    this.#sweep.unref();
+    this.pool.start();
+    await this.pool.settled();
+  }
+
+  scale(cmd: ScaleCommand, source: string): ScaleReply {
+    if (this.#stopping) {
+      const b = this.pool.bounds;
+      return { ok: false, target: this.pool.target, previous: this.pool.target, live: this.pool.live, minimum: b.minimum, maximum: b.maximum, message: 'the arbiter is stopping' };
+    }
+    const r = this.pool.scale(cmd, source);
+    return this.reply(r, true);
+  }
+
+  reply(r: ScaleResult, ok: boolean, message?: string): ScaleReply {
+    const b = this.pool.bounds;
+    const text = message ?? (r.clampedBy === 'maximum' ? `Cannot increase above ${b.maximum} workers (${b.maximumReason})` : r.clampedBy === 'minimum' ? `Cannot decrease below ${b.minimum} workers (required by app specs)` : `target ${r.previous} -> ${r.target}`);
+    return { ok, ...r, live: this.pool.live, minimum: b.minimum, maximum: b.maximum, message: text };
+  }
+
+  status(): ArbiterStatus {
+    return buildStatus(this, performance.now());
+  }
+
+  /** MANAGE (0x12) from the socket: {op: 1 add | 2 remove, count}. */
+  manage(payload: unknown): ScaleReply & { target_workers: number; total_workers: number } {
+    const p = (payload ?? {}) as Record<string, unknown>;
+    const op = p['op'];
+    const count = p['count'] ?? 1;
+    if ((op !== ManageOp.ADD && op !== ManageOp.REMOVE) || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new DirtyError(`MANAGE expects {op: 1 (add) | 2 (remove), count: non-negative integer}, got ${JSON.stringify(payload)}`);
+    }
+    const r = this.scale({ kind: op === ManageOp.ADD ? 'add' : 'remove', n: count }, op === ManageOp.ADD ? 'manage add' : 'manage remove');
+    return { ...r, target_workers: r.target, total_workers: r.live };
+  }
+
+  /** Ordered shutdown: stop accepting, drain and retire every worker, close clients, remove the socket. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#log.info(`Dirty arbiter stopping: draining ${this.pool.workers.size} workers (up to ${this.config.gracefulTimeoutMs} ms)`);
+    if (this.#sweep) clearInterval(this.#sweep);
+    const closing = this.server.close();
+    const stopped = this.pool.stop();
+    this.router.failOrphanedQueue();
+    await stopped;
+    this.server.destroyAll();
+    await closing;
+    await releaseSocketPath(this.config.socketPath);
+    this.#log.info(`Dirty arbiter exiting (pid:${process.pid})`);
+  }
+}

@@ -1,0 +1,24 @@
+// Runs the worker entry in probe mode: a short-lived child imports every app module and reports
+// its declared `workers` limit or its load error. The arbiter never imports app code itself.
+import { fork } from 'node:child_process';
+import type { AppLoadSpec } from '../worker/app-host.js';
+import type { ProbedApp, ToArbiter, WorkerBoot } from '../worker/messages.js';
+import { WORKER_ENTRY, workerEnv } from './worker-process.js';
+
+export function probeApps(apps: readonly AppLoadSpec[], timeoutMs = 60_000): Promise<ProbedApp[]> {
+  const boot: WorkerBoot = { mode: 'probe', apps };
+  return new Promise((resolve) => {
+    const child = fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: workerEnv(process.env, { PM2_DIRTY_WORKER: JSON.stringify(boot) }) });
+    let report: ProbedApp[] | null = null;
+    const fail = (why: string): ProbedApp[] => apps.map((a) => ({ name: a.name, error: why }));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('message', (msg: ToArbiter) => {
+      if (msg.t === 'probe') report = [...msg.apps];
+    });
+    child.on('error', () => undefined);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(report ?? fail(`loading the app modules failed (probe process ${signal ? `killed by ${signal}` : `exited with code ${code}`})`));
+    });
+  });
+}

@@ -1,0 +1,267 @@
+// Routes calls: to the ready holder of the app with the fewest outstanding calls (ties round-
+// robin), else into the bounded queue; relays answers by rewriting request ids, never re-encoding.
+import { pickWorker, updateEwma, workerCapacity } from '../core/routing.js';
+import { DispatchQueue } from '../core/dispatch-queue.js';
+import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
+import { MessageType } from '../protocol/constants.js';
+import { relayHeader, type Frame } from '../protocol/frame.js';
+import { encodeCancel, encodeError } from '../protocol/messages.js';
+import type { PoolWorker } from './pool.js';
+import { CallStats } from './call-stats.js';
+
+/** A client connection as the router sees it. */
+export interface Peer {
+  send(chunks: readonly Buffer[]): void;
+  /** True while the client is not reading fast enough. */
+  readonly congested: boolean;
+  onceDrained(fn: () => void): void;
+}
+
+interface Call {
+  readonly wid: number;
+  readonly peer: Peer;
+  readonly clientId: bigint;
+  readonly app: string;
+  readonly payload: Buffer;
+  readonly queuedAt: number;
+  worker: PoolWorker | null;
+  sentAt: number;
+}
+
+interface WorkerLoad { outstanding: number; ewmaMs: number | null; lastDoneAt: number }
+
+export interface RouterOptions {
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  readonly timeoutMs: number;
+  readonly knownApps: ReadonlySet<string>;
+  /** True while some worker holds or will hold the app (starting, or waiting for a respawn). */
+  readonly expectsHolder: (app: string) => boolean;
+  readonly now: () => number;
+}
+
+export class Router {
+  readonly stats = new CallStats();
+  readonly #o: RouterOptions;
+  readonly #calls = new Map<number, Call>();
+  readonly #byPeer = new Map<Peer, Map<bigint, Call>>();
+  readonly #queue: DispatchQueue<Call>;
+  readonly #ready = new Map<string, PoolWorker[]>();
+  readonly #load = new Map<PoolWorker, WorkerLoad>();
+  readonly #cursor = new Map<string, number>();
+  readonly #throttled = new Set<PoolWorker>();
+  #nextWid = 1;
+
+  constructor(o: RouterOptions) {
+    this.#o = o;
+    this.#queue = new DispatchQueue<Call>(o.maxQueue);
+  }
+
+  get inflight(): number {
+    return this.#calls.size - this.#queue.size;
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** A REQUEST frame from a client; `app` was read from its payload. */
+  submit(peer: Peer, clientId: bigint, app: string, payload: Buffer): void {
+    let mine = this.#byPeer.get(peer);
+    if (!mine) this.#byPeer.set(peer, (mine = new Map<bigint, Call>()));
+    if (mine.has(clientId)) {
+      peer.send(encodeError(clientId, new DirtyError(`Duplicate request id ${clientId} on this connection`).toWire()));
+      return;
+    }
+    if (!this.#o.knownApps.has(app)) {
+      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }));
+      return;
+    }
+    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: this.#o.now(), worker: null, sentAt: 0 };
+    const w = this.#pick(app);
+    if (w) {
+      this.#track(call, mine);
+      this.#dispatch(call, w);
+    } else if (!this.#hasReady(app) && !this.#o.expectsHolder(app)) {
+      this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
+    } else if (this.#queue.enqueue(app, call)) {
+      this.#track(call, mine);
+    } else {
+      this.#reject(peer, clientId, new DirtyQueueFullError(`Queue full (${this.#o.maxQueue} calls waiting); retry later`, { app_path: app, max_queue: this.#o.maxQueue }));
+    }
+  }
+
+  /** CANCEL from the client: leave the queue, or tell the worker to abandon the call. */
+  cancel(peer: Peer, clientId: bigint): void {
+    const call = this.#byPeer.get(peer)?.get(clientId);
+    if (call) this.#abandon(call);
+  }
+
+  peerClosed(peer: Peer): void {
+    const mine = this.#byPeer.get(peer);
+    if (!mine) return;
+    for (const call of [...mine.values()]) this.#abandon(call);
+    this.#byPeer.delete(peer);
+  }
+
+  workerReady(w: PoolWorker): void {
+    this.#load.set(w, { outstanding: 0, ewmaMs: null, lastDoneAt: 0 });
+    for (const app of w.apps) {
+      const list = this.#ready.get(app) ?? [];
+      list.push(w);
+      this.#ready.set(app, list);
+    }
+    this.#drainInto(w);
+  }
+
+  /** No new calls go to a retiring worker; its in-flight calls finish there. */
+  workerRetiring(w: PoolWorker): void {
+    for (const app of w.apps) {
+      const list = this.#ready.get(app);
+      if (list) this.#ready.set(app, list.filter((x) => x !== w));
+    }
+  }
+
+  workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workerRetiring(w);
+    this.#load.delete(w);
+    const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
+    for (const call of [...this.#calls.values()]) {
+      if (call.worker !== w) continue;
+      this.#finish(call);
+      this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal }));
+    }
+    this.failOrphanedQueue();
+  }
+
+  /** Queued calls for apps that no worker holds or will hold fail instead of waiting forever. */
+  failOrphanedQueue(): void {
+    for (const app of this.#o.knownApps) {
+      if (this.#queue.sizeOf(app) === 0 || this.#hasReady(app) || this.#o.expectsHolder(app)) continue;
+      for (const call of this.#queue.drainApp(app)) {
+        this.#finish(call);
+        this.#reject(call.peer, call.clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
+      }
+    }
+  }
+
+  /** RESPONSE, ERROR, CHUNK or END from a worker: relay it to its caller under the caller's id. */
+  workerFrame(w: PoolWorker, frame: Frame): void {
+    const call = this.#calls.get(Number(frame.requestId));
+    if (!call || call.worker !== w) return; // late answer to an abandoned call: dropped
+    call.peer.send([relayHeader(frame, call.clientId), frame.payload]);
+    if (frame.type === MessageType.CHUNK) {
+      if (call.peer.congested) this.#throttle(w, call.peer);
+      return;
+    }
+    const now = this.#o.now();
+    this.stats.record(now - call.queuedAt, frame.type === MessageType.ERROR, now);
+    this.#complete(call, w, now);
+  }
+
+  /** Fails calls that ran past timeoutMs (and tells their workers to abandon them). */
+  sweep(now: number): void {
+    if (this.#o.timeoutMs <= 0) return;
+    for (const call of [...this.#calls.values()]) {
+      if (!call.worker || now - call.sentAt < this.#o.timeoutMs) continue;
+      this.#abandon(call);
+      this.#reject(call.peer, call.clientId, new DirtyTimeoutError('Worker timeout', { timeout: Math.round(this.#o.timeoutMs / 1000), timeout_ms: this.#o.timeoutMs }));
+    }
+  }
+
+  workerLoad(w: PoolWorker): number {
+    return this.#load.get(w)?.outstanding ?? 0;
+  }
+
+  #hasReady(app: string): boolean {
+    return (this.#ready.get(app)?.length ?? 0) > 0;
+  }
+
+  #pick(app: string): PoolWorker | null {
+    const list = this.#ready.get(app);
+    if (!list || list.length === 0) return null;
+    const candidates = list.map((w, i) => {
+      const l = this.#load.get(w);
+      return { id: i, outstanding: l?.outstanding ?? 0, capacity: workerCapacity(this.#o.concurrency, l?.ewmaMs ?? null) };
+    });
+    const r = pickWorker(candidates, this.#cursor.get(app) ?? 0);
+    this.#cursor.set(app, r.cursor);
+    return r.id === null ? null : (list[r.id] ?? null);
+  }
+
+  #track(call: Call, mine: Map<bigint, Call>): void {
+    this.#calls.set(call.wid, call);
+    mine.set(call.clientId, call);
+  }
+
+  #dispatch(call: Call, w: PoolWorker): void {
+    call.worker = w;
+    call.sentAt = this.#o.now();
+    const l = this.#load.get(w);
+    if (l) l.outstanding++;
+    w.inflight++;
+    void w.process.channel.write([relayHeader({ type: MessageType.REQUEST, requestId: 0n, payload: call.payload }, BigInt(call.wid)), call.payload]);
+  }
+
+  #complete(call: Call, w: PoolWorker, now: number): void {
+    this.#finish(call);
+    const l = this.#load.get(w);
+    if (l) {
+      const sample = l.outstanding > 0 && l.lastDoneAt > call.sentAt ? now - l.lastDoneAt : now - call.sentAt;
+      l.ewmaMs = updateEwma(l.ewmaMs, sample);
+      l.lastDoneAt = now;
+    }
+    w.served++;
+    this.#drainInto(w);
+  }
+
+  /** Forget a call (queued or sent) and release its worker slot. */
+  #finish(call: Call): void {
+    this.#calls.delete(call.wid);
+    this.#byPeer.get(call.peer)?.delete(call.clientId);
+    const w = call.worker;
+    if (w) {
+      const l = this.#load.get(w);
+      if (l) l.outstanding--;
+      w.inflight--;
+    } else {
+      this.#queue.remove(call.app, call);
+    }
+  }
+
+  #abandon(call: Call): void {
+    const w = call.worker;
+    this.#finish(call);
+    if (w && !w.process.exited) {
+      void w.process.channel.write(encodeCancel(BigInt(call.wid)));
+      this.#drainInto(w);
+    }
+  }
+
+  #reject(peer: Peer, clientId: bigint, err: DirtyError): void {
+    this.stats.record(0, true, this.#o.now());
+    peer.send(encodeError(clientId, err.toWire()));
+  }
+
+  #drainInto(w: PoolWorker): void {
+    if (w.state !== 'ready') return;
+    const l = this.#load.get(w);
+    if (!l) return;
+    while (l.outstanding < workerCapacity(this.#o.concurrency, l.ewmaMs)) {
+      const next = this.#queue.takeFor(w.apps);
+      if (!next) return;
+      this.#dispatch(next.item, w);
+    }
+  }
+
+  /** A slow stream reader pauses the worker feeding it until its socket drains (backpressure). */
+  #throttle(w: PoolWorker, peer: Peer): void {
+    if (this.#throttled.has(w)) return;
+    this.#throttled.add(w);
+    w.process.channel.pause();
+    peer.onceDrained(() => {
+      this.#throttled.delete(w);
+      w.process.channel.resume();
+    });
+  }
+}

@@ -1,0 +1,175 @@
+// The arbiter's Unix socket server: one FrameDecoder per connection, many calls in flight per
+// connection; REQUEST/CANCEL go to the router, STATUS/MANAGE/STASH are answered here.
+import { createServer, type Server, type Socket } from 'node:net';
+import { DirtyError, DirtyProtocolError, isDirtyError } from '../errors.js';
+import { MessageType } from '../protocol/constants.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { decodePayload, type Frame } from '../protocol/frame.js';
+import { encodeError, encodeResponse } from '../protocol/messages.js';
+import type { Peer, Router } from './router.js';
+
+/** Per-connection write buffer above which a client counts as congested. */
+const HIGH_WATER_BYTES = 4 << 20;
+/** Unread answers beyond this close the connection. */
+const MAX_UNREAD_BYTES = 256 << 20;
+
+/** Requests that the server answers itself (everything but calls). */
+export interface ControlHandler {
+  status(): unknown;
+  manage(payload: unknown): unknown;
+  stash(payload: unknown): { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> };
+}
+
+class Connection implements Peer {
+  readonly socket: Socket;
+  failed = false;
+  #corked = false;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
+
+  get congested(): boolean {
+    return this.socket.writableLength > HIGH_WATER_BYTES;
+  }
+
+  send(chunks: readonly Buffer[]): void {
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      s.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        s.uncork();
+      });
+    }
+    for (const c of chunks) s.write(c);
+    // A client that never reads its answers must not grow the arbiter's memory without bound.
+    if (s.writableLength > MAX_UNREAD_BYTES) s.destroy();
+  }
+
+  onceDrained(fn: () => void): void {
+    if (this.socket.destroyed || !this.congested) fn();
+    else {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        fn();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    }
+  }
+}
+
+export class ArbiterServer {
+  readonly server: Server;
+  readonly #router: Router;
+  readonly #control: ControlHandler;
+  readonly #connections = new Set<Connection>();
+
+  constructor(router: Router, control: ControlHandler) {
+    this.#router = router;
+    this.#control = control;
+    this.server = createServer((socket) => this.#accept(socket));
+  }
+
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Stops accepting; existing connections stay until their calls are answered or `destroyAll`. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  destroyAll(): void {
+    for (const c of this.#connections) c.socket.destroy();
+  }
+
+  #accept(socket: Socket): void {
+    const conn = new Connection(socket);
+    this.#connections.add(conn);
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.#protocolError(conn, err);
+        return;
+      }
+      if (conn.failed) return;
+      for (const frame of frames) {
+        try {
+          this.#handle(conn, frame);
+        } catch (err) {
+          this.#protocolError(conn, err, frame.requestId);
+          return;
+        }
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#connections.delete(conn);
+      this.#router.peerClosed(conn);
+    });
+  }
+
+  #handle(conn: Connection, frame: Frame): void {
+    switch (frame.type) {
+      case MessageType.REQUEST:
+        this.#router.submit(conn, frame.requestId, readAppPath(frame), frame.payload);
+        return;
+      case MessageType.CANCEL:
+        this.#router.cancel(conn, frame.requestId);
+        return;
+      case MessageType.STATUS:
+        conn.send(encodeResponse(frame.requestId, this.#control.status()));
+        return;
+      case MessageType.MANAGE:
+        this.#answer(conn, frame.requestId, () => this.#control.manage(decodePayload(frame)));
+        return;
+      case MessageType.STASH: {
+        const r = this.#control.stash(decodePayload(frame));
+        conn.send(r.ok ? encodeResponse(frame.requestId, r.result) : encodeError(frame.requestId, r.error));
+        return;
+      }
+      case MessageType.RESPONSE:
+      case MessageType.ERROR:
+      case MessageType.CHUNK:
+      case MessageType.END:
+        throw new DirtyProtocolError(`a client may not send message type ${frame.type}`);
+    }
+  }
+
+  #answer(conn: Connection, id: bigint, fn: () => unknown): void {
+    try {
+      conn.send(encodeResponse(id, fn()));
+    } catch (err) {
+      const e = isDirtyError(err) ? err : new DirtyError((err as Error).message);
+      conn.send(encodeError(id, e.toWire()));
+    }
+  }
+
+  /** The offending connection gets one ERROR frame and is closed; everyone else carries on. */
+  #protocolError(conn: Connection, err: unknown, id = 0n): void {
+    if (conn.failed) return;
+    conn.failed = true;
+    const e = err instanceof DirtyProtocolError ? err : new DirtyProtocolError((err as Error).message);
+    conn.socket.pause();
+    conn.send(encodeError(id, e.toWire()));
+    conn.socket.end();
+    setTimeout(() => conn.socket.destroy(), 1000).unref();
+  }
+}
+
+/** Reads `app_path` out of a REQUEST payload (decoding the TLV dict; bytes stay views). */
+function readAppPath(frame: Frame): string {
+  const value = decodePayload(frame) as Record<string, unknown> | null;
+  const app = value?.['app_path'];
+  if (typeof app !== 'string') throw new DirtyProtocolError('REQUEST payload has no string app_path');
+  return app;
+}
+

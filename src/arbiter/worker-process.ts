@@ -1,0 +1,83 @@
+// One forked worker process as the arbiter sees it: fork with a filtered env, the binary channel
+// on stdio fd 4, the IPC control channel, and a single 'exit' report.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { AppLoadSpec } from '../worker/app-host.js';
+import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
+import { FrameChannel } from '../worker/channel.js';
+import type { Frame } from '../protocol/frame.js';
+
+export const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+
+/** pm2 injects its own variables into the arbiter; workers must not inherit them (pm2-contract §9.21). */
+const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG']);
+
+export function workerEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!PM2_KEYS.has(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface WorkerEvents {
+  onReady(pid: number): void;
+  onInitFailed(message: string): void;
+  onBeat(msg: Extract<ToArbiter, { t: 'hb' }>): void;
+  onFrame(frame: Frame): void;
+  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+export class WorkerProcess {
+  readonly id: number;
+  readonly apps: readonly string[];
+  readonly child: ChildProcess;
+  readonly channel: FrameChannel;
+  #exited = false;
+
+  constructor(id: number, specs: readonly AppLoadSpec[], opts: { concurrency: number; heartbeatIntervalMs: number; socketPath: string }, events: WorkerEvents) {
+    this.id = id;
+    this.apps = specs.map((s) => s.name);
+    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency: opts.concurrency, heartbeatIntervalMs: opts.heartbeatIntervalMs };
+    // Linux caps process.title at the argv area: the app list in argv leaves room for the title.
+    this.child = fork(WORKER_ENTRY, [`--apps=[${this.apps.join(', ')}]`], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+      env: workerEnv(process.env, { PM2_DIRTY_WORKER: JSON.stringify(boot), PM2_DIRTY_SOCKET: opts.socketPath }),
+      serialization: 'json',
+    });
+    const sock = this.child.stdio[4] as Socket;
+    this.channel = new FrameChannel(sock, (f) => events.onFrame(f), (err) => {
+      console.error(`pm2-dirty: channel of worker ${id} failed: ${err.message}`);
+      this.kill('SIGKILL');
+    });
+    this.child.on('message', (msg: ToArbiter) => {
+      if (msg.t === 'ready') events.onReady(msg.pid);
+      else if (msg.t === 'hb') events.onBeat(msg);
+      else if (msg.t === 'init-failed') events.onInitFailed(msg.error.message);
+    });
+    this.child.on('error', (err) => console.error(`pm2-dirty: worker ${id}: ${err.message}`));
+    this.child.on('exit', (code, signal) => {
+      if (this.#exited) return;
+      this.#exited = true;
+      this.channel.destroy();
+      events.onExit(code, signal);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** Asks the worker to finish its calls, close its apps and exit. */
+  retire(): void {
+    if (this.child.connected) this.child.send({ t: 'retire' });
+    else this.kill('SIGTERM');
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (!this.#exited) this.child.kill(signal);
+  }
+}

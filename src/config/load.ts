@@ -1,0 +1,94 @@
+// Finds and loads the config file (env PM2_DIRTY_CONFIG or `pm2 set pm2-dirty:config`), overlays
+// pm2 module overrides, resolves app modules and probes their `workers` limits in a child process.
+import { createRequire } from 'node:module';
+import { homedir, availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { probeApps } from '../arbiter/probe-apps.js';
+import type { AppLoadSpec } from '../worker/app-host.js';
+import { resolveConfig, type DirtyConfig } from './schema.js';
+import type { AppEntry } from './specs.js';
+
+export const MODULE_NAME = 'pm2-dirty';
+
+export interface ResolvedApp extends AppLoadSpec {
+  readonly limit: number | null;
+}
+
+export interface LoadedConfig extends DirtyConfig {
+  readonly configPath: string;
+  readonly resolvedApps: readonly ResolvedApp[];
+}
+
+export type LoadResult = { readonly ok: true; readonly config: LoadedConfig } | { readonly ok: false; readonly errors: readonly string[] };
+
+export function defaultSocketPath(env: NodeJS.ProcessEnv): string {
+  return join(env['PM2_HOME'] ?? join(homedir(), '.pm2'), 'dirty', 'arbiter.sock');
+}
+
+function moduleOverrides(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; error?: string } {
+  const raw = env[MODULE_NAME];
+  if (raw === undefined || raw === '') return { values: {} };
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return { values: typeof parsed === 'object' && parsed !== null ? { ...(parsed as Record<string, unknown>) } : {} };
+  } catch {
+    return { values: {}, error: `env ${MODULE_NAME} is not JSON: ${raw.slice(0, 200)}` };
+  }
+}
+
+function specifierFor(entry: AppEntry, configPath: string): string {
+  if (entry.module.startsWith('.') || isAbsolute(entry.module)) return pathToFileURL(resolve(dirname(configPath), entry.module)).href;
+  try {
+    return pathToFileURL(createRequire(configPath).resolve(entry.module)).href;
+  } catch {
+    return entry.module;
+  }
+}
+
+async function importConfig(configPath: string): Promise<Record<string, unknown>> {
+  const mod = (await import(pathToFileURL(configPath).href)) as { default?: unknown };
+  const value = mod.default ?? mod;
+  if (typeof value !== 'object' || value === null) throw new Error(`it must export an object, got ${typeof value}`);
+  return value as Record<string, unknown>;
+}
+
+/** Loads everything the arbiter needs; every problem is reported, none is thrown. */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+  const { values: overrides, error } = moduleOverrides(env);
+  if (error !== undefined) return { ok: false, errors: [error] };
+  const fromModule = overrides['config'];
+  delete overrides['config'];
+  const rawPath = env['PM2_DIRTY_CONFIG'] || (typeof fromModule === 'string' ? fromModule : '');
+  if (!rawPath) return { ok: false, errors: [`no config file: set env PM2_DIRTY_CONFIG=/abs/path or run \`pm2 set ${MODULE_NAME}:config /abs/path\``] };
+  const configPath = resolve(rawPath);
+  let file: Record<string, unknown>;
+  try {
+    file = await importConfig(configPath);
+  } catch (err) {
+    return { ok: false, errors: [`cannot load config file ${configPath}: ${(err as Error).message}`] };
+  }
+  if (env['PM2_DIRTY_SOCKET']) overrides['socketPath'] = env['PM2_DIRTY_SOCKET'];
+  const r = resolveConfig(file, overrides, { cpuCount: availableParallelism(), defaultSocketPath: defaultSocketPath(env) });
+  if (!r.ok) return { ok: false, errors: r.errors.map((e) => `${configPath}: ${e}`) };
+  return finishApps(r.config, configPath);
+}
+
+async function finishApps(config: DirtyConfig, configPath: string): Promise<LoadResult> {
+  const specs = config.apps.map((entry) => ({ name: entry.name, specifier: specifierFor(entry, configPath), exportName: entry.exportName }));
+  const probed = await probeApps(specs);
+  const errors: string[] = [];
+  const resolvedApps: ResolvedApp[] = [];
+  config.apps.forEach((entry, i) => {
+    const p = probed.find((x) => x.name === entry.name);
+    const spec = specs[i];
+    if (!p || !spec) return;
+    if (p.error !== undefined) errors.push(`apps[${i}] (${entry.name}): ${p.error}`);
+    resolvedApps.push({ ...spec, limit: entry.limit !== undefined ? entry.limit : (p.limit ?? null) });
+  });
+  const minimum = Math.max(1, ...resolvedApps.map((a) => a.limit ?? 0));
+  if (minimum > config.maxWorkers) errors.push(`the app specs require ${minimum} workers but \`maxWorkers\` is ${config.maxWorkers}`);
+  if (config.workers !== undefined && config.workers < minimum) errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
+  if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${configPath}: ${e}`) };
+  return { ok: true, config: { ...config, configPath, resolvedApps } };
+}

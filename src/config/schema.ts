@@ -1,0 +1,108 @@
+// Validation of the config file plus `pm2 set pm2-dirty:<key>` overrides (strings) into one
+// DirtyConfig. Pure: every problem is returned, naming the key and the value.
+import { parseAppSpec, type AppEntry } from './specs.js';
+
+export interface DirtyConfig {
+  readonly apps: readonly AppEntry[];
+  /** Initial target; undefined means "the minimum the app specs require". */
+  readonly workers: number | undefined;
+  readonly maxWorkers: number;
+  readonly gracefulTimeoutMs: number;
+  readonly socketPath: string;
+  /** Calls one worker runs at once. */
+  readonly concurrency: number;
+  /** Calls that may wait in the arbiter for a free worker, across all apps. */
+  readonly maxQueue: number;
+  /** Arbiter-side limit on one call's run time (0 disables). */
+  readonly timeoutMs: number;
+  /** A worker whose event loop has not answered for this long is killed (0 disables). */
+  readonly heartbeatTimeoutMs: number;
+  readonly spawnConcurrency: number;
+  readonly restartBaseDelayMs: number;
+  readonly restartMaxDelayMs: number;
+  readonly maxCrashes: number;
+  readonly crashWindowMs: number;
+  readonly stashMaxTables: number;
+  readonly stashMaxKeysPerTable: number;
+  readonly stashMaxBytes: number;
+}
+
+type Kind = 'count' | 'positive' | 'ms' | 'string';
+interface Field { readonly kind: Kind; readonly fallback: (env: ConfigEnv) => number | string | undefined }
+export interface ConfigEnv { readonly cpuCount: number; readonly defaultSocketPath: string }
+
+const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps'>, Field>> = {
+  workers: { kind: 'positive', fallback: () => undefined },
+  maxWorkers: { kind: 'positive', fallback: (env) => 4 * Math.max(1, env.cpuCount) },
+  gracefulTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
+  socketPath: { kind: 'string', fallback: (env) => env.defaultSocketPath },
+  concurrency: { kind: 'positive', fallback: () => 1 },
+  maxQueue: { kind: 'count', fallback: () => 1024 },
+  timeoutMs: { kind: 'ms', fallback: () => 300_000 },
+  heartbeatTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
+  spawnConcurrency: { kind: 'positive', fallback: (env) => Math.max(1, env.cpuCount) },
+  restartBaseDelayMs: { kind: 'ms', fallback: () => 100 },
+  restartMaxDelayMs: { kind: 'ms', fallback: () => 30_000 },
+  maxCrashes: { kind: 'positive', fallback: () => 5 },
+  crashWindowMs: { kind: 'ms', fallback: () => 60_000 },
+  stashMaxTables: { kind: 'positive', fallback: () => 1024 },
+  stashMaxKeysPerTable: { kind: 'positive', fallback: () => 100_000 },
+  stashMaxBytes: { kind: 'positive', fallback: () => 64 * 1024 * 1024 },
+};
+
+/** Keys that `pm2 set pm2-dirty:<key>` may override, plus `config` (the path of the file). */
+export const OVERRIDABLE_KEYS: readonly string[] = Object.keys(FIELDS);
+
+const show = (v: unknown): string => `${typeof v === 'string' ? JSON.stringify(v) : String(v)} (${typeof v})`;
+
+function coerce(key: string, kind: Kind, raw: unknown): { value: number | string } | { error: string } {
+  if (kind === 'string') {
+    return typeof raw === 'string' && raw !== '' ? { value: raw } : { error: `\`${key}\` must be a non-empty string, got ${show(raw)}` };
+  }
+  const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+  const min = kind === 'positive' ? 1 : 0;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {
+    const what = kind === 'positive' ? 'a positive integer' : 'a non-negative integer';
+    return { error: `\`${key}\` must be ${what}, got ${show(raw)}` };
+  }
+  return { value: n };
+}
+
+export type ConfigResult = { readonly ok: true; readonly config: DirtyConfig } | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Merges file values with overrides (overrides win), coerces, and validates every key. */
+export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>, env: ConfigEnv): ConfigResult {
+  const errors: string[] = [];
+  for (const key of Object.keys(file)) if (key !== 'apps' && !(key in FIELDS)) errors.push(`unknown key \`${key}\` (known: apps, ${OVERRIDABLE_KEYS.join(', ')})`);
+  for (const key of Object.keys(overrides)) if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key}); known: config, ${OVERRIDABLE_KEYS.join(', ')}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(FIELDS)) {
+    const raw = key in overrides ? overrides[key] : file[key];
+    if (raw === undefined || raw === null || raw === '') { out[key] = field.fallback(env); continue; }
+    const r = coerce(key, field.kind, raw);
+    if ('error' in r) errors.push(r.error); else out[key] = r.value;
+  }
+  const apps = parseApps(file['apps'], errors);
+  const workers = out['workers'] as number | undefined;
+  const maxWorkers = out['maxWorkers'] as number;
+  if (workers !== undefined && workers > maxWorkers) errors.push(`\`workers\` (${workers}) is above \`maxWorkers\` (${maxWorkers})`);
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config: { ...(out as unknown as Omit<DirtyConfig, 'apps'>), apps } };
+}
+
+function parseApps(raw: unknown, errors: string[]): AppEntry[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    errors.push(`\`apps\` must be a non-empty array of app specs, got ${show(raw)}`);
+    return [];
+  }
+  const apps: AppEntry[] = [];
+  const seen = new Set<string>();
+  raw.forEach((spec, i) => {
+    const r = parseAppSpec(spec, `apps[${i}]`);
+    if (!r.ok) { errors.push(r.error); return; }
+    if (seen.has(r.entry.name)) errors.push(`apps[${i}]: duplicate app name ${JSON.stringify(r.entry.name)}`);
+    seen.add(r.entry.name);
+    apps.push(r.entry);
+  });
+  return apps;
+}

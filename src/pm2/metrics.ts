@@ -1,0 +1,26 @@
+// pm2 monit / pm2 show metrics, registered most important first (monit shows only the first few).
+import type io from '@pm2/io';
+import { performance } from 'node:perf_hooks';
+import type { Arbiter } from '../arbiter/arbiter.js';
+
+type IO = typeof io;
+
+export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
+  const gauge = (name: string, value: (a: Arbiter) => number, unit?: string): void => {
+    pmx.metric({ name, value: () => { const a = get(); return a ? value(a) : 0; }, ...(unit !== undefined ? { unit } : {}) });
+  };
+  gauge('live workers', (a) => a.pool.live, 'procs');
+  gauge('target', (a) => a.pool.target);
+  gauge('minimum', (a) => a.pool.bounds.minimum);
+  gauge('maximum', (a) => a.pool.bounds.maximum);
+  gauge('calls/s', (a) => Math.round(a.router.stats.rate(performance.now()) * 10) / 10);
+  gauge('in flight', (a) => a.router.inflight);
+  gauge('queued', (a) => a.router.queued);
+  gauge('p95 latency', (a) => Math.round(a.router.stats.p95() * 100) / 100, 'ms');
+  gauge('errors', (a) => a.router.stats.errors);
+  gauge('restarts', (a) => a.pool.restarts);
+  gauge('crash-looping app sets', (a) => a.pool.brokenAppSets.length);
+  gauge('stash keys', (a) => a.stash.stats().keys);
+  gauge('stash tables', (a) => a.stash.stats().tables);
+  gauge('stash bytes', (a) => a.stash.stats().bytes, 'B');
+}

@@ -1,0 +1,72 @@
+// The binary channel between arbiter and worker: a socketpair end (stdio fd 4 in the worker,
+// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per tick.
+import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
+import type { Frame } from '../protocol/frame.js';
+
+export class FrameChannel {
+  readonly #socket: Socket;
+  #corked = false;
+
+  constructor(socket: Socket, onFrame: (frame: Frame) => void, onError: (err: Error) => void) {
+    this.#socket = socket;
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        onError(err as Error);
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) onFrame(f);
+    });
+    socket.on('error', onError);
+  }
+
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /** Queues one frame; returns a promise only when the peer is slow (backpressure). */
+  write(chunks: readonly Buffer[]): Promise<void> | undefined {
+    const s = this.#socket;
+    if (s.destroyed) return undefined;
+    if (!this.#corked) {
+      this.#corked = true;
+      s.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        s.uncork();
+      });
+    }
+    for (const c of chunks) s.write(c);
+    if (s.writableLength > 1 << 20) return once(s, 'drain').then(() => undefined);
+    return undefined;
+  }
+
+  /** Flushes what is queued and closes our side; resolves when written (or after `timeoutMs`). */
+  async end(timeoutMs = 5000): Promise<void> {
+    const s = this.#socket;
+    if (s.destroyed) return;
+    const finished = once(s, 'finish').then(() => undefined, () => undefined);
+    s.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}

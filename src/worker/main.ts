@@ -1,0 +1,101 @@
+// Entry of a forked dirty worker: signals and parent-death watch first, then load and init the
+// apps, then serve frames on fd 4 and beat on the IPC channel until retired.
+import { Socket } from 'node:net';
+import { DirtyProtocolError, toWire } from '../errors.js';
+import { MessageType } from '../protocol/constants.js';
+import { callHook, loadApp, type AppLoadSpec, type LoadedApp } from './app-host.js';
+import { Executor } from './executor.js';
+import { FrameChannel } from './channel.js';
+import { runProbe } from './probe.js';
+import type { ToArbiter, WorkerBoot } from './messages.js';
+
+const send = (msg: ToArbiter): void => {
+  if (process.connected) process.send?.(msg);
+};
+
+// The arbiter orchestrates shutdown; a terminal's Ctrl-C reaches the whole process group.
+process.on('SIGINT', () => undefined);
+// No orphans, whatever killed the arbiter: its IPC channel closes with it.
+process.on('disconnect', () => process.exit(0));
+
+const boot = JSON.parse(process.env['PM2_DIRTY_WORKER'] ?? 'null') as WorkerBoot | null;
+if (!boot) {
+  console.error('pm2-dirty worker: PM2_DIRTY_WORKER is not set; workers are started by the arbiter');
+  process.exit(2);
+}
+delete process.env['PM2_DIRTY_WORKER'];
+
+if (boot.mode === 'probe') {
+  process.title = 'pm2-dirty: dirty-probe';
+  void runProbe(boot.apps).then((report) => {
+    send({ t: 'probe', apps: report });
+    process.exit(0);
+  });
+} else {
+  process.title = `pm2-dirty: dirty-worker [${boot.apps.map((a) => a.name).join(', ')}]`;
+  void serve(boot.apps, boot.concurrency, boot.heartbeatIntervalMs);
+}
+
+async function initApps(specs: readonly AppLoadSpec[]): Promise<Map<string, LoadedApp>> {
+  const apps = new Map<string, LoadedApp>();
+  for (const spec of specs) {
+    const app = await loadApp(spec);
+    await callHook(app, 'init');
+    apps.set(spec.name, app);
+  }
+  return apps;
+}
+
+async function closeApps(apps: ReadonlyMap<string, LoadedApp>): Promise<void> {
+  for (const app of apps.values()) {
+    try {
+      await callHook(app, 'close');
+    } catch (err) {
+      console.error(`pm2-dirty worker ${process.pid}: close() of ${app.name} threw:`, err);
+    }
+  }
+}
+
+async function serve(specs: readonly AppLoadSpec[], concurrency: number, heartbeatIntervalMs: number): Promise<void> {
+  let apps: Map<string, LoadedApp>;
+  try {
+    apps = await initApps(specs);
+  } catch (err) {
+    send({ t: 'init-failed', error: toWire(err) });
+    console.error(`pm2-dirty worker ${process.pid}: app init failed:`, err);
+    process.exit(3);
+  }
+  const socket = new Socket({ fd: 4, readable: true, writable: true });
+  const channel: FrameChannel = new FrameChannel(
+    socket,
+    (frame) => {
+      if (frame.type === MessageType.REQUEST) executor.onRequest(frame.requestId, frame.payload);
+      else if (frame.type === MessageType.CANCEL) executor.onCancel(frame.requestId);
+      else console.error(`pm2-dirty worker ${process.pid}:`, new DirtyProtocolError(`unexpected frame type ${frame.type}`));
+    },
+    (err) => {
+      console.error(`pm2-dirty worker ${process.pid}: channel error:`, err);
+      process.exit(1);
+    },
+  );
+  const executor = new Executor(apps, channel, concurrency);
+  let retiring = false;
+  const retire = async (): Promise<void> => {
+    if (retiring) return;
+    retiring = true;
+    await executor.idle();
+    await channel.end();
+    await closeApps(apps);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void retire());
+  process.on('message', (msg: { t?: string }) => {
+    if (msg.t === 'retire') void retire();
+  });
+  const beat = (): void => {
+    const mem = process.memoryUsage();
+    send({ t: 'hb', rss: mem.rss, heapUsed: mem.heapUsed, inflight: executor.inflight, served: executor.served });
+  };
+  setInterval(beat, heartbeatIntervalMs).unref();
+  send({ t: 'ready', pid: process.pid });
+}

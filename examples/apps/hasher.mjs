@@ -25,6 +25,13 @@ export class Hasher extends DirtyApp {
     return timingSafeEqual(key, Buffer.from(keyHex, 'hex'));
   }
 
+  /** Deterministic, expensive key derivation (fixed salt): the kind of result worth caching. */
+  async derive(input, salt = 'pm2-dirty-example') {
+    const key = await scryptAsync(input, salt, 32, PARAMS);
+    this.hashed++;
+    return key.toString('hex');
+  }
+
   stats() {
     return { pid: process.pid, hashed: this.hashed };
   }

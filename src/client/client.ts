@@ -3,6 +3,7 @@ import { ManageOp } from '../protocol/constants.js';
 import { encodeManage, encodeRequest, encodeStatus } from '../protocol/messages.js';
 import { Connection } from './connection.js';
 import { resolveSocketPath } from './resolve-socket-path.js';
+import { StashClient } from './stash.js';
 import { StreamCall } from './stream-call.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 import * as check from './validate.js';
@@ -65,8 +66,11 @@ export class DirtyClient {
       defaultTimeoutMs: timeoutMs,
       maxReconnectDelayMs,
     });
-    // Seam: a later `stash` accessor wraps `this.#connection.request(MessageType.STASH, payload, options)`.
+    this.stash = new StashClient(this.#connection);
   }
+
+  /** The arbiter's shared tables (STASH frames on the same connection). */
+  readonly stash: StashClient;
 
   /**
    * Runs `action` of `app` with positional arguments and resolves with its result.

@@ -3,6 +3,8 @@
 export { createClient, DirtyClient } from './client.js';
 export type { CallOptions, ClientOptions, ManageOperation } from './client.js';
 export type { RequestOptions } from './unary-call.js';
+export { StashClient, StashTable } from './stash.js';
+export type { StashWriteOptions } from './stash.js';
 export {
   DirtyAbortError,
   DirtyAppError,

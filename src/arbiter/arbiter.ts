@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { ScaleCommand, ScaleResult } from '../core/types.js';
 import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
-import type { LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
 import { executeStash } from '../stash/ops.js';
 import type { Logger } from './logger.js';
@@ -23,12 +24,13 @@ export interface ScaleReply extends ScaleResult {
 }
 
 export class Arbiter {
-  readonly config: LoadedConfig;
+  config: LoadedConfig;
   readonly pool: Pool;
   readonly router: Router;
   readonly server: ArbiterServer;
   readonly stash: StashStore;
   readonly #log: Logger;
+  readonly #knownApps: Set<string>;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -36,30 +38,17 @@ export class Arbiter {
     this.config = config;
     this.#log = log;
     const c = config;
+    this.#knownApps = new Set(c.resolvedApps.map((a) => a.name));
     this.stash = new StashStore({ maxTables: c.stashMaxTables, maxKeysPerTable: c.stashMaxKeysPerTable, maxTotalBytes: c.stashMaxBytes });
     this.router = new Router({
       concurrency: c.concurrency,
       maxQueue: c.maxQueue,
       timeoutMs: c.timeoutMs,
-      knownApps: new Set(c.resolvedApps.map((a) => a.name)),
+      knownApps: this.#knownApps,
       expectsHolder: (app) => this.pool.expectsHolder(app),
       now: () => performance.now(),
     });
-    this.pool = new Pool(
-      {
-        apps: c.resolvedApps,
-        initialTarget: c.workers ?? 1,
-        maxWorkers: c.maxWorkers,
-        concurrency: c.concurrency,
-        spawnConcurrency: c.spawnConcurrency,
-        gracefulTimeoutMs: c.gracefulTimeoutMs,
-        heartbeatTimeoutMs: c.heartbeatTimeoutMs,
-        socketPath: c.socketPath,
-        restart: { baseDelayMs: c.restartBaseDelayMs, maxDelayMs: c.restartMaxDelayMs, maxCrashes: c.maxCrashes, windowMs: c.crashWindowMs },
-      },
-      log,
-      this.router,
-    );
+    this.pool = new Pool(poolOptions(c), log, this.router);
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
@@ -98,6 +87,29 @@ export class Arbiter {
     return { ok, ...r, live: this.pool.live, minimum: b.minimum, maximum: b.maximum, message: text };
   }
 
+  /**
+   * SIGHUP / `pm2 trigger pm2-dirty reload`: re-reads the config (a bad one is refused and the
+   * pool keeps running as it is) and replaces every worker, one at a time, with a fresh process.
+   */
+  async reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
+    if (this.#stopping) return { ok: false, message: 'the arbiter is stopping', changes: [] };
+    if (this.pool.reloading) return { ok: false, message: 'a reload is already in progress', changes: [] };
+    const next = await loadConfig(process.env);
+    if (!next.ok) {
+      for (const e of next.errors) this.#log.error(`reload refused, bad config: ${e}`);
+      return { ok: false, message: `reload refused: ${next.errors.join('; ')}`, changes: [] };
+    }
+    const changes = describeConfigChanges(this.config, next.config);
+    for (const line of changes) this.#log.info(`Reload: config change: ${line}`);
+    this.config = { ...next.config, socketPath: this.config.socketPath };
+    const known = this.#knownApps;
+    known.clear();
+    for (const a of next.config.resolvedApps) known.add(a.name);
+    const started = this.pool.reload(poolOptions(this.config));
+    const total = [...this.pool.workers.values()].filter((w) => w.state !== 'retiring').length;
+    return started ? { ok: true, message: `reloading ${total} workers one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
+  }
+
   status(): ArbiterStatus {
     return buildStatus(this, performance.now());
   }
@@ -132,4 +144,18 @@ export class Arbiter {
     await releaseSocketPath(this.config.socketPath);
     this.#log.info(`Dirty arbiter exiting (pid:${process.pid})`);
   }
+}
+
+function poolOptions(c: LoadedConfig): ConstructorParameters<typeof Pool>[0] {
+  return {
+    apps: c.resolvedApps,
+    initialTarget: c.workers ?? 1,
+    maxWorkers: c.maxWorkers,
+    concurrency: c.concurrency,
+    spawnConcurrency: c.spawnConcurrency,
+    gracefulTimeoutMs: c.gracefulTimeoutMs,
+    heartbeatTimeoutMs: c.heartbeatTimeoutMs,
+    socketPath: c.socketPath,
+    restart: { baseDelayMs: c.restartBaseDelayMs, maxDelayMs: c.restartMaxDelayMs, maxCrashes: c.maxCrashes, windowMs: c.crashWindowMs },
+  };
 }

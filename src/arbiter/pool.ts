@@ -3,62 +3,32 @@
 import { performance } from 'node:perf_hooks';
 import { appSetKey } from '../core/allocation.js';
 import { consumePendingRespawn, plan, prunePendingRespawns } from '../core/reconcile.js';
-import { decideRestart, pruneCrashes } from '../core/restart-policy.js';
 import { applyScaleCommand, computeBounds, initialTarget, scaleLogLevel, scaleLogLine } from '../core/scaling.js';
 import { findHung } from '../core/liveness.js';
-import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerState, WorkerView } from '../core/types.js';
+import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerView } from '../core/types.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
-import { WorkerProcess } from './worker-process.js';
-import type { Frame } from '../protocol/frame.js';
+import type { PoolListener, PoolOptions, PoolWorker } from './pool-types.js';
+import { startPoolWorker } from './pool-worker.js';
+import { RollingReload } from './rolling-reload.js';
+import { CrashTracker } from './crash-tracker.js';
 import type { Logger } from './logger.js';
 
-export interface PoolOptions {
-  readonly apps: readonly (AppLoadSpec & { readonly limit: number | null })[];
-  readonly initialTarget: number;
-  readonly maxWorkers: number;
-  readonly concurrency: number;
-  readonly spawnConcurrency: number;
-  readonly gracefulTimeoutMs: number;
-  readonly heartbeatTimeoutMs: number;
-  readonly socketPath: string;
-  readonly restart: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly maxCrashes: number; readonly windowMs: number };
-}
-
-export interface PoolWorker {
-  readonly id: number;
-  readonly process: WorkerProcess;
-  readonly apps: readonly string[];
-  state: WorkerState;
-  readonly spawnedAt: number;
-  lastBeatAt: number;
-  inflight: number;
-  served: number;
-  rss: number;
-}
-
-/** What the router needs to hear from the pool. */
-export interface PoolListener {
-  workerReady(w: PoolWorker): void;
-  workerRetiring(w: PoolWorker): void;
-  workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
-  workerFrame(w: PoolWorker, frame: Frame): void;
-}
+export type { PoolOptions, PoolWorker, PoolListener } from './pool-types.js';
 
 export class Pool {
-  readonly specs: readonly AppSpec[];
-  readonly bounds: Bounds;
+  specs: readonly AppSpec[];
+  bounds: Bounds;
   readonly workers = new Map<number, PoolWorker>();
   #target: number;
   #stopping = false;
   #nextId = 1;
   #pending: (readonly string[])[] = [];
-  readonly #crashes = new Map<string, number[]>();
-  readonly #backoffUntil = new Map<string, number>();
-  readonly #broken = new Set<string>();
-  readonly #opts: PoolOptions;
+  readonly #crashes = new CrashTracker();
+  #opts: PoolOptions;
+  #reload: RollingReload | null = null;
   readonly #log: Logger;
   readonly #listener: PoolListener;
-  readonly #byName: ReadonlyMap<string, AppLoadSpec>;
+  #byName: ReadonlyMap<string, AppLoadSpec>;
   #kickScheduled = false;
   #running = false;
   #again = false;
@@ -88,13 +58,13 @@ export class Pool {
   }
 
   get brokenAppSets(): readonly string[] {
-    return [...this.#broken];
+    return [...this.#crashes.broken];
   }
 
   /** True while a worker holding `app` is starting or waiting to be respawned. */
   expectsHolder(app: string): boolean {
     for (const w of this.workers.values()) if (w.state === 'starting' && w.apps.includes(app)) return true;
-    return !this.#stopping && this.#pending.some((apps) => apps.includes(app) && !this.#broken.has(appSetKey(apps)));
+    return !this.#stopping && this.#pending.some((apps) => apps.includes(app) && !this.#crashes.broken.has(appSetKey(apps)));
   }
 
   start(): void {
@@ -153,13 +123,13 @@ export class Pool {
 
   #desired(): Parameters<typeof plan>[0] {
     return {
-      target: this.#target,
+      target: this.#target + (this.#reload ? this.#reload.surge : 0),
       specs: this.specs,
       stopping: this.#stopping,
       pendingRespawns: this.#pending,
       maxConcurrentSpawns: this.#opts.spawnConcurrency,
-      backoffUntil: this.#backoffUntil,
-      broken: this.#broken,
+      backoffUntil: this.#crashes.backoffUntil,
+      broken: this.#crashes.broken,
     };
   }
 
@@ -173,6 +143,7 @@ export class Pool {
       do {
         this.#again = false;
         const now = performance.now();
+        this.#advanceReload();
         this.#pending = prunePendingRespawns(this.#desired(), this.views());
         for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
       } while (this.#again);
@@ -206,34 +177,29 @@ export class Pool {
 
   #spawn(apps: readonly string[], now: number): void {
     const id = this.#nextId++;
+    this.#reload?.claim(id, apps);
     const specs = apps.map((name) => this.#byName.get(name)).filter((s): s is AppLoadSpec => s !== undefined);
-    const o = this.#opts;
-    let worker: PoolWorker | undefined = undefined;
-    const proc = new WorkerProcess(id, specs, { concurrency: o.concurrency, heartbeatIntervalMs: Math.max(100, Math.min(1000, o.heartbeatTimeoutMs / 4 || 1000)), socketPath: o.socketPath }, {
-      onReady: () => {
-        if (!worker || worker.state !== 'starting') return;
-        worker.state = 'ready';
-        worker.lastBeatAt = performance.now();
-        this.#log.info(`Dirty worker ${id} (pid:${proc.pid}) ready with [${apps.join(', ')}]`);
-        this.#listener.workerReady(worker);
-        this.kick();
-      },
-      onInitFailed: (message) => this.#log.error(`Dirty worker ${id} (pid:${proc.pid}) failed to boot: ${message}`),
-      onBeat: (msg) => {
-        if (!worker) return;
-        worker.lastBeatAt = performance.now();
-        worker.rss = msg.rss;
-      },
-      onFrame: (frame) => {
-        if (worker) this.#listener.workerFrame(worker, frame);
-      },
-      onExit: (code, signal) => {
-        if (worker) this.#onExit(worker, code, signal);
-      },
+    const worker = startPoolWorker(id, specs, this.#opts, now, {
+      ready: (w) => this.#onReady(w),
+      frame: (w, frame) => this.#listener.workerFrame(w, frame),
+      dead: (w) => this.#listener.workerRetiring(w),
+      exit: (w, code, signal) => this.#onExit(w, code, signal),
+      log: this.#log,
     });
-    worker = { id, process: proc, apps, state: 'starting', spawnedAt: now, lastBeatAt: now, inflight: 0, served: 0, rss: 0 };
     this.workers.set(id, worker);
-    this.#log.info(`Spawning dirty worker ${id} (pid:${proc.pid}) with [${apps.join(', ')}]`);
+    this.#log.info(`Spawning dirty worker ${id} (pid:${worker.process.pid}) with [${apps.join(', ')}]`);
+  }
+
+  #onReady(w: PoolWorker): void {
+    this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) ready with [${w.apps.join(', ')}]`);
+    this.#listener.workerReady(w);
+    const replaced = this.#reload?.onReady(w.id) ?? null;
+    const old = replaced === null ? undefined : this.workers.get(replaced);
+    if (old) {
+      this.#log.info(`Reload: worker ${w.id} replaces worker ${old.id} (pid:${old.process.pid}), which now retires`);
+      this.retire(old);
+    }
+    this.kick();
   }
 
   /** Drains and stops one worker: no new calls, in-flight calls finish, SIGKILL after the grace time. */
@@ -261,22 +227,68 @@ export class Pool {
   }
 
   #onCrash(w: PoolWorker, how: string): void {
-    const now = performance.now();
-    const key = appSetKey(w.apps);
-    const o = this.#opts.restart;
-    const times = [...pruneCrashes(this.#crashes.get(key) ?? [], now, o.windowMs), now];
-    this.#crashes.set(key, times);
-    const decision = decideRestart(times, now, o);
+    if (this.#reload?.isReplacement(w.id)) {
+      this.#log.error(`Reload aborted: the replacement worker ${w.id} ${how} before it was ready; the old workers keep serving`);
+      this.#reload = null;
+    }
     this.restarts++;
     if (this.#stopping) return;
-    if (decision.broken) {
-      this.#broken.add(key);
-      this.#log.error(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how}; [${w.apps.join(', ')}] crashed ${decision.recent} times in ${o.windowMs} ms: not respawning it (crash-loop breaker open)`);
+    const d = this.#crashes.record(w.apps, performance.now(), this.#opts.restart);
+    const who = `Dirty worker ${w.id} (pid:${w.process.pid}) ${how}${w.state === 'starting' ? ' before it was ready' : ''}`;
+    if (d.broken) {
+      this.#log.error(`${who}; [${w.apps.join(', ')}] crashed ${d.recent} times in ${this.#opts.restart.windowMs} ms: not respawning it (crash-loop breaker open)`);
       return;
     }
-    this.#backoffUntil.set(key, now + decision.delayMs);
     this.#pending.push([...w.apps]);
-    this.#log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how}${w.state === 'starting' ? ' before it was ready' : ''}; respawning [${w.apps.join(', ')}] in ${Math.round(decision.delayMs)} ms`);
+    this.#log.warn(`${who}; respawning [${w.apps.join(', ')}] in ${Math.round(d.delayMs)} ms`);
+  }
+
+  /**
+   * Rolling reload: every current worker is replaced by a fresh process (new app code), one at a
+   * time; `next` (optional) carries a new config. Returns false when a reload is already running.
+   */
+  reload(next?: PoolOptions): boolean {
+    if (this.#reload || this.#stopping) return false;
+    if (next) this.#reconfigure(next);
+    this.#crashes.reset(); // new code deserves a new chance
+    const old = [...this.workers.values()].filter((w) => w.state !== 'retiring').map((w) => ({ id: w.id, apps: w.apps }));
+    this.#reload = new RollingReload(old);
+    this.#log.info(`Reload: replacing ${old.length} workers one at a time`);
+    this.kick();
+    return true;
+  }
+
+  get reloading(): { replaced: number; total: number } | null {
+    return this.#reload ? { replaced: this.#reload.replaced, total: this.#reload.total } : null;
+  }
+
+  #reconfigure(next: PoolOptions): void {
+    this.#opts = next;
+    this.specs = next.apps.map((a) => ({ name: a.name, limit: a.limit }));
+    this.bounds = computeBounds(this.specs, next.maxWorkers);
+    this.#byName = new Map(next.apps.map((a) => [a.name, a]));
+    this.#target = applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target;
+    this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
+  }
+
+  #advanceReload(): void {
+    const r = this.#reload;
+    if (!r) return;
+    const alive = (id: number): boolean => this.workers.get(id)?.state === 'ready' || this.workers.get(id)?.state === 'starting';
+    const step = r.step(alive, new Set(this.#byName.keys()));
+    if (step.kind === 'spawn') {
+      // (Re)queue the replacement unless it already waits (pruning may have dropped it).
+      const key = appSetKey(step.apps);
+      if (!this.#pending.some((apps) => appSetKey(apps) === key)) this.#pending.unshift(step.apps);
+    }
+    else if (step.kind === 'retire') {
+      const w = this.workers.get(step.id);
+      if (w) this.retire(w);
+      this.#again = true;
+    } else if (step.kind === 'done') {
+      this.#reload = null;
+      this.#log.info(`Reload complete: ${step.replaced} workers replaced`);
+    }
   }
 
   /** Slow periodic pass: kill hung workers, heal lost events. */

@@ -24,6 +24,8 @@ export interface WorkerEvents {
   onInitFailed(message: string): void;
   onBeat(msg: Extract<ToArbiter, { t: 'hb' }>): void;
   onFrame(frame: Frame): void;
+  /** The process is gone (its last answers may still be in the channel). */
+  onDead(): void;
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
@@ -55,11 +57,20 @@ export class WorkerProcess {
       else if (msg.t === 'init-failed') events.onInitFailed(msg.error.message);
     });
     this.child.on('error', (err) => console.error(`pm2-dirty: worker ${id}: ${err.message}`));
+    // Report the exit only after the channel has delivered everything the worker wrote before
+    // dying: an answer already in the socket must reach its caller, not become a DirtyWorkerError.
+    const channelClosed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
     this.child.on('exit', (code, signal) => {
       if (this.#exited) return;
       this.#exited = true;
-      this.channel.destroy();
-      events.onExit(code, signal);
+      events.onDead();
+      let timer: NodeJS.Timeout | undefined;
+      const drained = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+      void Promise.race([channelClosed, drained]).then(() => {
+        clearTimeout(timer);
+        this.channel.destroy();
+        events.onExit(code, signal);
+      });
     });
   }
 

@@ -1,0 +1,37 @@
+// Types shared by the pool and the router: pool options, a worker's record, the pool's events.
+import type { WorkerState } from '../core/types.js';
+import type { Frame } from '../protocol/frame.js';
+import type { AppLoadSpec } from '../worker/app-host.js';
+import type { WorkerProcess } from './worker-process.js';
+
+export interface PoolOptions {
+  readonly apps: readonly (AppLoadSpec & { readonly limit: number | null })[];
+  readonly initialTarget: number;
+  readonly maxWorkers: number;
+  readonly concurrency: number;
+  readonly spawnConcurrency: number;
+  readonly gracefulTimeoutMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly socketPath: string;
+  readonly restart: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly maxCrashes: number; readonly windowMs: number };
+}
+
+export interface PoolWorker {
+  readonly id: number;
+  readonly process: WorkerProcess;
+  readonly apps: readonly string[];
+  state: WorkerState;
+  readonly spawnedAt: number;
+  lastBeatAt: number;
+  inflight: number;
+  served: number;
+  rss: number;
+}
+
+/** What the router needs to hear from the pool. */
+export interface PoolListener {
+  workerReady(w: PoolWorker): void;
+  workerRetiring(w: PoolWorker): void;
+  workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
+  workerFrame(w: PoolWorker, frame: Frame): void;
+}

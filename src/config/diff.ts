@@ -1,0 +1,20 @@
+// What changed between two configs, as human-readable lines for the reload log and reply. Pure.
+import type { LoadedConfig } from './load.js';
+
+export function describeConfigChanges(before: LoadedConfig, after: LoadedConfig): string[] {
+  const lines: string[] = [];
+  const old = new Map(before.resolvedApps.map((a) => [a.name, a]));
+  const now = new Map(after.resolvedApps.map((a) => [a.name, a]));
+  for (const [name, a] of now) {
+    const b = old.get(name);
+    if (!b) lines.push(`app ${name} added (limit ${a.limit ?? 'none'})`);
+    else if (b.limit !== a.limit) lines.push(`app ${name} limit ${b.limit ?? 'none'} -> ${a.limit ?? 'none'}`);
+    else if (b.specifier !== a.specifier || b.exportName !== a.exportName) lines.push(`app ${name} now loads ${a.specifier}:${a.exportName}`);
+  }
+  for (const name of old.keys()) if (!now.has(name)) lines.push(`app ${name} removed`);
+  const scalars = Object.keys(after).filter((k) => k !== 'apps' && k !== 'resolvedApps' && k !== 'configPath') as (keyof LoadedConfig)[];
+  for (const k of scalars) {
+    if (before[k] !== after[k]) lines.push(k === 'socketPath' ? `socketPath ${String(before[k])} -> ${String(after[k])} ignored until a restart (clients stay connected)` : `${k} ${String(before[k])} -> ${String(after[k])}`);
+  }
+  return lines;
+}

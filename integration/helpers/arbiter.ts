@@ -28,21 +28,22 @@ export interface RunningArbiter {
 }
 
 export interface ArbiterOptions {
-  readonly config: Record<string, unknown>;
+  /** The config object (written as JSON), or the config module's source text. */
+  readonly config: Record<string, unknown> | string;
   readonly env?: Record<string, string>;
   /** Resolve as soon as the process is up, without waiting for 'ready'. */
   readonly noWait?: boolean;
 }
 
 /** Writes `config` as an ESM config file next to nothing else; app specs may use FIXTURES. */
-export function writeConfig(dir: string, config: Record<string, unknown>): string {
+export function writeConfig(dir: string, config: Record<string, unknown> | string): string {
   const path = join(dir, 'dirty.config.mjs');
-  writeFileSync(path, `export default ${JSON.stringify(config, null, 2)};\n`);
+  writeFileSync(path, typeof config === 'string' ? config : `export default ${JSON.stringify(config, null, 2)};\n`);
   return path;
 }
 
-export async function startArbiter(opts: ArbiterOptions): Promise<RunningArbiter> {
-  const dir = mkdtempSync(join(tmpdir(), 'da-'));
+export async function startArbiter(opts: ArbiterOptions & { readonly dir?: string; readonly keepDir?: boolean }): Promise<RunningArbiter> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'da-'));
   const socketPath = join(dir, 's.sock');
   const configPath = writeConfig(dir, opts.config);
   let output = '';
@@ -82,7 +83,7 @@ export async function startArbiter(opts: ArbiterOptions): Promise<RunningArbiter
       await waitFor(() => workers.every((w) => !isAlive(w)), 'workers to exit', 10_000).catch(() => {
         for (const w of workers) if (isAlive(w)) process.kill(w, 'SIGKILL');
       });
-      rmSync(dir, { recursive: true, force: true });
+      if (opts.keepDir !== true) rmSync(dir, { recursive: true, force: true });
     },
   };
   if (!opts.noWait) {

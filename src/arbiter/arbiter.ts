@@ -4,7 +4,11 @@ import { performance } from 'node:perf_hooks';
 import type { ScaleCommand, ScaleResult } from '../core/types.js';
 import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
+import { dirname, join } from 'node:path';
+import { runHook } from './hooks.js';
+import { TargetStore } from './target-store.js';
+import type { PoolWorker } from './pool-types.js';
 import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
 import { executeStash } from '../stash/ops.js';
@@ -31,6 +35,7 @@ export class Arbiter {
   readonly stash: StashStore;
   readonly #log: Logger;
   readonly #knownApps: Set<string>;
+  readonly #targets: TargetStore | null;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -48,7 +53,15 @@ export class Arbiter {
       expectsHolder: (app) => this.pool.expectsHolder(app),
       now: () => performance.now(),
     });
-    this.pool = new Pool(poolOptions(c), log, this.router);
+    this.#targets = c.persistTarget ? new TargetStore(join(dirname(defaultSocketPath(process.env)), 'target.json'), c.socketPath) : null;
+    this.pool = new Pool(poolOptions(c), log, this.router, {
+      spawned: (w) => void this.#hook('dirtyPostFork', this.#info(), workerInfo(w)),
+      exited: (w) => void this.#hook('dirtyWorkerExit', this.#info(), workerInfo(w)),
+      scaled: (r, source, message) => {
+        if (r.target !== r.previous) void this.#targets?.save(r.target);
+        void this.#hook('onScale', { source, target: r.target, previous: r.previous, clampedBy: r.clampedBy ?? null, reason: message });
+      },
+    });
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
@@ -58,6 +71,8 @@ export class Arbiter {
 
   /** Listens on the socket and resolves once the initial workers are ready. */
   async start(): Promise<void> {
+    await this.#hook('onDirtyStarting', this.#info());
+    await this.#restoreTarget();
     const path = this.config.socketPath;
     await claimSocketPath(path);
     await listenPrivately(this.server.server, path);
@@ -110,6 +125,24 @@ export class Arbiter {
     return started ? { ok: true, message: `reloading ${total} workers one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
   }
 
+  async #restoreTarget(): Promise<void> {
+    if (!this.#targets) return;
+    const saved = await this.#targets.load(this.pool.bounds.minimum, this.pool.bounds.maximum);
+    if (saved === null) return;
+    if ('warning' in saved) this.#log.warn(`persistTarget: ${saved.warning}`);
+    else this.pool.scale({ kind: 'set', n: saved.target }, 'remembered target');
+  }
+
+  #hook(name: keyof LoadedConfig['hookFns'], ...args: unknown[]): Promise<void> {
+    return runHook(name, this.config.hookFns[name], args, this.config.hookTimeoutMs, this.#log);
+  }
+
+  /** What hooks see of the arbiter. */
+  #info(): { pid: number; socketPath: string; configPath: string; target: number; live: number; minimum: number; maximum: number } {
+    const p = this.pool as Pool | undefined; // onDirtyStarting may run before the pool has workers
+    return { pid: process.pid, socketPath: this.config.socketPath, configPath: this.config.configPath, target: p?.target ?? 0, live: p?.live ?? 0, minimum: p?.bounds.minimum ?? 0, maximum: p?.bounds.maximum ?? 0 };
+  }
+
   status(): ArbiterStatus {
     return buildStatus(this, performance.now());
   }
@@ -156,6 +189,13 @@ function poolOptions(c: LoadedConfig): ConstructorParameters<typeof Pool>[0] {
     gracefulTimeoutMs: c.gracefulTimeoutMs,
     heartbeatTimeoutMs: c.heartbeatTimeoutMs,
     socketPath: c.socketPath,
+    configPath: c.hookFns.dirtyWorkerInit ? c.configPath : null,
+    hookTimeoutMs: c.hookTimeoutMs,
+    maxWorkerRssBytes: c.maxWorkerMemoryMb * 1024 * 1024,
     restart: { baseDelayMs: c.restartBaseDelayMs, maxDelayMs: c.restartMaxDelayMs, maxCrashes: c.maxCrashes, windowMs: c.crashWindowMs },
   };
+}
+
+function workerInfo(w: PoolWorker): { id: number; pid: number | null; apps: readonly string[] } {
+  return { id: w.id, pid: w.process.pid ?? null, apps: w.apps };
 }

@@ -13,6 +13,11 @@ export interface PoolOptions {
   readonly gracefulTimeoutMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly socketPath: string;
+  /** The config file, when it defines dirtyWorkerInit (the worker imports it to run the hook). */
+  readonly configPath: string | null;
+  readonly hookTimeoutMs: number;
+  /** Retire and replace a worker above this RSS (bytes); 0 disables. */
+  readonly maxWorkerRssBytes: number;
   readonly restart: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly maxCrashes: number; readonly windowMs: number };
 }
 
@@ -26,6 +31,8 @@ export interface PoolWorker {
   inflight: number;
   served: number;
   rss: number;
+  /** A replacement is under way (memory guard); do not ask twice. */
+  replacing?: boolean;
 }
 
 /** What the router needs to hear from the pool. */
@@ -34,4 +41,11 @@ export interface PoolListener {
   workerRetiring(w: PoolWorker): void;
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
   workerFrame(w: PoolWorker, frame: Frame): void;
+}
+
+/** Lifecycle events for hooks and persistence (all optional, none may throw into the pool). */
+export interface PoolEvents {
+  spawned?(w: PoolWorker): void;
+  exited?(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
+  scaled?(result: import('../core/types.js').ScaleResult, source: string, message: string): void;
 }

@@ -4,16 +4,17 @@ import { performance } from 'node:perf_hooks';
 import { appSetKey } from '../core/allocation.js';
 import { consumePendingRespawn, plan, prunePendingRespawns } from '../core/reconcile.js';
 import { applyScaleCommand, computeBounds, initialTarget, scaleLogLevel, scaleLogLine } from '../core/scaling.js';
-import { findHung } from '../core/liveness.js';
 import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerView } from '../core/types.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
-import type { PoolListener, PoolOptions, PoolWorker } from './pool-types.js';
+import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-types.js';
 import { startPoolWorker } from './pool-worker.js';
 import { RollingReload } from './rolling-reload.js';
 import { CrashTracker } from './crash-tracker.js';
+import { checkHealth } from './health.js';
+import { Reconciler } from './reconciler.js';
 import type { Logger } from './logger.js';
 
-export type { PoolOptions, PoolWorker, PoolListener } from './pool-types.js';
+export type { PoolOptions, PoolWorker, PoolListener, PoolEvents } from './pool-types.js';
 
 export class Pool {
   specs: readonly AppSpec[];
@@ -29,15 +30,15 @@ export class Pool {
   readonly #log: Logger;
   readonly #listener: PoolListener;
   #byName: ReadonlyMap<string, AppLoadSpec>;
-  #kickScheduled = false;
-  #running = false;
-  #again = false;
+  readonly #reconciler = new Reconciler(() => this.#pass(), () => this.#isSettled());
   #wakeTimer: NodeJS.Timeout | undefined;
   #tick: NodeJS.Timeout | undefined;
-  #settleWaiters: (() => void)[] = [];
+  readonly #events: PoolEvents;
   restarts = 0;
+  memoryRetirements = 0;
 
-  constructor(opts: PoolOptions, log: Logger, listener: PoolListener) {
+  constructor(opts: PoolOptions, log: Logger, listener: PoolListener, events: PoolEvents = {}) {
+    this.#events = events;
     this.#opts = opts;
     this.#log = log;
     this.#listener = listener;
@@ -77,25 +78,21 @@ export class Pool {
   scale(cmd: ScaleCommand, source: string): ScaleResult {
     const result = applyScaleCommand(this.#target, cmd, this.bounds);
     this.#target = result.target;
-    this.#log[scaleLogLevel(result)](scaleLogLine(source, result, this.bounds));
+    const line = scaleLogLine(source, result, this.bounds);
+    this.#log[scaleLogLevel(result)](line);
+    this.#events.scaled?.(result, source, line);
     this.kick();
     return result;
   }
 
   /** Coalesces bursts: any number of kicks in one tick give one reconcile pass. */
   kick(): void {
-    if (this.#kickScheduled) return;
-    this.#kickScheduled = true;
-    setImmediate(() => {
-      this.#kickScheduled = false;
-      this.#reconcile();
-    });
+    this.#reconciler.kick();
   }
 
   /** Resolves once the pool matches its target with nothing starting or retiring. */
   settled(): Promise<void> {
-    if (this.#isSettled()) return Promise.resolve();
-    return new Promise((resolve) => this.#settleWaiters.push(resolve));
+    return this.#reconciler.settled();
   }
 
   views(): WorkerView[] {
@@ -107,7 +104,7 @@ export class Pool {
     this.#stopping = true;
     if (this.#tick) clearInterval(this.#tick);
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
-    this.#reconcile();
+    this.#reconciler.run();
     await this.settled();
   }
 
@@ -133,28 +130,11 @@ export class Pool {
     };
   }
 
-  #reconcile(): void {
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = true;
-    try {
-      do {
-        this.#again = false;
-        const now = performance.now();
-        this.#advanceReload();
-        this.#pending = prunePendingRespawns(this.#desired(), this.views());
-        for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
-      } while (this.#again);
-    } finally {
-      this.#running = false;
-    }
-    if (this.#isSettled()) {
-      const waiters = this.#settleWaiters;
-      this.#settleWaiters = [];
-      for (const w of waiters) w();
-    }
+  #pass(): void {
+    const now = performance.now();
+    this.#advanceReload();
+    this.#pending = prunePendingRespawns(this.#desired(), this.views());
+    for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
   }
 
   #execute(action: PlanAction, now: number): void {
@@ -187,6 +167,7 @@ export class Pool {
       log: this.#log,
     });
     this.workers.set(id, worker);
+    this.#events.spawned?.(worker);
     this.#log.info(`Spawning dirty worker ${id} (pid:${worker.process.pid}) with [${apps.join(', ')}]`);
   }
 
@@ -223,6 +204,7 @@ export class Pool {
     if (expected) this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) retired (${how})`);
     else this.#onCrash(w, how);
     this.#listener.workerGone(w, code, signal);
+    this.#events.exited?.(w, code, signal);
     this.kick();
   }
 
@@ -248,11 +230,13 @@ export class Pool {
    * time; `next` (optional) carries a new config. Returns false when a reload is already running.
    */
   reload(next?: PoolOptions): boolean {
-    if (this.#reload || this.#stopping) return false;
+    if (this.#stopping) return false;
     if (next) this.#reconfigure(next);
     this.#crashes.reset(); // new code deserves a new chance
     const old = [...this.workers.values()].filter((w) => w.state !== 'retiring').map((w) => ({ id: w.id, apps: w.apps }));
-    this.#reload = new RollingReload(old);
+    // A reload already under way takes the other workers on; nothing is replaced twice.
+    if (this.#reload) for (const w of old) this.#reload.add(w);
+    else this.#reload = new RollingReload(old);
     this.#log.info(`Reload: replacing ${old.length} workers one at a time`);
     this.kick();
     return true;
@@ -280,27 +264,28 @@ export class Pool {
       // (Re)queue the replacement unless it already waits (pruning may have dropped it).
       const key = appSetKey(step.apps);
       if (!this.#pending.some((apps) => appSetKey(apps) === key)) this.#pending.unshift(step.apps);
-    }
-    else if (step.kind === 'retire') {
+    } else if (step.kind === 'retire') {
       const w = this.workers.get(step.id);
       if (w) this.retire(w);
-      this.#again = true;
+      this.#reconciler.run();
     } else if (step.kind === 'done') {
       this.#reload = null;
-      this.#log.info(`Reload complete: ${step.replaced} workers replaced`);
+      this.#log.info(`Reload complete: ${step.replaced} worker(s) replaced`);
     }
   }
 
-  /** Slow periodic pass: kill hung workers, heal lost events. */
+  /** Replaces one worker (fresh process, same apps) the way a reload does: replacement first. */
+  replace(w: PoolWorker): void {
+    if (this.#stopping || w.state !== 'ready') return;
+    const old = { id: w.id, apps: w.apps };
+    if (this.#reload) this.#reload.add(old);
+    else this.#reload = new RollingReload([old]);
+    this.kick();
+  }
+
+  /** Slow periodic pass: hung workers, the memory guard, and a reconcile that heals lost events. */
   #heal(): void {
-    const now = performance.now();
-    const hung = findHung([...this.workers.values()], now, this.#opts.heartbeatTimeoutMs);
-    for (const id of hung) {
-      const w = this.workers.get(id);
-      if (!w) continue;
-      this.#log.error(`Dirty worker ${id} (pid:${w.process.pid}) missed heartbeats for ${Math.round(now - w.lastBeatAt)} ms (event loop blocked); killing it`);
-      w.process.kill('SIGKILL');
-    }
+    this.memoryRetirements += checkHealth([...this.workers.values()], performance.now(), this.#opts, this.#log, (w) => this.replace(w));
     this.kick();
   }
 }

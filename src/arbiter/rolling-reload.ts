@@ -17,11 +17,19 @@ export class RollingReload {
   readonly #old: OldWorker[];
   #current: { readonly oldId: number; readonly key: string; readonly apps: readonly string[]; replacementId: number | null } | null = null;
   #replaced = 0;
-  readonly total: number;
+  total: number;
 
   constructor(old: readonly OldWorker[]) {
     this.#old = [...old];
     this.total = old.length;
+  }
+
+  /** Adds one more worker to replace (e.g. over its memory limit); false if already queued. */
+  add(w: OldWorker): boolean {
+    if (this.#current?.oldId === w.id || this.#old.some((o) => o.id === w.id)) return false;
+    this.#old.push(w);
+    this.total++;
+    return true;
   }
 
   get replaced(): number {

@@ -1,6 +1,8 @@
 // Routes calls: to the ready holder of the app with the fewest outstanding calls (ties round-
 // robin), else into the bounded queue; relays answers by rewriting request ids, never re-encoding.
-import { pickWorker, updateEwma, workerCapacity } from '../core/routing.js';
+// A call abandoned on a worker (timeout, abort, closed client) keeps its worker slot until the
+// worker's final frame for it arrives: the worker is really busy until then.
+import { PREFETCH_BUDGET_MS, pickWorker, updateEwma, workerCapacity } from '../core/routing.js';
 import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
@@ -26,9 +28,18 @@ interface Call {
   readonly queuedAt: number;
   worker: PoolWorker | null;
   sentAt: number;
+  /** Last sign of progress (sent, or a CHUNK relayed): the arbiter timeout counts from here. */
+  activeAt: number;
 }
 
-interface WorkerLoad { outstanding: number; ewmaMs: number | null; lastDoneAt: number }
+interface WorkerLoad {
+  /** Calls sent to the worker and not finished there (abandoned ones included), wid -> sentAt, oldest first. */
+  readonly sent: Map<number, number>;
+  ewmaMs: number | null;
+  lastDoneAt: number;
+}
+
+const isFinal = (type: number): boolean => type === MessageType.RESPONSE || type === MessageType.ERROR || type === MessageType.END;
 
 export interface RouterOptions {
   readonly concurrency: number;
@@ -44,6 +55,8 @@ export class Router {
   readonly stats = new CallStats();
   readonly #o: RouterOptions;
   readonly #calls = new Map<number, Call>();
+  /** Abandoned calls still running on their worker (wid -> worker) until its final frame. */
+  readonly #abandoned = new Map<number, PoolWorker>();
   readonly #byPeer = new Map<Peer, Map<bigint, Call>>();
   readonly #queue: DispatchQueue<Call>;
   readonly #ready = new Map<string, PoolWorker[]>();
@@ -69,15 +82,18 @@ export class Router {
   submit(peer: Peer, clientId: bigint, app: string, payload: Buffer): void {
     let mine = this.#byPeer.get(peer);
     if (!mine) this.#byPeer.set(peer, (mine = new Map<bigint, Call>()));
-    if (mine.has(clientId)) {
-      peer.send(encodeError(clientId, new DirtyError(`Duplicate request id ${clientId} on this connection`).toWire()));
+    const previous = mine.get(clientId);
+    if (previous) {
+      // One answer per id: the call already under this id is abandoned and both get this one error.
+      this.#abandon(previous);
+      this.#reject(peer, clientId, new DirtyError(`Duplicate request id ${clientId} on this connection: a call with this id was still running`));
       return;
     }
     if (!this.#o.knownApps.has(app)) {
       this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }));
       return;
     }
-    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: this.#o.now(), worker: null, sentAt: 0 };
+    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: this.#o.now(), worker: null, sentAt: 0, activeAt: 0 };
     const w = this.#pick(app);
     if (w) {
       this.#track(call, mine);
@@ -105,7 +121,7 @@ export class Router {
   }
 
   workerReady(w: PoolWorker): void {
-    this.#load.set(w, { outstanding: 0, ewmaMs: null, lastDoneAt: 0 });
+    this.#load.set(w, { sent: new Map(), ewmaMs: null, lastDoneAt: 0 });
     for (const app of w.apps) {
       const list = this.#ready.get(app) ?? [];
       list.push(w);
@@ -125,6 +141,8 @@ export class Router {
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
     this.workerRetiring(w);
     this.#load.delete(w);
+    this.#throttled.delete(w);
+    for (const [wid, holder] of this.#abandoned) if (holder === w) this.#abandoned.delete(wid);
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     for (const call of [...this.#calls.values()]) {
       if (call.worker !== w) continue;
@@ -147,10 +165,21 @@ export class Router {
 
   /** RESPONSE, ERROR, CHUNK or END from a worker: relay it to its caller under the caller's id. */
   workerFrame(w: PoolWorker, frame: Frame): void {
-    const call = this.#calls.get(Number(frame.requestId));
-    if (!call || call.worker !== w) return; // late answer to an abandoned call: dropped
+    if (frame.type !== MessageType.CHUNK && !isFinal(frame.type)) return;
+    const wid = Number(frame.requestId);
+    const call = this.#calls.get(wid);
+    if (!call || call.worker !== w) {
+      // A late frame of an abandoned call: dropped, never relayed; its final frame frees the slot.
+      if (isFinal(frame.type) && this.#abandoned.get(wid) === w) {
+        this.#abandoned.delete(wid);
+        this.#release(w, wid);
+        this.#drainInto(w);
+      }
+      return;
+    }
     call.peer.send([relayHeader(frame, call.clientId), frame.payload]);
     if (frame.type === MessageType.CHUNK) {
+      call.activeAt = this.#o.now();
       if (call.peer.congested) this.#throttle(w, call.peer);
       return;
     }
@@ -159,18 +188,18 @@ export class Router {
     this.#complete(call, w, now);
   }
 
-  /** Fails calls that ran past timeoutMs (and tells their workers to abandon them). */
+  /** Fails calls silent for timeoutMs since they were sent or last streamed a chunk (and tells their workers). */
   sweep(now: number): void {
     if (this.#o.timeoutMs <= 0) return;
     for (const call of [...this.#calls.values()]) {
-      if (!call.worker || now - call.sentAt < this.#o.timeoutMs) continue;
+      if (!call.worker || now - call.activeAt < this.#o.timeoutMs) continue;
       this.#abandon(call);
       this.#reject(call.peer, call.clientId, new DirtyTimeoutError('Worker timeout', { timeout: Math.round(this.#o.timeoutMs / 1000), timeout_ms: this.#o.timeoutMs }));
     }
   }
 
   workerLoad(w: PoolWorker): number {
-    return this.#load.get(w)?.outstanding ?? 0;
+    return this.#load.get(w)?.sent.size ?? 0;
   }
 
   #hasReady(app: string): boolean {
@@ -180,10 +209,8 @@ export class Router {
   #pick(app: string): PoolWorker | null {
     const list = this.#ready.get(app);
     if (!list || list.length === 0) return null;
-    const candidates = list.map((w, i) => {
-      const l = this.#load.get(w);
-      return { id: i, outstanding: l?.outstanding ?? 0, capacity: workerCapacity(this.#o.concurrency, l?.ewmaMs ?? null) };
-    });
+    const now = this.#o.now();
+    const candidates = list.map((w, i) => ({ id: i, outstanding: this.workerLoad(w), capacity: this.#capacity(w, now) }));
     const r = pickWorker(candidates, this.#cursor.get(app) ?? 0);
     this.#cursor.set(app, r.cursor);
     return r.id === null ? null : (list[r.id] ?? null);
@@ -194,11 +221,27 @@ export class Router {
     mine.set(call.clientId, call);
   }
 
+  /**
+   * How many calls `w` may have outstanding: its slots, plus core/routing's prefetch only while its
+   * calls are known to be short and none of its current calls has run past the prefetch budget.
+   * A prefetched call is committed to that worker and cannot go to another holder that frees up
+   * first, so unknown or long service times get no prefetch: their extra calls wait in the queue.
+   */
+  #capacity(w: PoolWorker, now: number): number {
+    const slots = Math.max(1, this.#o.concurrency);
+    const l = this.#load.get(w);
+    if (!l || l.ewmaMs === null || !(l.ewmaMs < PREFETCH_BUDGET_MS)) return slots;
+    for (const sentAt of l.sent.values()) {
+      if (now - sentAt > PREFETCH_BUDGET_MS) return slots;
+      break; // the first entry is the oldest
+    }
+    return workerCapacity(this.#o.concurrency, l.ewmaMs);
+  }
+
   #dispatch(call: Call, w: PoolWorker): void {
     call.worker = w;
-    call.sentAt = this.#o.now();
-    const l = this.#load.get(w);
-    if (l) l.outstanding++;
+    call.sentAt = call.activeAt = this.#o.now();
+    this.#load.get(w)?.sent.set(call.wid, call.sentAt);
     w.inflight++;
     void w.process.channel.write([relayHeader({ type: MessageType.REQUEST, requestId: 0n, payload: call.payload }, BigInt(call.wid)), call.payload]);
   }
@@ -207,7 +250,7 @@ export class Router {
     this.#finish(call);
     const l = this.#load.get(w);
     if (l) {
-      const sample = l.outstanding > 0 && l.lastDoneAt > call.sentAt ? now - l.lastDoneAt : now - call.sentAt;
+      const sample = l.sent.size > 0 && l.lastDoneAt > call.sentAt ? now - l.lastDoneAt : now - call.sentAt;
       l.ewmaMs = updateEwma(l.ewmaMs, sample);
       l.lastDoneAt = now;
     }
@@ -217,25 +260,37 @@ export class Router {
 
   /** Forget a call (queued or sent) and release its worker slot. */
   #finish(call: Call): void {
-    this.#calls.delete(call.wid);
-    this.#byPeer.get(call.peer)?.delete(call.clientId);
-    const w = call.worker;
-    if (w) {
-      const l = this.#load.get(w);
-      if (l) l.outstanding--;
-      w.inflight--;
-    } else {
-      this.#queue.remove(call.app, call);
-    }
+    this.#forget(call);
+    if (call.worker) this.#release(call.worker, call.wid);
+    else this.#queue.remove(call.app, call);
   }
 
+  #forget(call: Call): void {
+    this.#calls.delete(call.wid);
+    this.#byPeer.get(call.peer)?.delete(call.clientId);
+  }
+
+  #release(w: PoolWorker, wid: number): void {
+    if (this.#load.get(w)?.sent.delete(wid) !== false) w.inflight--;
+  }
+
+  /**
+   * The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps
+   * its worker slot until the worker's final frame for it (the worker stays busy until it stops).
+   */
   #abandon(call: Call): void {
     const w = call.worker;
-    this.#finish(call);
-    if (w && !w.process.exited) {
-      void w.process.channel.write(encodeCancel(BigInt(call.wid)));
-      this.#drainInto(w);
+    if (!w) {
+      this.#finish(call);
+      return;
     }
+    this.#forget(call);
+    if (w.process.exited || !this.#load.has(w)) {
+      this.#release(w, call.wid);
+      return;
+    }
+    this.#abandoned.set(call.wid, w);
+    void w.process.channel.write(encodeCancel(BigInt(call.wid)));
   }
 
   #reject(peer: Peer, clientId: bigint, err: DirtyError): void {
@@ -247,7 +302,7 @@ export class Router {
     if (w.state !== 'ready') return;
     const l = this.#load.get(w);
     if (!l) return;
-    while (l.outstanding < workerCapacity(this.#o.concurrency, l.ewmaMs)) {
+    while (l.sent.size < this.#capacity(w, this.#o.now())) {
       const next = this.#queue.takeFor(w.apps);
       if (!next) return;
       this.#dispatch(next.item, w);

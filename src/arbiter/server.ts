@@ -119,20 +119,36 @@ export class ArbiterServer {
 
   #handle(conn: Connection, frame: Frame): void {
     switch (frame.type) {
-      case MessageType.REQUEST:
-        this.#router.submit(conn, frame.requestId, readAppPath(frame), frame.payload);
+      case MessageType.REQUEST: {
+        // A bad payload inside a well-framed REQUEST fails that request only: the stream is still in
+        // step, and the connection's other calls (other callers of a multiplexing client) go on.
+        let app: string;
+        try {
+          app = readAppPath(frame);
+        } catch (err) {
+          conn.send(encodeError(frame.requestId, asDirtyError(err).toWire()));
+          return;
+        }
+        this.#router.submit(conn, frame.requestId, app, frame.payload);
         return;
+      }
       case MessageType.CANCEL:
         this.#router.cancel(conn, frame.requestId);
         return;
       case MessageType.STATUS:
-        conn.send(encodeResponse(frame.requestId, this.#control.status()));
+        this.#answer(conn, frame.requestId, () => this.#control.status());
         return;
       case MessageType.MANAGE:
         this.#answer(conn, frame.requestId, () => this.#control.manage(decodePayload(frame)));
         return;
       case MessageType.STASH: {
-        const r = this.#control.stash(decodePayload(frame));
+        let r: ReturnType<ControlHandler['stash']>;
+        try {
+          r = this.#control.stash(decodePayload(frame));
+        } catch (err) {
+          conn.send(encodeError(frame.requestId, asDirtyError(err).toWire()));
+          return;
+        }
         conn.send(r.ok ? encodeResponse(frame.requestId, r.result) : encodeError(frame.requestId, r.error));
         return;
       }
@@ -144,13 +160,15 @@ export class ArbiterServer {
     }
   }
 
+  /** One RESPONSE, or one ERROR if computing or encoding the answer fails. */
   #answer(conn: Connection, id: bigint, fn: () => unknown): void {
+    let frames: Buffer[];
     try {
-      conn.send(encodeResponse(id, fn()));
+      frames = encodeResponse(id, fn());
     } catch (err) {
-      const e = isDirtyError(err) ? err : new DirtyError((err as Error).message);
-      conn.send(encodeError(id, e.toWire()));
+      frames = encodeError(id, asDirtyError(err).toWire());
     }
+    conn.send(frames);
   }
 
   /** The offending connection gets one ERROR frame and is closed; everyone else carries on. */
@@ -163,6 +181,10 @@ export class ArbiterServer {
     conn.socket.end();
     setTimeout(() => conn.socket.destroy(), 1000).unref();
   }
+}
+
+function asDirtyError(err: unknown): DirtyError {
+  return isDirtyError(err) ? err : new DirtyError(err instanceof Error ? err.message : String(err));
 }
 
 /** Reads `app_path` out of a REQUEST payload (decoding the TLV dict; bytes stay views). */

@@ -9,6 +9,8 @@ export interface ArbiterStatus {
   readonly minimum: number;
   readonly maximum: number;
   readonly restarts: number;
+  readonly memoryReplacements: number;
+  readonly reloading: { readonly replaced: number; readonly total: number } | null;
   readonly workers: readonly { id: number; pid: number | null; apps: readonly string[]; state: string; inflight: number; served: number; uptimeMs: number; rssBytes: number }[];
   readonly apps: readonly { name: string; limit: number | null; holders: number }[];
   readonly calls: { readonly inflight: number; readonly queued: number; readonly total: number; readonly errors: number; readonly perSecond: number; readonly p95Ms: number };
@@ -26,6 +28,8 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
     minimum: a.pool.bounds.minimum,
     maximum: a.pool.bounds.maximum,
     restarts: a.pool.restarts,
+    memoryReplacements: a.pool.memoryRetirements,
+    reloading: a.pool.reloading,
     workers: workers.map((w) => ({ id: w.id, pid: w.process.pid ?? null, apps: w.apps, state: w.state, inflight: w.inflight, served: w.served, uptimeMs: Math.round(now - w.spawnedAt), rssBytes: w.rss })),
     apps: a.pool.specs.map((s) => ({ name: s.name, limit: s.limit, holders: workers.filter((w) => w.state !== 'retiring' && w.apps.includes(s.name)).length })),
     calls: { inflight: a.router.inflight, queued: a.router.queued, total: a.router.stats.total, errors: a.router.stats.errors, perSecond: Math.round(a.router.stats.rate(now) * 10) / 10, p95Ms: Math.round(a.router.stats.p95() * 100) / 100 },

@@ -36,10 +36,10 @@ export class WorkerProcess {
   readonly channel: FrameChannel;
   #exited = false;
 
-  constructor(id: number, specs: readonly AppLoadSpec[], opts: { concurrency: number; heartbeatIntervalMs: number; socketPath: string }, events: WorkerEvents) {
+  constructor(id: number, specs: readonly AppLoadSpec[], opts: { concurrency: number; heartbeatIntervalMs: number; socketPath: string; configPath: string | null; hookTimeoutMs: number }, events: WorkerEvents) {
     this.id = id;
     this.apps = specs.map((s) => s.name);
-    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency: opts.concurrency, heartbeatIntervalMs: opts.heartbeatIntervalMs };
+    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency: opts.concurrency, heartbeatIntervalMs: opts.heartbeatIntervalMs, configPath: opts.configPath, hookTimeoutMs: opts.hookTimeoutMs };
     // Linux caps process.title at the argv area: the app list in argv leaves room for the title.
     this.child = fork(WORKER_ENTRY, [`--apps=[${this.apps.join(', ')}]`], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],

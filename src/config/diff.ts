@@ -13,8 +13,9 @@ export function describeConfigChanges(before: LoadedConfig, after: LoadedConfig)
   }
   for (const name of old.keys()) if (!now.has(name)) lines.push(`app ${name} removed`);
   const scalars = Object.keys(after).filter((k) => k !== 'apps' && k !== 'resolvedApps' && k !== 'configPath') as (keyof LoadedConfig)[];
+  const show = (v: unknown): string => JSON.stringify(v) ?? 'unset';
   for (const k of scalars) {
-    if (before[k] !== after[k]) lines.push(k === 'socketPath' ? `socketPath ${String(before[k])} -> ${String(after[k])} ignored until a restart (clients stay connected)` : `${k} ${String(before[k])} -> ${String(after[k])}`);
+    if (before[k] !== after[k]) lines.push(k === 'socketPath' ? `socketPath ${show(before[k])} -> ${show(after[k])} ignored until a restart (clients stay connected)` : `${k} ${show(before[k])} -> ${show(after[k])}`);
   }
   return lines;
 }

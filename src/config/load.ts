@@ -6,7 +6,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { probeApps } from '../arbiter/probe-apps.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
-import { resolveConfig, type DirtyConfig } from './schema.js';
+import { HOOK_NAMES, resolveConfig, type DirtyConfig } from './schema.js';
+import type { HookFn, HookFns } from '../arbiter/hooks.js';
 import type { AppEntry } from './specs.js';
 
 export const MODULE_NAME = 'pm2-dirty';
@@ -18,6 +19,8 @@ export interface ResolvedApp extends AppLoadSpec {
 export interface LoadedConfig extends DirtyConfig {
   readonly configPath: string;
   readonly resolvedApps: readonly ResolvedApp[];
+  /** The hook functions of the config file (validated as functions by the schema). */
+  readonly hookFns: HookFns;
 }
 
 export type LoadResult = { readonly ok: true; readonly config: LoadedConfig } | { readonly ok: false; readonly errors: readonly string[] };
@@ -71,10 +74,12 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   if (env['PM2_DIRTY_SOCKET']) overrides['socketPath'] = env['PM2_DIRTY_SOCKET'];
   const r = resolveConfig(file, overrides, { cpuCount: availableParallelism(), defaultSocketPath: defaultSocketPath(env) });
   if (!r.ok) return { ok: false, errors: r.errors.map((e) => `${configPath}: ${e}`) };
-  return finishApps(r.config, configPath);
+  const hookFns: HookFns = {};
+  for (const h of HOOK_NAMES) if (typeof file[h] === 'function') hookFns[h] = file[h] as HookFn;
+  return finishApps(r.config, configPath, hookFns);
 }
 
-async function finishApps(config: DirtyConfig, configPath: string): Promise<LoadResult> {
+async function finishApps(config: DirtyConfig, configPath: string, hookFns: HookFns): Promise<LoadResult> {
   const specs = config.apps.map((entry) => ({ name: entry.name, specifier: specifierFor(entry, configPath), exportName: entry.exportName }));
   const probed = await probeApps(specs);
   const errors: string[] = [];
@@ -90,5 +95,5 @@ async function finishApps(config: DirtyConfig, configPath: string): Promise<Load
   if (minimum > config.maxWorkers) errors.push(`the app specs require ${minimum} workers but \`maxWorkers\` is ${config.maxWorkers}`);
   if (config.workers !== undefined && config.workers < minimum) errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${configPath}: ${e}`) };
-  return { ok: true, config: { ...config, configPath, resolvedApps } };
+  return { ok: true, config: { ...config, configPath, resolvedApps, hookFns } };
 }

@@ -25,13 +25,22 @@ export interface DirtyConfig {
   readonly stashMaxTables: number;
   readonly stashMaxKeysPerTable: number;
   readonly stashMaxBytes: number;
+  /** Keep a runtime-set target across arbiter restarts ($PM2_HOME/dirty/target.json). */
+  readonly persistTarget: boolean;
+  /** Retire (drain) and replace a worker whose RSS exceeds this many MiB; 0 disables. */
+  readonly maxWorkerMemoryMb: number;
+  readonly hookTimeoutMs: number;
+  /** Hook names defined in the config file (the functions themselves stay in the file). */
+  readonly hooks: readonly HookName[];
+  /** The raw `autoscale` section, validated by the autoscaler. */
+  readonly autoscale: unknown;
 }
 
-type Kind = 'count' | 'positive' | 'ms' | 'string';
-interface Field { readonly kind: Kind; readonly fallback: (env: ConfigEnv) => number | string | undefined }
+type Kind = 'count' | 'positive' | 'ms' | 'string' | 'boolean';
+interface Field { readonly kind: Kind; readonly fallback: (env: ConfigEnv) => number | string | boolean | undefined }
 export interface ConfigEnv { readonly cpuCount: number; readonly defaultSocketPath: string }
 
-const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps'>, Field>> = {
+const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'autoscale'>, Field>> = {
   workers: { kind: 'positive', fallback: () => undefined },
   maxWorkers: { kind: 'positive', fallback: (env) => 4 * Math.max(1, env.cpuCount) },
   gracefulTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
@@ -48,14 +57,26 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps'>, Field>> = {
   stashMaxTables: { kind: 'positive', fallback: () => 1024 },
   stashMaxKeysPerTable: { kind: 'positive', fallback: () => 100_000 },
   stashMaxBytes: { kind: 'positive', fallback: () => 64 * 1024 * 1024 },
+  persistTarget: { kind: 'boolean', fallback: () => false },
+  maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
+  hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },
 };
+
+/** Lifecycle hooks (functions in the config file; gunicorn's names, camel-cased). */
+export const HOOK_NAMES = ['onDirtyStarting', 'dirtyPostFork', 'dirtyWorkerInit', 'dirtyWorkerExit', 'onScale'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
 
 /** Keys that `pm2 set pm2-dirty:<key>` may override, plus `config` (the path of the file). */
 export const OVERRIDABLE_KEYS: readonly string[] = Object.keys(FIELDS);
 
 const show = (v: unknown): string => `${typeof v === 'string' ? JSON.stringify(v) : String(v)} (${typeof v})`;
 
-function coerce(key: string, kind: Kind, raw: unknown): { value: number | string } | { error: string } {
+function coerce(key: string, kind: Kind, raw: unknown): { value: number | string | boolean } | { error: string } {
+  if (kind === 'boolean') {
+    if (typeof raw === 'boolean') return { value: raw };
+    if (raw === 'true' || raw === 'false') return { value: raw === 'true' };
+    return { error: `\`${key}\` must be true or false, got ${show(raw)}` };
+  }
   if (kind === 'string') {
     return typeof raw === 'string' && raw !== '' ? { value: raw } : { error: `\`${key}\` must be a non-empty string, got ${show(raw)}` };
   }
@@ -73,7 +94,10 @@ export type ConfigResult = { readonly ok: true; readonly config: DirtyConfig } |
 /** Merges file values with overrides (overrides win), coerces, and validates every key. */
 export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>, env: ConfigEnv): ConfigResult {
   const errors: string[] = [];
-  for (const key of Object.keys(file)) if (key !== 'apps' && !(key in FIELDS)) errors.push(`unknown key \`${key}\` (known: apps, ${OVERRIDABLE_KEYS.join(', ')})`);
+  const structured = new Set<string>(['apps', 'autoscale', ...HOOK_NAMES]);
+  for (const key of Object.keys(file)) if (!structured.has(key) && !(key in FIELDS)) errors.push(`unknown key \`${key}\` (known: apps, autoscale, ${HOOK_NAMES.join(', ')}, ${OVERRIDABLE_KEYS.join(', ')})`);
+  const hooks = HOOK_NAMES.filter((h) => file[h] !== undefined);
+  for (const h of hooks) if (typeof file[h] !== 'function') errors.push(`\`${h}\` must be a function, got ${show(file[h])}`);
   for (const key of Object.keys(overrides)) if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key}); known: config, ${OVERRIDABLE_KEYS.join(', ')}`);
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(FIELDS)) {
@@ -87,7 +111,7 @@ export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides
   const maxWorkers = out['maxWorkers'] as number;
   if (workers !== undefined && workers > maxWorkers) errors.push(`\`workers\` (${workers}) is above \`maxWorkers\` (${maxWorkers})`);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: { ...(out as unknown as Omit<DirtyConfig, 'apps'>), apps } };
+  return { ok: true, config: { ...(out as unknown as Omit<DirtyConfig, 'apps' | 'hooks' | 'autoscale'>), apps, hooks, autoscale: file['autoscale'] } };
 }
 
 function parseApps(raw: unknown, errors: string[]): AppEntry[] {

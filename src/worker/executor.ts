@@ -1,8 +1,10 @@
 // Runs the requests a worker receives: up to `concurrency` at once, the rest waiting in arrival
-// order; streams generators as CHUNK...END; honours CANCEL; answers each id at most once.
+// order; streams generators as CHUNK...END; honours CANCEL. Every request id gets exactly one final
+// frame (RESPONSE, ERROR or END), a cancelled one included: the arbiter holds the worker slot of an
+// abandoned call until that frame says the call has really stopped here.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { runWithContext } from '../app/index.js';
-import { toWire, DirtyAppNotFoundError, isDirtyError } from '../errors.js';
+import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type WireError } from '../errors.js';
 import { decodeValue } from '../protocol/tlv.js';
 import { encodeChunk, encodeEnd, encodeError, encodeResponse, parseRequest } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
@@ -19,6 +21,8 @@ interface Job {
 }
 
 type AnyGen = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
+
+const CANCELLED: WireError = new DirtyAbortError('call cancelled').toWire();
 
 function isGenerator(v: unknown): v is AnyGen {
   const tag = Object.prototype.toString.call(v);
@@ -52,14 +56,20 @@ export class Executor {
     this.#pump();
   }
 
-  /** Abandons a call: a waiting one is dropped, a running one is aborted and its answer suppressed. */
+  /**
+   * Abandons a call: a waiting one is dropped at once, a running one is aborted (its signal fires)
+   * and its chunks suppressed; either way its final frame is a "call cancelled" ERROR, sent once it
+   * has stopped. An id that already got its final frame is ignored.
+   */
   onCancel(id: bigint): void {
     const job = this.#jobs.get(id);
-    if (!job) return;
-    this.#jobs.delete(id);
+    if (!job || job.abort.signal.aborted) return;
+    job.abort.abort(new DirtyAbortError('call cancelled'));
     const i = this.#waiting.indexOf(job);
-    if (i >= 0) this.#waiting.splice(i, 1);
-    job.abort.abort(new Error('call cancelled'));
+    if (i < 0) return; // running: #run sends the final frame when it returns
+    this.#waiting.splice(i, 1);
+    this.#jobs.delete(id);
+    void this.#final(job);
     this.#checkIdle();
   }
 
@@ -74,7 +84,7 @@ export class Executor {
       const job = this.#waiting.shift();
       if (!job) break;
       this.#running++;
-      void this.#run(job).finally(() => {
+      void this.#run(job).then(() => {
         this.#running--;
         this.#jobs.delete(job.id);
         this.served++;
@@ -91,14 +101,34 @@ export class Executor {
     for (const w of waiters) w();
   }
 
-  async #send(job: Job, chunks: readonly Buffer[]): Promise<void> {
-    if (job.abort.signal.aborted) return;
-    await this.#sink.write(chunks);
+  /** Writes one frame; a dead channel is the worker's end (main exits on channel errors), not the call's. */
+  async #write(chunks: readonly Buffer[]): Promise<void> {
+    try {
+      await this.#sink.write(chunks);
+    } catch {
+      // the channel failed: nothing can be answered any more
+    }
   }
 
+  /** The one final frame of a job: `answer` (built lazily), or "call cancelled" once the job was cancelled. */
+  async #final(job: Job, answer?: () => Buffer[]): Promise<void> {
+    let frames: Buffer[];
+    if (job.abort.signal.aborted || !answer) frames = encodeError(job.id, CANCELLED);
+    else {
+      try {
+        frames = answer();
+      } catch (err) {
+        frames = encodeError(job.id, plainWire(err));
+      }
+    }
+    await this.#write(frames);
+  }
+
+  /** Never rejects: whatever happens, the job gets its final frame. */
   async #run(job: Job): Promise<void> {
     let appPath = '';
     let action = '';
+    let answer: () => Buffer[];
     try {
       const req = parseRequest(decodeValue(job.payload));
       appPath = req.appPath;
@@ -110,27 +140,67 @@ export class Executor {
       const args = Object.keys(req.kwargs).length > 0 ? [...req.args, req.kwargs] : req.args;
       const ctx = { signal: job.abort.signal, app: appPath, action };
       const result: unknown = await runWithContext(ctx, () => fn.apply(app.instance, args));
-      if (isGenerator(result)) await this.#stream(job, result, ctx);
-      else await this.#send(job, encodeResponse(job.id, result));
+      if (isGenerator(result)) {
+        await this.#stream(job, result, ctx);
+        answer = () => encodeEnd(job.id);
+      } else {
+        const frames = encodeResult(() => encodeResponse(job.id, result));
+        answer = () => frames;
+      }
     } catch (err) {
-      await this.#send(job, encodeError(job.id, toWire(err, { app_path: appPath, action })));
+      answer = () => encodeError(job.id, toWire(err, { app_path: appPath, action }));
     }
+    await this.#final(job, answer);
   }
 
+  /** Sends each item as a CHUNK until the generator is done, fails or the call is cancelled; the generator is always closed. */
   async #stream(job: Job, gen: AnyGen, ctx: { signal: AbortSignal; app: string; action: string }): Promise<void> {
     let n = 0;
+    let finished = false; // the generator returned or threw: there is nothing left to close
     try {
-      for (;;) {
+      while (!job.abort.signal.aborted) {
+        let step: IteratorResult<unknown>;
+        try {
+          step = await runWithContext(ctx, () => gen.next());
+        } catch (err) {
+          finished = true;
+          throw err;
+        }
+        if (step.done === true) {
+          finished = true;
+          return;
+        }
         if (job.abort.signal.aborted) break;
-        const step = await runWithContext(ctx, () => gen.next());
-        if (step.done === true) break;
-        await this.#send(job, encodeChunk(job.id, step.value));
+        const value = step.value;
+        await this.#write(encodeResult(() => encodeChunk(job.id, value)));
         // A sync generator never yields to the loop by itself: let heartbeats and CANCELs in.
         if (++n % 64 === 0) await yieldToLoop();
       }
     } finally {
-      if (job.abort.signal.aborted) await gen.return(undefined);
+      if (!finished) await closeQuietly(gen);
     }
-    await this.#send(job, encodeEnd(job.id));
+  }
+}
+
+/** Encodes a result or chunk; a value the TLV encoder refuses is the app's error, not a wire failure. */
+function encodeResult(encode: () => Buffer[]): Buffer[] {
+  try {
+    return encode();
+  } catch (err) {
+    if (err instanceof DirtyProtocolError) throw new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
+    throw err;
+  }
+}
+
+/** When even the error's details cannot be encoded (an app's DirtyError with odd details). */
+function plainWire(err: unknown): WireError {
+  return { error_type: 'DirtyAppError', message: err instanceof Error ? err.message : String(err), details: {} };
+}
+
+async function closeQuietly(gen: AnyGen): Promise<void> {
+  try {
+    await gen.return(undefined);
+  } catch {
+    // a generator whose cleanup throws is closed all the same
   }
 }

@@ -8,6 +8,7 @@ import { Executor } from './executor.js';
 import { FrameChannel } from './channel.js';
 import { runProbe } from './probe.js';
 import type { ToArbiter, WorkerBoot } from './messages.js';
+import { runWorkerInitHook } from './init-hook.js';
 
 const send = (msg: ToArbiter): void => {
   if (process.connected) process.send?.(msg);
@@ -33,7 +34,7 @@ if (boot.mode === 'probe') {
   });
 } else {
   process.title = `pm2-dirty: dirty-worker [${boot.apps.map((a) => a.name).join(', ')}]`;
-  void serve(boot.apps, boot.concurrency, boot.heartbeatIntervalMs);
+  void serve(boot);
 }
 
 async function initApps(specs: readonly AppLoadSpec[]): Promise<Map<string, LoadedApp>> {
@@ -56,10 +57,11 @@ async function closeApps(apps: ReadonlyMap<string, LoadedApp>): Promise<void> {
   }
 }
 
-async function serve(specs: readonly AppLoadSpec[], concurrency: number, heartbeatIntervalMs: number): Promise<void> {
+async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void> {
+  const { concurrency, heartbeatIntervalMs } = boot;
   let apps: Map<string, LoadedApp>;
   try {
-    apps = await initApps(specs);
+    apps = await initApps(boot.apps);
   } catch (err) {
     send({ t: 'init-failed', error: toWire(err) });
     console.error(`pm2-dirty worker ${process.pid}: app init failed:`, err);
@@ -97,5 +99,6 @@ async function serve(specs: readonly AppLoadSpec[], concurrency: number, heartbe
     send({ t: 'hb', rss: mem.rss, heapUsed: mem.heapUsed, inflight: executor.inflight, served: executor.served });
   };
   setInterval(beat, heartbeatIntervalMs).unref();
+  await runWorkerInitHook(boot);
   send({ t: 'ready', pid: process.pid });
 }

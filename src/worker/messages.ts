@@ -4,7 +4,16 @@ import type { AppLoadSpec } from './app-host.js';
 
 /** Handed to a worker in env PM2_DIRTY_WORKER at fork. */
 export type WorkerBoot =
-  | { readonly mode: 'serve'; readonly id: number; readonly apps: readonly AppLoadSpec[]; readonly concurrency: number; readonly heartbeatIntervalMs: number }
+  | {
+      readonly mode: 'serve';
+      readonly id: number;
+      readonly apps: readonly AppLoadSpec[];
+      readonly concurrency: number;
+      readonly heartbeatIntervalMs: number;
+      /** Set when the config file defines dirtyWorkerInit: the worker imports it to run the hook. */
+      readonly configPath: string | null;
+      readonly hookTimeoutMs: number;
+    }
   | { readonly mode: 'probe'; readonly apps: readonly AppLoadSpec[] };
 
 export interface ProbedApp {

@@ -1,0 +1,121 @@
+// Frames (docs/protocol.md §Header): the 16-byte big-endian header, whole messages as write-ready
+// chunk lists, header validation, payload decoding, and header rewriting for the arbiter's relay.
+import { Buffer } from 'node:buffer';
+import { DirtyProtocolError } from '../errors.js';
+import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, MAX_REQUEST_ID, VERSION, isMessageType, messageTypeName, type MessageType } from './constants.js';
+import { decodeValue, encodeChunks } from './tlv.js';
+
+/** One message as read off the wire; `payload` holds the raw TLV bytes (often a view into the read chunk). */
+export interface Frame {
+  readonly type: MessageType;
+  readonly requestId: bigint;
+  readonly payload: Buffer;
+}
+
+/** The fields of a validated header. */
+export interface FrameHeader {
+  readonly type: MessageType;
+  readonly requestId: bigint;
+  readonly payloadLength: number;
+}
+
+const TWO_32 = 4294967296;
+
+/** 16-byte header: magic "GD", version 1, type, uint32 payload length, uint64 request id. */
+export function encodeHeader(type: MessageType, requestId: bigint, payloadLength: number): Buffer {
+  checkHeaderFields(type, requestId, payloadLength);
+  const buf = Buffer.allocUnsafe(HEADER_SIZE);
+  writeHeader(buf, type, requestId, payloadLength);
+  return buf;
+}
+
+/**
+ * Encodes a whole message as chunks for `socket.cork(); write(each); uncork()` or writev.
+ * Small messages are one chunk; byte values >= 64 KiB are referenced between chunks, not copied.
+ * `value === undefined` gives an empty payload (END, STATUS, CANCEL).
+ * @param path Root name in error messages; '' makes top-level dict keys the names (`args[1].when`). @default 'payload'
+ * @throws DirtyProtocolError for a bad header field, an unencodable value or a payload over 64 MiB.
+ */
+export function encodeMessage(type: MessageType, requestId: bigint, value?: unknown, path = 'payload'): Buffer[] {
+  checkHeaderFields(type, requestId, 0);
+  if (value === undefined) {
+    const header = Buffer.allocUnsafe(HEADER_SIZE);
+    writeHeader(header, type, requestId, 0);
+    return [header];
+  }
+  const { chunks, size, reserved } = encodeChunks(value, path, HEADER_SIZE);
+  writeHeader(reserved, type, requestId, size); // the first chunk starts with these reserved bytes
+  return chunks;
+}
+
+/** Decoded payload of a frame; an empty payload is `null`. */
+export function decodePayload(frame: Pick<Frame, 'payload'>): unknown {
+  return frame.payload.length === 0 ? null : decodeValue(frame.payload);
+}
+
+/** Header to forward `frame.payload` unchanged under another request id (no re-encoding). */
+export function relayHeader(frame: Frame, newRequestId: bigint): Buffer {
+  return encodeHeader(frame.type, newRequestId, frame.payload.length);
+}
+
+/**
+ * Reads and validates the 16 header bytes at `offset` (magic, version, known type, length limit).
+ * @throws DirtyProtocolError naming the bad field.
+ */
+export function decodeHeader(buf: Uint8Array, offset = 0, maxPayloadBytes = MAX_PAYLOAD_BYTES): FrameHeader {
+  if (buf.length - offset < HEADER_SIZE) {
+    throw new DirtyProtocolError(`Invalid frame header: ${buf.length - offset} bytes, expected ${HEADER_SIZE}`);
+  }
+  const b = (i: number): number => buf[offset + i] ?? 0;
+  const magic = (b(0) << 8) | b(1);
+  if (magic !== MAGIC) {
+    throw new DirtyProtocolError(`Invalid frame header: bad magic 0x${hex(magic, 4)} (expected 0x4744 "GD")`, { magic });
+  }
+  if (b(2) !== VERSION) {
+    throw new DirtyProtocolError(`Invalid frame header: unsupported protocol version ${b(2)} (expected ${VERSION})`, { version: b(2) });
+  }
+  const type = b(3);
+  if (!isMessageType(type)) {
+    throw new DirtyProtocolError(`Invalid frame header: unknown message type 0x${hex(type, 2)}`, { type });
+  }
+  const payloadLength = (b(4) * 0x1000000) + ((b(5) << 16) | (b(6) << 8) | b(7));
+  if (payloadLength > maxPayloadBytes) {
+    throw new DirtyProtocolError(
+      `Invalid frame header: ${messageTypeName(type)} payload of ${payloadLength} bytes exceeds the limit of ${maxPayloadBytes}`,
+      { type, payloadLength, maxPayloadBytes },
+    );
+  }
+  const hi = (b(8) * 0x1000000) + ((b(9) << 16) | (b(10) << 8) | b(11));
+  const lo = (b(12) * 0x1000000) + ((b(13) << 16) | (b(14) << 8) | b(15));
+  // Ids are small counters in practice: build the bigint from one exact double when it fits.
+  const requestId = hi < 0x200000 ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  return { type, requestId, payloadLength };
+}
+
+function checkHeaderFields(type: number, requestId: bigint, payloadLength: number): void {
+  if (!isMessageType(type)) throw new DirtyProtocolError(`Cannot encode frame: unknown message type ${String(type)}`);
+  if (typeof requestId !== 'bigint' || requestId < 0n || requestId > MAX_REQUEST_ID) {
+    throw new DirtyProtocolError(`Cannot encode frame: request id ${String(requestId)} is not a uint64 bigint`);
+  }
+  if (!Number.isInteger(payloadLength) || payloadLength < 0 || payloadLength > MAX_PAYLOAD_BYTES) {
+    throw new DirtyProtocolError(`Cannot encode frame: payload length ${payloadLength} is outside 0..${MAX_PAYLOAD_BYTES}`);
+  }
+}
+
+function writeHeader(buf: Buffer, type: MessageType, requestId: bigint, payloadLength: number): void {
+  buf[0] = MAGIC >>> 8;
+  buf[1] = MAGIC & 0xff;
+  buf[2] = VERSION;
+  buf[3] = type;
+  buf.writeUInt32BE(payloadLength, 4);
+  if (requestId <= 0xffff_ffffn) {
+    buf.writeUInt32BE(0, 8);
+    buf.writeUInt32BE(Number(requestId), 12);
+  } else {
+    buf.writeBigUInt64BE(requestId, 8);
+  }
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}

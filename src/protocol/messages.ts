@@ -1,0 +1,177 @@
+// Payload shapes as gunicorn sends them (docs/protocol.md §Payloads): builders that return write-ready
+// chunks, and validating parsers for the payloads we act on.
+import type { Buffer } from 'node:buffer';
+import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
+import { ManageOp, MessageType, type StashOp } from './constants.js';
+import { encodeMessage } from './frame.js';
+import { describePrimitive } from './tlv-path.js';
+
+/** A decoded REQUEST payload. */
+export interface RequestPayload {
+  readonly appPath: string;
+  readonly action: string;
+  readonly args: unknown[];
+  readonly kwargs: Record<string, unknown>;
+}
+
+/** A decoded MANAGE payload. */
+export interface ManagePayload {
+  readonly op: ManageOp;
+  readonly count: number;
+}
+
+/** A decoded STASH payload; absent keys stay absent. `op` is not checked against StashOp here. */
+export interface StashPayload {
+  readonly op: number;
+  readonly table: string;
+  readonly key?: unknown;
+  readonly value?: unknown;
+  readonly pattern?: string;
+}
+
+/** Optional parts of a STASH message; like gunicorn, null and undefined are left out. */
+export interface StashFields {
+  readonly key?: unknown;
+  readonly value?: unknown;
+  readonly pattern?: string | null;
+}
+
+/** REQUEST `{app_path, action, args, kwargs}`; errors name `args[i]…` / `kwargs.x…`. */
+export function encodeRequest(
+  id: bigint,
+  appPath: string,
+  action: string,
+  args: readonly unknown[],
+  kwargs?: Record<string, unknown>,
+): Buffer[] {
+  return encodeMessage(MessageType.REQUEST, id, { app_path: appPath, action, args, kwargs: kwargs ?? {} }, '');
+}
+
+/** RESPONSE `{result}`. */
+export function encodeResponse(id: bigint, result: unknown): Buffer[] {
+  return encodeMessage(MessageType.RESPONSE, id, { result }, '');
+}
+
+/** CHUNK `{data}` (one item of a stream). */
+export function encodeChunk(id: bigint, data: unknown): Buffer[] {
+  return encodeMessage(MessageType.CHUNK, id, { data }, '');
+}
+
+/** END: empty payload, closes a stream. */
+export function encodeEnd(id: bigint): Buffer[] {
+  return encodeMessage(MessageType.END, id);
+}
+
+/** ERROR `{error: {error_type, message, details}}`. */
+export function encodeError(id: bigint, wire: WireError): Buffer[] {
+  const error = { error_type: wire.error_type, message: wire.message, details: wire.details };
+  return encodeMessage(MessageType.ERROR, id, { error }, '');
+}
+
+/** CANCEL (our extension, 0x20): empty payload, "abandon the call with this request id". */
+export function encodeCancel(id: bigint): Buffer[] {
+  return encodeMessage(MessageType.CANCEL, id);
+}
+
+/** MANAGE `{op, count}`. */
+export function encodeManage(id: bigint, op: ManageOp, count: number): Buffer[] {
+  return encodeMessage(MessageType.MANAGE, id, { op, count }, '');
+}
+
+/** STATUS: empty payload. */
+export function encodeStatus(id: bigint): Buffer[] {
+  return encodeMessage(MessageType.STATUS, id);
+}
+
+/** STASH `{op, table, key?, value?, pattern?}`. */
+export function encodeStash(id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] {
+  const payload: Record<string, unknown> = { op, table };
+  if (fields.key !== undefined && fields.key !== null) payload['key'] = fields.key;
+  if (fields.value !== undefined && fields.value !== null) payload['value'] = fields.value;
+  if (fields.pattern !== undefined && fields.pattern !== null) payload['pattern'] = fields.pattern;
+  return encodeMessage(MessageType.STASH, id, payload, '');
+}
+
+/** Validates a decoded REQUEST payload; a missing `kwargs` becomes `{}`. */
+export function parseRequest(value: unknown): RequestPayload {
+  const p = dict('REQUEST', value);
+  const appPath = field('REQUEST', p, 'app_path', 'a string', isString);
+  const action = field('REQUEST', p, 'action', 'a string', isString);
+  const args = field('REQUEST', p, 'args', 'a list', Array.isArray) as unknown[];
+  const kwargs = p['kwargs'] === undefined ? {} : field('REQUEST', p, 'kwargs', 'a dict', isDict);
+  return { appPath, action, args, kwargs };
+}
+
+/** Validates a decoded MANAGE payload (`op` ADD or REMOVE, `count` a non-negative integer). */
+export function parseManage(value: unknown): ManagePayload {
+  const p = dict('MANAGE', value);
+  const op = field('MANAGE', p, 'op', '1 (ADD) or 2 (REMOVE)', (v): v is ManageOp => v === ManageOp.ADD || v === ManageOp.REMOVE);
+  const count = field('MANAGE', p, 'count', 'a non-negative integer', isCount);
+  return { op, count };
+}
+
+/** Validates a decoded STASH payload. */
+export function parseStash(value: unknown): StashPayload {
+  const p = dict('STASH', value);
+  const op = field('STASH', p, 'op', 'an integer', isCount);
+  const table = field('STASH', p, 'table', 'a string', isString);
+  const out: { op: number; table: string; key?: unknown; value?: unknown; pattern?: string } = { op, table };
+  if (Object.hasOwn(p, 'key')) out.key = p['key'];
+  if (Object.hasOwn(p, 'value')) out.value = p['value'];
+  if (p['pattern'] !== undefined && p['pattern'] !== null) out.pattern = field('STASH', p, 'pattern', 'a string', isString);
+  return out;
+}
+
+/** RESPONSE payload -> `result`. */
+export function parseResponse(value: unknown): unknown {
+  return dict('RESPONSE', value)['result'];
+}
+
+/** CHUNK payload -> `data`. */
+export function parseChunk(value: unknown): unknown {
+  return dict('CHUNK', value)['data'];
+}
+
+/** Validates a decoded ERROR payload and returns its `error` (missing or null `details` become `{}`). */
+export function parseErrorPayload(value: unknown): WireError {
+  const error = field('ERROR', dict('ERROR', value), 'error', 'a dict', isDict);
+  const errorType = field('ERROR', error, 'error_type', 'a string', isString);
+  const message = field('ERROR', error, 'message', 'a string', isString);
+  const raw = error['details'];
+  const details: ErrorDetails = raw === undefined || raw === null ? {} : field('ERROR', error, 'details', 'a dict', isDict);
+  return { error_type: errorType, message, details };
+}
+
+function isString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+function isDict(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function isCount(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+function dict(kind: string, value: unknown): Record<string, unknown> {
+  if (!isDict(value)) throw new DirtyProtocolError(`Invalid ${kind} payload: expected a dict, got ${describe(value)}`);
+  return value;
+}
+
+function field<T>(kind: string, p: Record<string, unknown>, key: string, expected: string, ok: (v: unknown) => v is T): T {
+  const v = Object.hasOwn(p, key) ? p[key] : undefined;
+  if (!ok(v)) throw new DirtyProtocolError(`Invalid ${kind} payload: expected \`${key}\` to be ${expected}, got ${describe(v)}`, { field: key });
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'None';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  return typeof v === 'object' ? 'a dict' : describePrimitive(v);
+}

@@ -1,0 +1,210 @@
+// TLV decoder (docs/protocol.md §TLV): one value, no trailing bytes, explicit limits on every length,
+// count and nesting level; bytes come back as views into the input, never copies.
+import { Buffer, isUtf8 } from 'node:buffer';
+import { DirtyProtocolError } from '../errors.js';
+import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, Tag } from './constants.js';
+
+/** Highest `maxDepth` accepted: keeps the recursive decoder far from the JS stack limit. */
+const MAX_DEPTH_OPTION = 1024;
+
+export interface DecodeOptions {
+  /** Deepest list/dict nesting accepted (0..1024). @default MAX_DEPTH (128) */
+  readonly maxDepth?: number;
+}
+
+interface Reader {
+  readonly buf: Buffer;
+  pos: number;
+  readonly end: number;
+  depth: number;
+  readonly maxDepth: number;
+}
+
+const TWO_32 = 4294967296;
+/** Up to this many bytes a JS loop beats a native string call (see docs/protocol.md §Performance). */
+const SHORT_STRING = 24;
+/** Smallest encoded dict entry: a str key (tag + length) plus a one-byte value. */
+const MIN_DICT_ENTRY = 6;
+
+/** Decodes exactly one TLV value from `input`; trailing bytes are an error. */
+export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown {
+  const maxDepth = options?.maxDepth ?? MAX_DEPTH;
+  if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_OPTION) {
+    throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
+  }
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const r: Reader = { buf, pos: 0, end: buf.length, depth: 0, maxDepth };
+  const value = readValue(r);
+  if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
+  return value;
+}
+
+function fail(r: Reader, reason: string, at = r.pos): never {
+  throw new DirtyProtocolError(`Invalid TLV at byte ${at}: ${reason}`, { offset: at });
+}
+
+function need(r: Reader, n: number, what: string): void {
+  if (r.end - r.pos < n) fail(r, `truncated ${what} (needs ${n} bytes, ${r.end - r.pos} left)`);
+}
+
+function readValue(r: Reader): unknown {
+  if (r.pos >= r.end) fail(r, 'truncated value (no tag byte)');
+  const { buf } = r;
+  const tag = buf[r.pos++] ?? -1;
+  switch (tag) {
+    case Tag.NONE:
+      return null;
+    case Tag.BOOL:
+      need(r, 1, 'bool');
+      return buf[r.pos++] !== 0;
+    case Tag.INT:
+      need(r, 8, 'int64');
+      return readInt64(r);
+    case Tag.FLOAT: {
+      need(r, 8, 'float64');
+      const value = buf.readDoubleBE(r.pos);
+      r.pos += 8;
+      return value;
+    }
+    case Tag.BYTES: {
+      const n = readLength(r, 'bytes');
+      const start = r.pos;
+      r.pos += n;
+      return buf.subarray(start, r.pos);
+    }
+    case Tag.STR:
+      return readString(r, readLength(r, 'str'));
+    case Tag.LIST:
+      return readList(r);
+    case Tag.DICT:
+      return readDict(r);
+    default:
+      return fail(r, `unknown tag 0x${tag.toString(16).padStart(2, '0')}`, r.pos - 1);
+  }
+}
+
+function readUint32(r: Reader): number {
+  const n = r.buf.readUInt32BE(r.pos);
+  r.pos += 4;
+  return n;
+}
+
+/** Length of a bytes/str value: within the 64 MiB limit and within the input. */
+function readLength(r: Reader, what: string): number {
+  need(r, 4, `${what} length`);
+  const n = readUint32(r);
+  if (n > MAX_PAYLOAD_BYTES) fail(r, `${what} length ${n} exceeds the 64 MiB limit`, r.pos - 4);
+  if (n > r.end - r.pos) fail(r, `truncated ${what} (needs ${n} bytes, ${r.end - r.pos} left)`);
+  return n;
+}
+
+/** Count of a list/dict: within MAX_ITEMS and no larger than the remaining bytes could hold. */
+function readCount(r: Reader, what: string, minItemBytes: number): number {
+  need(r, 4, `${what} count`);
+  const n = readUint32(r);
+  if (n > MAX_ITEMS) fail(r, `${what} count ${n} exceeds the limit of ${MAX_ITEMS}`, r.pos - 4);
+  if (n * minItemBytes > r.end - r.pos) fail(r, `${what} count ${n} cannot fit in the ${r.end - r.pos} bytes left`, r.pos - 4);
+  if (r.depth >= r.maxDepth) fail(r, `nesting deeper than ${r.maxDepth} levels`, r.pos - 5);
+  return n;
+}
+
+function readInt64(r: Reader): number | bigint {
+  const { buf, pos } = r;
+  const hi = buf.readInt32BE(pos);
+  // |value| < 2^53 exactly when -2^21 <= hi < 2^21, except -2^53 itself, which is unsafe.
+  if (hi >= -0x200000 && hi < 0x200000) {
+    const value = hi * TWO_32 + buf.readUInt32BE(pos + 4);
+    if (value !== -9007199254740992) {
+      r.pos += 8;
+      return value;
+    }
+  }
+  r.pos += 8;
+  return buf.readBigInt64BE(pos);
+}
+
+function readString(r: Reader, n: number): string {
+  const { buf } = r;
+  const start = r.pos;
+  const end = start + n;
+  r.pos = end;
+  if (n <= SHORT_STRING) {
+    let out = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i] ?? 0;
+      if (c > 0x7f) break;
+      out += String.fromCharCode(c);
+    }
+    if (i === end) return out;
+  }
+  const view = buf.subarray(start, end);
+  // Python's decoder is strict (no overlongs, surrogates or truncated sequences); so is isUtf8.
+  if (!isUtf8(view)) fail(r, 'str is not valid UTF-8', start);
+  return view.toString('utf8');
+}
+
+/**
+ * Dict keys repeat from message to message (app_path, args...). Handing back the same string
+ * object, which V8 has already internalized as a property name, makes the object store cheap.
+ */
+const keyCache: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+
+function readKey(r: Reader, n: number): string {
+  if (n > SHORT_STRING) return readString(r, n);
+  const { buf } = r;
+  const start = r.pos;
+  const end = start + n;
+  let hash = n;
+  let bits = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] ?? 0;
+    bits |= c;
+    hash = (Math.imul(hash, 31) + c) | 0;
+  }
+  // Only ASCII keys are cached, so comparing char codes with bytes below is exact.
+  if (bits > 0x7f) return readString(r, n);
+  const slot = hash & 255;
+  const hit = keyCache[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) {
+      r.pos = end;
+      return hit;
+    }
+  }
+  const key = readString(r, n);
+  keyCache[slot] = key;
+  return key;
+}
+
+function readList(r: Reader): unknown[] {
+  const n = readCount(r, 'list', 1);
+  r.depth++;
+  const list: unknown[] = [];
+  for (let i = 0; i < n; i++) list.push(readValue(r));
+  r.depth--;
+  return list;
+}
+
+function readDict(r: Reader): Record<string, unknown> {
+  const n = readCount(r, 'dict', MIN_DICT_ENTRY);
+  r.depth++;
+  const dict: Record<string, unknown> = {};
+  const { buf } = r;
+  for (let i = 0; i < n; i++) {
+    if (buf[r.pos] !== Tag.STR) {
+      if (r.pos >= r.end) fail(r, 'truncated dict key');
+      fail(r, `dict key has tag 0x${(buf[r.pos] ?? 0).toString(16).padStart(2, '0')}, keys must be str`);
+    }
+    r.pos++;
+    const key = readKey(r, readLength(r, 'dict key'));
+    const value = readValue(r);
+    // A plain object keeps ava/deepEqual and spread working; "__proto__" must stay an own property.
+    if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
+    else dict[key] = value;
+  }
+  r.depth--;
+  return dict;
+}

@@ -1,0 +1,139 @@
+// TLV encoder, size pass (docs/protocol.md §TLV): validates a value, finds its exact encoded length
+// and how much of it large byte values (referenced, not copied) account for. tlv-write.ts does the writing.
+import { Buffer } from 'node:buffer';
+import { DirtyProtocolError } from '../errors.js';
+import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, ZERO_COPY_BYTES } from './constants.js';
+import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, withKey } from './tlv-path.js';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+interface SizeState {
+  /** Containers from the root to the current one: depth limit and cycle detection. */
+  readonly stack: object[];
+  /** Sum of byte values that will be referenced, not copied (only when zeroCopy). */
+  referenced: number;
+  readonly zeroCopy: boolean;
+}
+
+/** Result of the size pass; `inline` excludes referenced byte values. */
+export interface EncodePlan {
+  readonly size: number;
+  readonly inline: number;
+}
+
+/** Validates `value` and computes its encoded size; throws DirtyProtocolError naming the bad spot. */
+export function planEncoding(value: unknown, path: string, zeroCopy: boolean): EncodePlan {
+  const state: SizeState = { stack: [], referenced: 0, zeroCopy };
+  let size: number;
+  try {
+    size = sizeOf(value, state);
+  } catch (error) {
+    if (error instanceof EncodeFailure) throw new DirtyProtocolError(failureMessage(path, error), { path });
+    throw error;
+  }
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new DirtyProtocolError(
+      `Cannot encode ${path === '' ? 'payload' : path}: ${size} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte (64 MiB) payload limit`,
+      { path, size },
+    );
+  }
+  return { size, inline: size - state.referenced };
+}
+
+function sizeOf(value: unknown, state: SizeState): number {
+  switch (typeof value) {
+    case 'string': {
+      const n = Buffer.byteLength(value, 'utf8');
+      if (n > MAX_PAYLOAD_BYTES) throw new EncodeFailure(`a string of ${n} bytes exceeds the 64 MiB limit`);
+      return 5 + n;
+    }
+    case 'number':
+      return 9;
+    case 'boolean':
+      return 2;
+    case 'undefined':
+      return 1;
+    case 'bigint':
+      if (value < INT64_MIN || value > INT64_MAX) throw new EncodeFailure(`bigint ${value} is outside the int64 range`);
+      return 9;
+    case 'object':
+      return value === null ? 1 : sizeOfObject(value, state);
+    case 'symbol':
+    case 'function':
+      throw new EncodeFailure(`a ${typeof value} is not supported`);
+  }
+}
+
+function sizeOfObject(value: object, state: SizeState): number {
+  if (value instanceof Uint8Array) {
+    const n = value.byteLength;
+    if (n > MAX_PAYLOAD_BYTES) throw new EncodeFailure(`${n} bytes exceed the 64 MiB limit`);
+    if (state.zeroCopy && n >= ZERO_COPY_BYTES) state.referenced += n;
+    return 5 + n;
+  }
+  const { stack } = state;
+  const seenAt = stack.indexOf(value);
+  if (seenAt !== -1) throw new EncodeFailure('circular reference', seenAt);
+  if (stack.length >= MAX_DEPTH) throw new EncodeFailure(`nesting deeper than ${MAX_DEPTH} levels`);
+  stack.push(value);
+  let size: number;
+  if (Array.isArray(value)) size = sizeOfList(value, state);
+  else if (isPlainObject(value)) size = sizeOfDict(value as Record<string, unknown>, state);
+  else if (value instanceof Map) size = sizeOfMap(value, state);
+  else throw new EncodeFailure(describeUnsupportedObject(value));
+  stack.pop();
+  return size;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkCount(n: number): void {
+  if (n > MAX_ITEMS) throw new EncodeFailure(`${n} items exceed the limit of ${MAX_ITEMS}`);
+}
+
+function sizeOfList(list: readonly unknown[], state: SizeState): number {
+  checkCount(list.length);
+  let size = 5;
+  let i = 0;
+  try {
+    for (; i < list.length; i++) size += sizeOf(list[i], state);
+  } catch (error) {
+    throw withKey(error, i);
+  }
+  return size;
+}
+
+function sizeOfDict(dict: Record<string, unknown>, state: SizeState): number {
+  const keys = Object.keys(dict);
+  checkCount(keys.length);
+  let size = 5;
+  let key = '';
+  try {
+    for (key of keys) size += sizeOf(key, state) + sizeOf(dict[key], state);
+  } catch (error) {
+    throw withKey(error, key);
+  }
+  return size;
+}
+
+function sizeOfMap(map: ReadonlyMap<unknown, unknown>, state: SizeState): number {
+  checkCount(map.size);
+  let size = 5;
+  for (const key of map.keys()) {
+    if (typeof key !== 'string') throw new EncodeFailure(`Map key ${describePrimitive(key)} is not a string`);
+  }
+  let current = '';
+  try {
+    for (const [key, item] of map as ReadonlyMap<string, unknown>) {
+      current = key;
+      size += sizeOf(key, state) + sizeOf(item, state);
+    }
+  } catch (error) {
+    throw withKey(error, current);
+  }
+  return size;
+}

@@ -1,0 +1,144 @@
+// TLV encoder, write pass: writes a value that planEncoding (tlv-encode.ts) accepted into one buffer;
+// with a chunk list, byte values >= ZERO_COPY_BYTES are referenced between pieces instead of copied.
+import { Buffer } from 'node:buffer';
+import { Tag, ZERO_COPY_BYTES } from './constants.js';
+
+const TWO_32 = 4294967296;
+/** Below this many UTF-16 units a JS loop beats the native UTF-8 call (see docs/protocol.md §Performance). */
+const SHORT_STRING = 24;
+
+/** Write-pass cursor. `chunks` is set when large byte values are referenced rather than copied. */
+export interface Writer {
+  readonly buf: Buffer;
+  pos: number;
+  readonly chunks: Buffer[] | null;
+  /** Start of the part of `buf` not yet pushed to `chunks`. */
+  start: number;
+  /** Bytes pushed to `chunks` by reference. */
+  referenced: number;
+}
+
+/** Writes a value that planEncoding accepted. */
+export function writeValue(w: Writer, value: unknown): void {
+  const { buf } = w;
+  switch (typeof value) {
+    case 'string':
+      writeString(w, value);
+      return;
+    case 'number':
+      writeNumber(buf, w.pos, value);
+      w.pos += 9;
+      return;
+    case 'boolean':
+      buf[w.pos] = Tag.BOOL;
+      buf[w.pos + 1] = value ? 1 : 0;
+      w.pos += 2;
+      return;
+    case 'bigint':
+      buf[w.pos] = Tag.INT;
+      buf.writeBigInt64BE(value, w.pos + 1);
+      w.pos += 9;
+      return;
+    case 'object':
+      if (value === null) buf[w.pos++] = Tag.NONE;
+      else writeObject(w, value);
+      return;
+    case 'undefined':
+    case 'symbol':
+    case 'function':
+      buf[w.pos++] = Tag.NONE; // symbols and functions never get here: planEncoding rejects them
+      return;
+  }
+}
+
+function writeNumber(buf: Buffer, pos: number, value: number): void {
+  if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
+    buf[pos] = Tag.INT;
+    const hi = Math.floor(value / TWO_32);
+    const lo = value - hi * TWO_32;
+    buf[pos + 1] = hi >>> 24;
+    buf[pos + 2] = hi >>> 16;
+    buf[pos + 3] = hi >>> 8;
+    buf[pos + 4] = hi;
+    buf[pos + 5] = lo >>> 24;
+    buf[pos + 6] = lo >>> 16;
+    buf[pos + 7] = lo >>> 8;
+    buf[pos + 8] = lo;
+    return;
+  }
+  buf[pos] = Tag.FLOAT;
+  buf.writeDoubleBE(value, pos + 1);
+}
+
+function writeHead(buf: Buffer, pos: number, tag: Tag, n: number): void {
+  buf[pos] = tag;
+  buf[pos + 1] = n >>> 24;
+  buf[pos + 2] = n >>> 16;
+  buf[pos + 3] = n >>> 8;
+  buf[pos + 4] = n;
+}
+
+function writeString(w: Writer, value: string): void {
+  const { buf } = w;
+  const at = w.pos + 5;
+  const len = value.length;
+  if (len < SHORT_STRING) {
+    let i = 0;
+    for (; i < len; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[at + i] = c;
+    }
+    if (i === len) {
+      writeHead(buf, w.pos, Tag.STR, len);
+      w.pos = at + len;
+      return;
+    }
+  }
+  const n = buf.write(value, at, 'utf8');
+  // buf.write truncates silently when the string grew after the size pass (a getter); pos checks miss it at the end.
+  if (at + n === buf.length && Buffer.byteLength(value, 'utf8') !== n) throw new RangeError('string longer than measured');
+  writeHead(buf, w.pos, Tag.STR, n);
+  w.pos = at + n;
+}
+
+function writeObject(w: Writer, value: object): void {
+  const { buf } = w;
+  if (value instanceof Uint8Array) {
+    const n = value.byteLength;
+    writeHead(buf, w.pos, Tag.BYTES, n);
+    w.pos += 5;
+    if (w.chunks !== null && n >= ZERO_COPY_BYTES) {
+      w.chunks.push(buf.subarray(w.start, w.pos), asBuffer(value));
+      w.start = w.pos;
+      w.referenced += n;
+    } else {
+      buf.set(value, w.pos);
+      w.pos += n;
+    }
+  } else if (Array.isArray(value)) {
+    writeHead(buf, w.pos, Tag.LIST, value.length);
+    w.pos += 5;
+    for (const item of value as readonly unknown[]) writeValue(w, item);
+  } else if (value instanceof Map) {
+    writeHead(buf, w.pos, Tag.DICT, value.size);
+    w.pos += 5;
+    for (const [key, item] of value as ReadonlyMap<string, unknown>) {
+      writeString(w, key);
+      writeValue(w, item);
+    }
+  } else {
+    const dict = value as Record<string, unknown>;
+    const keys = Object.keys(dict);
+    writeHead(buf, w.pos, Tag.DICT, keys.length);
+    w.pos += 5;
+    for (const key of keys) {
+      writeString(w, key);
+      writeValue(w, dict[key]);
+    }
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -8,6 +8,7 @@ import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQ
 import { MessageType } from '../protocol/constants.js';
 import { relayHeader, type Frame } from '../protocol/frame.js';
 import { encodeCancel, encodeError } from '../protocol/messages.js';
+import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool.js';
 import { CallStats } from './call-stats.js';
 
@@ -61,9 +62,13 @@ export class Router {
   readonly #queue: DispatchQueue<Call>;
   readonly #ready = new Map<string, PoolWorker[]>();
   readonly #load = new Map<PoolWorker, WorkerLoad>();
+  /** Workers that may be handed calls: ready, not retiring, not dead (a dead one's state may still read 'ready'). */
+  readonly #routable = new Set<PoolWorker>();
+  readonly #fenced = new WeakSet<PoolWorker>();
   readonly #cursor = new Map<string, number>();
   readonly #throttled = new Set<PoolWorker>();
   #nextWid = 1;
+  #maxQueueWaitMs = 0;
 
   constructor(o: RouterOptions) {
     this.#o = o;
@@ -76,6 +81,13 @@ export class Router {
 
   get queued(): number {
     return this.#queue.size;
+  }
+
+  /** Longest queue wait (ms) of calls dispatched since the last call; resets it (the autoscaler's probe). */
+  takeMaxQueueWait(): number {
+    const wait = this.#maxQueueWaitMs;
+    this.#maxQueueWaitMs = 0;
+    return wait;
   }
 
   /** A REQUEST frame from a client; `app` was read from its payload. */
@@ -121,7 +133,9 @@ export class Router {
   }
 
   workerReady(w: PoolWorker): void {
+    if (this.#routable.has(w)) return;
     this.#load.set(w, { sent: new Map(), ewmaMs: null, lastDoneAt: 0 });
+    this.#routable.add(w);
     for (const app of w.apps) {
       const list = this.#ready.get(app) ?? [];
       list.push(w);
@@ -130,8 +144,16 @@ export class Router {
     this.#drainInto(w);
   }
 
-  /** No new calls go to a retiring worker; its in-flight calls finish there. */
+  /**
+   * No new calls go to a retiring (or dead) worker; its in-flight calls finish there. A live one gets
+   * the fence (CANCEL 0) after the last REQUEST, so it drains only once every call sent to it arrived.
+   */
   workerRetiring(w: PoolWorker): void {
+    if (!this.#fenced.has(w) && !w.process.exited) {
+      this.#fenced.add(w);
+      void w.process.channel.write(encodeCancel(FENCE_ID));
+    }
+    this.#routable.delete(w);
     for (const app of w.apps) {
       const list = this.#ready.get(app);
       if (list) this.#ready.set(app, list.filter((x) => x !== w));
@@ -193,6 +215,10 @@ export class Router {
     if (this.#o.timeoutMs <= 0) return;
     for (const call of [...this.#calls.values()]) {
       if (!call.worker || now - call.activeAt < this.#o.timeoutMs) continue;
+      if (this.#throttled.has(call.worker)) {
+        call.activeAt = now; // the worker is paused because a client reads slowly: not the worker's silence
+        continue;
+      }
       this.#abandon(call);
       this.#reject(call.peer, call.clientId, new DirtyTimeoutError('Worker timeout', { timeout: Math.round(this.#o.timeoutMs / 1000), timeout_ms: this.#o.timeoutMs }));
     }
@@ -231,16 +257,15 @@ export class Router {
     const slots = Math.max(1, this.#o.concurrency);
     const l = this.#load.get(w);
     if (!l || l.ewmaMs === null || !(l.ewmaMs < PREFETCH_BUDGET_MS)) return slots;
-    for (const sentAt of l.sent.values()) {
-      if (now - sentAt > PREFETCH_BUDGET_MS) return slots;
-      break; // the first entry is the oldest
-    }
+    const oldest = l.sent.values().next(); // insertion order: the first entry is the oldest call
+    if (oldest.done !== true && now - oldest.value > PREFETCH_BUDGET_MS) return slots;
     return workerCapacity(this.#o.concurrency, l.ewmaMs);
   }
 
   #dispatch(call: Call, w: PoolWorker): void {
     call.worker = w;
     call.sentAt = call.activeAt = this.#o.now();
+    this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, call.sentAt - call.queuedAt);
     this.#load.get(w)?.sent.set(call.wid, call.sentAt);
     w.inflight++;
     void w.process.channel.write([relayHeader({ type: MessageType.REQUEST, requestId: 0n, payload: call.payload }, BigInt(call.wid)), call.payload]);
@@ -299,7 +324,7 @@ export class Router {
   }
 
   #drainInto(w: PoolWorker): void {
-    if (w.state !== 'ready') return;
+    if (w.state !== 'ready' || !this.#routable.has(w)) return;
     const l = this.#load.get(w);
     if (!l) return;
     while (l.sent.size < this.#capacity(w, this.#o.now())) {

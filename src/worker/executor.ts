@@ -1,7 +1,9 @@
 // Runs the requests a worker receives: up to `concurrency` at once, the rest waiting in arrival
 // order; streams generators as CHUNK...END; honours CANCEL. Every request id gets exactly one final
 // frame (RESPONSE, ERROR or END), a cancelled one included: the arbiter holds the worker slot of an
-// abandoned call until that frame says the call has really stopped here.
+// abandoned call until that frame says the call has really stopped here. A CANCEL for id 0 (the
+// fence) means "no REQUEST follows on this channel": a retiring worker drains only after it, so a
+// request already on its way when the arbiter decided to retire the worker is still run.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { runWithContext } from '../app/index.js';
 import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type WireError } from '../errors.js';
@@ -24,6 +26,15 @@ type AnyGen = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unk
 
 const CANCELLED: WireError = new DirtyAbortError('call cancelled').toWire();
 
+/**
+ * Request id of the fence: the arbiter sends CANCEL 0 (its request ids start at 1) when it stops
+ * routing to this worker. IPC 'retire' and the frame channel are two sockets with no order between
+ * them, so without the fence a worker could see 'retire' before a REQUEST already sent to it.
+ */
+export const FENCE_ID = 0n;
+/** Without a fence (a SIGTERM from outside the arbiter), how long `idle()` waits for stragglers. */
+export const FENCE_GRACE_MS = 1000;
+
 function isGenerator(v: unknown): v is AnyGen {
   const tag = Object.prototype.toString.call(v);
   return tag === '[object Generator]' || tag === '[object AsyncGenerator]';
@@ -37,6 +48,8 @@ export class Executor {
   readonly #jobs = new Map<bigint, Job>();
   #running = 0;
   #idleWaiters: (() => void)[] = [];
+  /** The fence arrived, or its grace time ran out: no REQUEST is expected any more. */
+  #fenced = false;
   served = 0;
 
   constructor(apps: ReadonlyMap<string, LoadedApp>, sink: FrameSink, concurrency: number) {
@@ -62,6 +75,11 @@ export class Executor {
    * has stopped. An id that already got its final frame is ignored.
    */
   onCancel(id: bigint): void {
+    if (id === FENCE_ID) {
+      this.#fenced = true;
+      this.#checkIdle();
+      return;
+    }
     const job = this.#jobs.get(id);
     if (!job || job.abort.signal.aborted) return;
     job.abort.abort(new DirtyAbortError('call cancelled'));
@@ -73,10 +91,21 @@ export class Executor {
     this.#checkIdle();
   }
 
-  /** Resolves when no call is waiting or running. */
+  /**
+   * Resolves when no call is waiting or running and none is on its way: after the arbiter's fence,
+   * or, without one, `FENCE_GRACE_MS` after this call.
+   */
   idle(): Promise<void> {
-    if (this.#jobs.size === 0 && this.#running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    if (!this.#fenced) {
+      setTimeout(() => {
+        this.#fenced = true;
+        this.#checkIdle();
+      }, FENCE_GRACE_MS).unref();
+    }
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#checkIdle();
+    });
   }
 
   #pump(): void {
@@ -95,7 +124,7 @@ export class Executor {
   }
 
   #checkIdle(): void {
-    if (this.#jobs.size > 0 || this.#running > 0) return;
+    if (this.#jobs.size > 0 || this.#running > 0 || !this.#fenced || this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();

@@ -8,6 +8,7 @@ import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load
 import { dirname, join } from 'node:path';
 import { runHook } from './hooks.js';
 import { TargetStore } from './target-store.js';
+import { Autoscaler } from './autoscaler.js';
 import type { PoolWorker } from './pool-types.js';
 import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
@@ -36,6 +37,7 @@ export class Arbiter {
   readonly #log: Logger;
   readonly #knownApps: Set<string>;
   readonly #targets: TargetStore | null;
+  readonly autoscaler: Autoscaler | null;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -62,6 +64,8 @@ export class Arbiter {
         void this.#hook('onScale', { source, target: r.target, previous: r.previous, clampedBy: r.clampedBy ?? null, reason: message });
       },
     });
+    const router = this.router;
+    this.autoscaler = c.autoscaleConfig ? new Autoscaler(c.autoscaleConfig, this.pool, { get queued() { return router.queued; }, takeMaxQueueWait: () => router.takeMaxQueueWait() }) : null;
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
@@ -84,6 +88,7 @@ export class Arbiter {
     }, 1000);
     this.#sweep.unref();
     this.pool.start();
+    this.autoscaler?.start();
     await this.pool.settled();
   }
 
@@ -93,6 +98,7 @@ export class Arbiter {
       return { ok: false, target: this.pool.target, previous: this.pool.target, live: this.pool.live, minimum: b.minimum, maximum: b.maximum, message: 'the arbiter is stopping' };
     }
     const r = this.pool.scale(cmd, source);
+    this.autoscaler?.noteManual();
     return this.reply(r, true);
   }
 
@@ -168,6 +174,7 @@ export class Arbiter {
   async #stop(): Promise<void> {
     this.#log.info(`Dirty arbiter stopping: draining ${this.pool.workers.size} workers (up to ${this.config.gracefulTimeoutMs} ms)`);
     if (this.#sweep) clearInterval(this.#sweep);
+    this.autoscaler?.stop();
     const closing = this.server.close();
     const stopped = this.pool.stop();
     this.router.failOrphanedQueue();

@@ -15,6 +15,7 @@ export interface ArbiterStatus {
   readonly apps: readonly { name: string; limit: number | null; holders: number }[];
   readonly calls: { readonly inflight: number; readonly queued: number; readonly total: number; readonly errors: number; readonly perSecond: number; readonly p95Ms: number };
   readonly crashLooping: readonly string[];
+  readonly autoscale: { readonly enabled: boolean; readonly min?: number; readonly max?: number; readonly lastDecision?: unknown; readonly pausedForMs?: number };
   readonly stash: unknown;
 }
 
@@ -34,6 +35,7 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
     apps: a.pool.specs.map((s) => ({ name: s.name, limit: s.limit, holders: workers.filter((w) => w.state !== 'retiring' && w.apps.includes(s.name)).length })),
     calls: { inflight: a.router.inflight, queued: a.router.queued, total: a.router.stats.total, errors: a.router.stats.errors, perSecond: Math.round(a.router.stats.rate(now) * 10) / 10, p95Ms: Math.round(a.router.stats.p95() * 100) / 100 },
     crashLooping: a.pool.brokenAppSets,
+    autoscale: a.autoscaler ? { enabled: true, min: a.autoscaler.config.min, max: a.autoscaler.config.max, lastDecision: a.autoscaler.lastDecision, pausedForMs: a.autoscaler.pausedForMs } : { enabled: false },
     stash: a.stash.stats(),
   };
 }

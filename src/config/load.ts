@@ -8,6 +8,8 @@ import { probeApps } from '../arbiter/probe-apps.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import { HOOK_NAMES, resolveConfig, type DirtyConfig } from './schema.js';
 import type { HookFn, HookFns } from '../arbiter/hooks.js';
+import type { AutoscaleConfig } from '../core/autoscale.js';
+import { parseAutoscale } from './autoscale-config.js';
 import type { AppEntry } from './specs.js';
 
 export const MODULE_NAME = 'pm2-dirty';
@@ -21,6 +23,8 @@ export interface LoadedConfig extends DirtyConfig {
   readonly resolvedApps: readonly ResolvedApp[];
   /** The hook functions of the config file (validated as functions by the schema). */
   readonly hookFns: HookFns;
+  /** Autoscaling settings, or null when `autoscale` is absent or false. */
+  readonly autoscaleConfig: AutoscaleConfig | null;
 }
 
 export type LoadResult = { readonly ok: true; readonly config: LoadedConfig } | { readonly ok: false; readonly errors: readonly string[] };
@@ -94,6 +98,8 @@ async function finishApps(config: DirtyConfig, configPath: string, hookFns: Hook
   const minimum = Math.max(1, ...resolvedApps.map((a) => a.limit ?? 0));
   if (minimum > config.maxWorkers) errors.push(`the app specs require ${minimum} workers but \`maxWorkers\` is ${config.maxWorkers}`);
   if (config.workers !== undefined && config.workers < minimum) errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
+  const autoscale = parseAutoscale(config.autoscale, config.maxWorkers);
+  if (!autoscale.ok) errors.push(...autoscale.errors);
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${configPath}: ${e}`) };
-  return { ok: true, config: { ...config, configPath, resolvedApps, hookFns } };
+  return { ok: true, config: { ...config, configPath, resolvedApps, hookFns, autoscaleConfig: autoscale.ok ? autoscale.config : null } };
 }

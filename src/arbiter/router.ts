@@ -11,46 +11,9 @@ import { encodeCancel, encodeError } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool.js';
 import { CallStats } from './call-stats.js';
+import { isFinal, type Call, type Peer, type RouterOptions, type WorkerLoad } from './router-types.js';
 
-/** A client connection as the router sees it. */
-export interface Peer {
-  send(chunks: readonly Buffer[]): void;
-  /** True while the client is not reading fast enough. */
-  readonly congested: boolean;
-  onceDrained(fn: () => void): void;
-}
-
-interface Call {
-  readonly wid: number;
-  readonly peer: Peer;
-  readonly clientId: bigint;
-  readonly app: string;
-  readonly payload: Buffer;
-  readonly queuedAt: number;
-  worker: PoolWorker | null;
-  sentAt: number;
-  /** Last sign of progress (sent, or a CHUNK relayed): the arbiter timeout counts from here. */
-  activeAt: number;
-}
-
-interface WorkerLoad {
-  /** Calls sent to the worker and not finished there (abandoned ones included), wid -> sentAt, oldest first. */
-  readonly sent: Map<number, number>;
-  ewmaMs: number | null;
-  lastDoneAt: number;
-}
-
-const isFinal = (type: number): boolean => type === MessageType.RESPONSE || type === MessageType.ERROR || type === MessageType.END;
-
-export interface RouterOptions {
-  readonly concurrency: number;
-  readonly maxQueue: number;
-  readonly timeoutMs: number;
-  readonly knownApps: ReadonlySet<string>;
-  /** True while some worker holds or will hold the app (starting, or waiting for a respawn). */
-  readonly expectsHolder: (app: string) => boolean;
-  readonly now: () => number;
-}
+export type { Peer, RouterOptions } from './router-types.js';
 
 export class Router {
   readonly stats = new CallStats();
@@ -161,6 +124,9 @@ export class Router {
   }
 
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
+    // The worker runs its calls in arrival order, `concurrency` at a time, and its answers were
+    // drained before this: only the oldest `concurrency` unfinished calls can have started.
+    const started = new Set([...(this.#load.get(w)?.sent.keys() ?? [])].slice(0, Math.max(1, this.#o.concurrency)));
     this.workerRetiring(w);
     this.#load.delete(w);
     this.#throttled.delete(w);
@@ -168,9 +134,12 @@ export class Router {
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     for (const call of [...this.#calls.values()]) {
       if (call.worker !== w) continue;
-      this.#finish(call);
+      this.#release(w, call.wid);
+      if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
+      this.#forget(call);
       this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal }));
     }
+    for (const other of this.#routable) this.#drainInto(other);
     this.failOrphanedQueue();
   }
 
@@ -202,6 +171,7 @@ export class Router {
     call.peer.send([relayHeader(frame, call.clientId), frame.payload]);
     if (frame.type === MessageType.CHUNK) {
       call.activeAt = this.#o.now();
+      call.streamed = true;
       if (call.peer.congested) this.#throttle(w, call.peer);
       return;
     }
@@ -288,6 +258,12 @@ export class Router {
     this.#forget(call);
     if (call.worker) this.#release(call.worker, call.wid);
     else this.#queue.remove(call.app, call);
+  }
+
+  /** A call sent to a worker that died before starting it waits for another holder. */
+  #requeue(call: Call): boolean {
+    call.worker = null;
+    return this.#queue.enqueue(call.app, call);
   }
 
   #forget(call: Call): void {

@@ -1,0 +1,45 @@
+// Types of the router: a client connection (Peer), a call's record, a worker's load, options.
+import { MessageType } from '../protocol/constants.js';
+import type { PoolWorker } from './pool-types.js';
+
+/** A client connection as the router sees it. */
+export interface Peer {
+  send(chunks: readonly Buffer[]): void;
+  /** True while the client is not reading fast enough. */
+  readonly congested: boolean;
+  onceDrained(fn: () => void): void;
+}
+
+export interface Call {
+  readonly wid: number;
+  readonly peer: Peer;
+  readonly clientId: bigint;
+  readonly app: string;
+  readonly payload: Buffer;
+  readonly queuedAt: number;
+  worker: PoolWorker | null;
+  sentAt: number;
+  /** Last sign of progress (sent, or a CHUNK relayed): the arbiter timeout counts from here. */
+  activeAt: number;
+  /** A CHUNK was relayed: the call has started and cannot be run again elsewhere. */
+  streamed?: boolean;
+}
+
+export interface WorkerLoad {
+  /** Calls sent to the worker and not finished there (abandoned ones included), wid -> sentAt, oldest first. */
+  readonly sent: Map<number, number>;
+  ewmaMs: number | null;
+  lastDoneAt: number;
+}
+
+export const isFinal = (type: number): boolean => type === MessageType.RESPONSE || type === MessageType.ERROR || type === MessageType.END;
+
+export interface RouterOptions {
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  readonly timeoutMs: number;
+  readonly knownApps: ReadonlySet<string>;
+  /** True while some worker holds or will hold the app (starting, or waiting for a respawn). */
+  readonly expectsHolder: (app: string) => boolean;
+  readonly now: () => number;
+}

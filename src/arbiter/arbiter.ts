@@ -70,7 +70,7 @@ export class Arbiter {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
       stash: (payload) => executeStash(this.stash, payload, performance.now()),
-    });
+    }, c.frameStallTimeoutMs);
   }
 
   /** Listens on the socket and resolves once the initial workers are ready. */

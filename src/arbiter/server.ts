@@ -69,7 +69,11 @@ export class ArbiterServer {
   readonly #control: ControlHandler;
   readonly #connections = new Set<Connection>();
 
-  constructor(router: Router, control: ControlHandler) {
+  readonly #stallMs: number;
+
+  /** `stallMs`: a partial frame followed by this much silence closes the connection. */
+  constructor(router: Router, control: ControlHandler, stallMs = 10_000) {
+    this.#stallMs = stallMs;
     this.#router = router;
     this.#control = control;
     this.server = createServer((socket) => this.#accept(socket));
@@ -101,6 +105,8 @@ export class ArbiterServer {
         return;
       }
       if (conn.failed) return;
+      // Half a frame and then silence: the client gets STALL_MS to send the rest.
+      socket.setTimeout(decoder.bufferedBytes > 0 ? this.#stallMs : 0);
       for (const frame of frames) {
         try {
           this.#handle(conn, frame);
@@ -108,6 +114,14 @@ export class ArbiterServer {
           this.#protocolError(conn, err, frame.requestId);
           return;
         }
+      }
+    });
+    socket.on('timeout', () => this.#protocolError(conn, new DirtyProtocolError(`incomplete frame: no data for ${this.#stallMs} ms`)));
+    socket.on('end', () => {
+      try {
+        decoder.end(); // the stream ended inside a frame: a truncated frame is a protocol error
+      } catch (err) {
+        this.#protocolError(conn, err);
       }
     });
     socket.on('error', () => socket.destroy());
@@ -120,16 +134,12 @@ export class ArbiterServer {
   #handle(conn: Connection, frame: Frame): void {
     switch (frame.type) {
       case MessageType.REQUEST: {
-        // A bad payload inside a well-framed REQUEST fails that request only: the stream is still in
+        // Undecodable TLV throws out of here: a protocol error that closes the connection. A
+        // decodable payload of the wrong shape fails that request only: the stream is still in
         // step, and the connection's other calls (other callers of a multiplexing client) go on.
-        let app: string;
-        try {
-          app = readAppPath(frame);
-        } catch (err) {
-          conn.send(encodeError(frame.requestId, asDirtyError(err).toWire()));
-          return;
-        }
-        this.#router.submit(conn, frame.requestId, app, frame.payload);
+        const app = appPathOf(decodePayload(frame));
+        if (typeof app !== 'string') conn.send(encodeError(frame.requestId, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
+        else this.#router.submit(conn, frame.requestId, app, frame.payload);
         return;
       }
       case MessageType.CANCEL:
@@ -138,13 +148,16 @@ export class ArbiterServer {
       case MessageType.STATUS:
         this.#answer(conn, frame.requestId, () => this.#control.status());
         return;
-      case MessageType.MANAGE:
-        this.#answer(conn, frame.requestId, () => this.#control.manage(decodePayload(frame)));
+      case MessageType.MANAGE: {
+        const payload = decodePayload(frame);
+        this.#answer(conn, frame.requestId, () => this.#control.manage(payload));
         return;
+      }
       case MessageType.STASH: {
+        const payload = decodePayload(frame);
         let r: ReturnType<ControlHandler['stash']>;
         try {
-          r = this.#control.stash(decodePayload(frame));
+          r = this.#control.stash(payload);
         } catch (err) {
           conn.send(encodeError(frame.requestId, asDirtyError(err).toWire()));
           return;
@@ -187,11 +200,8 @@ function asDirtyError(err: unknown): DirtyError {
   return isDirtyError(err) ? err : new DirtyError(err instanceof Error ? err.message : String(err));
 }
 
-/** Reads `app_path` out of a REQUEST payload (decoding the TLV dict; bytes stay views). */
-function readAppPath(frame: Frame): string {
-  const value = decodePayload(frame) as Record<string, unknown> | null;
-  const app = value?.['app_path'];
-  if (typeof app !== 'string') throw new DirtyProtocolError('REQUEST payload has no string app_path');
-  return app;
+/** The `app_path` of a decoded REQUEST payload (undefined when the payload is not a dict). */
+function appPathOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['app_path'] : undefined;
 }
 

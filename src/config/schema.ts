@@ -30,6 +30,8 @@ export interface DirtyConfig {
   /** Retire (drain) and replace a worker whose RSS exceeds this many MiB; 0 disables. */
   readonly maxWorkerMemoryMb: number;
   readonly hookTimeoutMs: number;
+  /** A client that sends part of a frame and then nothing for this long is disconnected. */
+  readonly frameStallTimeoutMs: number;
   /** Hook names defined in the config file (the functions themselves stay in the file). */
   readonly hooks: readonly HookName[];
   /** The raw `autoscale` section, validated by the autoscaler. */
@@ -60,6 +62,7 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   persistTarget: { kind: 'boolean', fallback: () => false },
   maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
   hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },
+  frameStallTimeoutMs: { kind: 'positive', fallback: () => 10_000 },
 };
 
 /** Lifecycle hooks (functions in the config file; gunicorn's names, camel-cased). */

@@ -30,7 +30,7 @@ function sendRaw(bytes: Buffer, keepOpen = true): Promise<Outcome> {
     s.on('data', (chunk: Buffer) => {
       try {
         for (const f of decoder.push(chunk)) {
-          if (f.type === MessageType.ERROR) errorType ??= String((decodePayload(f) as { error: { error_type: string } }).error.error_type);
+          if (f.type === MessageType.ERROR) errorType ??= (decodePayload(f) as { error: { error_type: string } }).error.error_type;
         }
       } catch {
         errorType ??= 'undecodable answer';

@@ -1,6 +1,7 @@
 // pm2 module entry (also runnable as `node dist/pm2/main.js`): signal handlers first, then
 // @pm2/io actions and metrics, then config, then the arbiter; `ready` once workers are up.
 import io from '@pm2/io';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Arbiter } from '../arbiter/arbiter.js';
 import { consoleLogger as log } from '../arbiter/logger.js';
 import { loadConfig } from '../config/load.js';
@@ -56,32 +57,67 @@ process.on('unhandledRejection', (reason) => {
 // 2. @pm2/io: init first (a later init drops earlier registrations), without default metrics.
 io.init({ metrics: { v8: false, eventLoop: false, runtime: false, http: false, network: false }, tracing: { enabled: false } } as Parameters<typeof io.init>[0]);
 registerMetrics(io, () => arbiter);
-const notReady = { ok: false, message: 'the dirty arbiter is not ready yet' };
-for (const action of ['scale-up', 'scale-down', 'scale-to'] as const satisfies readonly ScaleAction[]) {
-  io.action(action, (param: unknown, reply: (data: unknown) => void) => {
+
+// Actions reply exactly once. Until the config is loaded they wait for the arbiter (pm2 trigger has
+// no timeout, so they are answered with an error if the config turns out bad).
+type Reply = (data: unknown) => void;
+const waiting: ((a: Arbiter | undefined, why: string) => void)[] = [];
+/**
+ * pm2 7.0.4's `pm2 trigger` counts replies against the process count of its RPC answer and exits
+ * on equality only when a reply arrives (lib/API/Extra.js); a reply that reaches the CLI before
+ * that answer leaves it hanging forever. An immediate reply races that answer: 5 of 600
+ * sequential `pm2 trigger pm2-dirty status` on a loaded 2-core box hung; with the reply 50 ms
+ * later, 0 of 600 did. (Concurrent triggers on one app confuse each other's CLI whatever we do.)
+ */
+const REPLY_DELAY_MS = 50;
+const withArbiter = (sendReply: Reply, run: (a: Arbiter) => unknown): void => {
+  const reply: Reply = (data) => void setTimeout(() => sendReply(data), REPLY_DELAY_MS);
+  const answer = (a: Arbiter | undefined, why: string): void => {
+    if (!a) {
+      reply({ ok: false, message: why });
+      return;
+    }
     try {
-      const p = parseScaleParams(action, param);
-      if (!p.ok) reply({ ok: false, message: p.message });
-      else if (!arbiter) reply(notReady);
-      else reply(arbiter.scale(p.command, action));
+      reply(run(a));
     } catch (err) {
       reply({ ok: false, message: (err as Error).message });
     }
+  };
+  if (arbiter) answer(arbiter, '');
+  else waiting.push(answer);
+};
+const arbiterKnown = (a: Arbiter | undefined, why = ''): void => {
+  for (const answer of waiting.splice(0)) answer(a, why);
+};
+/** A refused action still reports the pool, so every scale reply has the same shape. */
+const refused = (a: Arbiter, message: string): unknown => a.reply({ target: a.pool.target, previous: a.pool.target }, false, message);
+
+// The arity is how @pm2/io decides what to pass (fn.length): exactly 2 for (param, reply), 1 for (reply).
+for (const action of ['scale-up', 'scale-down', 'scale-to'] as const satisfies readonly ScaleAction[]) {
+  io.action(action, (param: unknown, reply: Reply) => {
+    withArbiter(reply, (a) => {
+      const p = parseScaleParams(action, param);
+      if (!p.ok) {
+        log.warn(`${action}: refused: ${p.message}`);
+        return refused(a, p.message);
+      }
+      return a.scale(p.command, action);
+    });
   });
 }
-io.action('status', (reply: (data: unknown) => void) => {
-  try {
-    reply(arbiter ? arbiter.status() : notReady);
-  } catch (err) {
-    reply({ ok: false, message: (err as Error).message });
-  }
+io.action('status', (reply: Reply) => {
+  withArbiter(reply, (a) => a.status());
 });
 
 // 3. Config, then the arbiter.
 const loaded = await loadConfig();
 if (!loaded.ok) {
-  for (const e of loaded.errors) log.error(`bad config: ${e}`);
-  log.error(`not starting (exit ${EXIT_CONFIG}; pm2 will not restart until the config is fixed and the process restarted)`);
+  const why = loaded.errors.join('; ');
+  log.error(`bad config: ${why} (not starting; exit ${EXIT_CONFIG}, which pm2 does not restart until the config is fixed)`);
+  if (waiting.length > 0) {
+    arbiterKnown(undefined, `bad config: ${why}`);
+    await delay(REPLY_DELAY_MS + 100); // let those replies leave before exiting
+  }
   process.exit(EXIT_CONFIG);
 }
 arbiter = new Arbiter(loaded.config, log);
@@ -89,9 +125,12 @@ try {
   const a = arbiter;
   const starting = a.start();
   for (const { cmd, source } of early.splice(0)) a.scale(cmd, source);
+  arbiterKnown(a);
   await starting;
-  log.info(`Dirty arbiter ready: ${a.pool.live} workers (target ${a.pool.target}, minimum ${a.pool.bounds.minimum}, maximum ${a.pool.bounds.maximum})`);
-  process.send?.('ready');
+  if (!shuttingDown) {
+    log.info(`Dirty arbiter ready: ${a.pool.live} workers (target ${a.pool.target}, minimum ${a.pool.bounds.minimum}, maximum ${a.pool.bounds.maximum})`);
+    process.send?.('ready');
+  }
 } catch (err) {
   log.error(`cannot start: ${(err as Error).message}`);
   for (const w of arbiter.pool.workers.values()) w.process.kill('SIGKILL');

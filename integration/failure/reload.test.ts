@@ -5,17 +5,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { FIXTURES, startArbiter, writeConfig, type RunningArbiter } from '../helpers/arbiter.js';
+import { waitFor } from '../helpers/wait-for.js';
 
-let a: RunningArbiter | undefined;
+const running: RunningArbiter[] = [];
 test.after.always(async () => {
-  await a?.stop();
+  await Promise.all(running.map((x) => x.stop()));
 });
 
 interface Status { live: number; target: number; reloading: unknown; workers: { pid: number; state: string }[]; apps: { name: string; holders: number }[] }
 
 test('SIGHUP replaces every worker under load with no failed call and the limited app never below its limit', async (t) => {
   const config = { apps: [`${FIXTURES}:Echo`, `${FIXTURES}:Limited`], workers: 3 };
-  a = await startArbiter({ config });
+  const a = await startArbiter({ config });
+  running.push(a);
   const c = a.client(20_000);
   const status = async (): Promise<Status> => (await c.status()) as Status;
   const before = (await status()).workers.map((w) => w.pid);
@@ -51,15 +53,19 @@ test('SIGHUP replaces every worker under load with no failed call and the limite
   t.deepEqual(failures, [], 'no call failed during the reload');
   t.true(calls > 20);
   t.true(minLimitedHolders >= 2, `the limited app had ${minLimitedHolders} holders at one point`);
-  const after = await status();
+  const after = await waitFor(async () => {
+    const s = await status();
+    return s.workers.every((w) => !before.includes(w.pid)) ? s : false;
+  }, 'the old workers to finish draining');
   t.is(after.live, 3);
-  t.deepEqual(after.workers.map((w) => w.pid).filter((p) => before.includes(p)), [], 'every worker is a new process');
+  t.is(after.workers.length, 3, 'every worker is a new process');
   t.regex(a.log(), /Reload: config change: maxWorkers [^\n]*-> 7/);
   t.regex(a.log(), /Reload: worker \d+ replaces worker \d+/);
 });
 
 test('a reload with a bad config is refused and the pool keeps serving', async (t) => {
-  a ??= await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 } });
+  const a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 } });
+  running.push(a);
   writeFileSync(join(a.dir, 'dirty.config.mjs'), 'export default { apps: [], workers: 0 };\n');
   process.kill(a.pid, 'SIGHUP');
   await a.waitForLog(/reload refused, bad config/);

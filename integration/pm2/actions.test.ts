@@ -214,7 +214,7 @@ test.serial('pm2 logs shows the gunicorn-style scale lines', async (t) => {
   t.regex(logs, /\[pm2-dirty\] SIGTTOU: Decreasing dirty workers to 2\n/);
   t.regex(logs, /\[pm2-dirty\] scale-up: Increasing dirty workers to 4\n/);
   t.regex(logs, /\[pm2-dirty\] scale-to: Decreasing dirty workers to 3\n/);
-  t.regex(logs, /\[pm2-dirty\] WARNING: scale-up: Increasing dirty workers to 5 \(capped at the maximum: maxWorkers is 5\)\n/);
+  t.regex(logs, /\[pm2-dirty\] WARNING: scale-up: Increasing dirty workers to 5 \(capped at the maximum of 5 workers: maxWorkers is 5\)\n/);
   t.regex(logs, /\[pm2-dirty\] WARNING: SIGTTOU: Cannot decrease below 2 workers \(required by app specs\)\n/);
   t.regex(logs, /\[pm2-dirty\] Dirty arbiter ready: 2 workers \(target 2, minimum 2, maximum 5\)\n/);
 });

@@ -2,6 +2,7 @@
 // and the stash; start() listens and brings up the initial workers, stop() drains in order.
 import { performance } from 'node:perf_hooks';
 import type { ScaleCommand, ScaleResult } from '../core/types.js';
+import { scaleLogLine } from '../core/scaling.js';
 import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
 import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
@@ -104,7 +105,7 @@ export class Arbiter {
 
   reply(r: ScaleResult, ok: boolean, message?: string): ScaleReply {
     const b = this.pool.bounds;
-    const text = message ?? (r.clampedBy === 'maximum' ? `Cannot increase above ${b.maximum} workers (${b.maximumReason})` : r.clampedBy === 'minimum' ? `Cannot decrease below ${b.minimum} workers (required by app specs)` : `target ${r.previous} -> ${r.target}`);
+    const text = message ?? scaleLogLine('', r, b).slice(2); // the log line's wording, without a source
     return { ok, ...r, live: this.pool.live, minimum: b.minimum, maximum: b.maximum, message: text };
   }
 

@@ -11,11 +11,18 @@ import type { Frame } from '../protocol/frame.js';
 export const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
 
 /** pm2 injects its own variables into the arbiter; workers must not inherit them (pm2-contract §9.21). */
-const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG']);
+const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG', 'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var', 'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC']);
 
 export function workerEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const drop = new Set(PM2_KEYS);
+  try {
+    // pm2 also injects every module-config key as its own variable (workers=3, config=...).
+    for (const k of Object.keys(JSON.parse(base['pm2-dirty'] ?? '{}') as object)) drop.add(k);
+  } catch {
+    // not JSON: nothing more to drop
+  }
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(base)) if (!PM2_KEYS.has(k)) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (!drop.has(k)) env[k] = v;
   return { ...env, ...extra };
 }
 

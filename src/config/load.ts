@@ -53,8 +53,12 @@ function specifierFor(entry: AppEntry, configPath: string): string {
   }
 }
 
+let generation = 0;
+
 async function importConfig(configPath: string): Promise<Record<string, unknown>> {
-  const mod = (await import(pathToFileURL(configPath).href)) as { default?: unknown };
+  // ESM caches modules by URL: a query string makes a reload read the file as it is now.
+  const url = `${pathToFileURL(configPath).href}?load=${++generation}`;
+  const mod = (await import(url)) as { default?: unknown };
   const value = mod.default ?? mod;
   if (typeof value !== 'object' || value === null) throw new Error(`it must export an object, got ${typeof value}`);
   return value as Record<string, unknown>;

@@ -104,7 +104,7 @@ export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides
   for (const key of Object.keys(overrides)) if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key}); known: config, ${OVERRIDABLE_KEYS.join(', ')}`);
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(FIELDS)) {
-    const raw = key in overrides ? overrides[key] : file[key];
+    const raw = key in overrides && overrides[key] !== '' ? overrides[key] : file[key];
     if (raw === undefined || raw === null || raw === '') { out[key] = field.fallback(env); continue; }
     const r = coerce(key, field.kind, raw);
     if ('error' in r) errors.push(r.error); else out[key] = r.value;

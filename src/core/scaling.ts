@@ -112,8 +112,8 @@ export function scaleLogLine(source: string, result: ScaleResult, bounds: Bounds
   }
   const verb = target > previous ? 'Increasing' : 'Decreasing';
   const line = `${source}: ${verb} dirty workers to ${target}`;
-  if (clampedBy === 'maximum') return `${line} (capped at the maximum: ${bounds.maximumReason})`;
-  if (clampedBy === 'minimum') return `${line} (held at the minimum: required by app specs)`;
+  if (clampedBy === 'maximum') return `${line} (capped at the maximum of ${bounds.maximum} workers: ${bounds.maximumReason})`;
+  if (clampedBy === 'minimum') return `${line} (held at the minimum of ${bounds.minimum} workers: required by app specs)`;
   return line;
 }
 

@@ -3,6 +3,7 @@
 import io from '@pm2/io';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Arbiter } from '../arbiter/arbiter.js';
+import { SocketInUseError } from '../arbiter/socket-file.js';
 import { consoleLogger as log } from '../arbiter/logger.js';
 import { loadConfig } from '../config/load.js';
 import type { ScaleCommand } from '../core/types.js';
@@ -38,6 +39,11 @@ const shutdown = (why: string, code = 0): void => {
 };
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+// SIGHUP: rolling reload (re-read the config, replace every worker one at a time).
+process.on('SIGHUP', () => {
+  if (!arbiter) log.warn('SIGHUP: the dirty arbiter is not started yet; nothing to reload');
+  else void arbiter.reload();
+});
 process.on('message', (msg: unknown) => {
   if (msg === 'shutdown') shutdown('shutdown message');
 });
@@ -77,11 +83,10 @@ const withArbiter = (sendReply: Reply, run: (a: Arbiter) => unknown): void => {
       reply({ ok: false, message: why });
       return;
     }
-    try {
-      reply(run(a));
-    } catch (err) {
-      reply({ ok: false, message: (err as Error).message });
-    }
+    // `run` may be async (reload); either way exactly one reply, also on error.
+    Promise.resolve()
+      .then(() => run(a))
+      .then(reply, (err: unknown) => reply({ ok: false, message: (err as Error).message }));
   };
   if (arbiter) answer(arbiter, '');
   else waiting.push(answer);
@@ -107,6 +112,9 @@ for (const action of ['scale-up', 'scale-down', 'scale-to'] as const satisfies r
 }
 io.action('status', (reply: Reply) => {
   withArbiter(reply, (a) => a.status());
+});
+io.action('reload', (reply: Reply) => {
+  withArbiter(reply, (a) => a.reload());
 });
 
 // 3. Config, then the arbiter.
@@ -134,5 +142,6 @@ try {
 } catch (err) {
   log.error(`cannot start: ${(err as Error).message}`);
   for (const w of arbiter.pool.workers.values()) w.process.kill('SIGKILL');
-  process.exit(1);
+  // Another live arbiter owns the socket: restarting would not help, so pm2 must not loop on it.
+  process.exit(err instanceof SocketInUseError ? EXIT_CONFIG : 1);
 }

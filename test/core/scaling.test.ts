@@ -127,5 +127,5 @@ test('TTIN at the maximum', logLine, 'SIGTTIN', [2], 2, TTIN, 'SIGTTIN: Cannot i
 test('TTIN at maxWorkers', logLine, 'SIGTTIN', [], 8, TTIN, 'SIGTTIN: Cannot increase above 8 workers (maxWorkers is 8)');
 test('scale-to up', logLine, 'scale-to', [], 2, { kind: 'set', n: 5 }, 'scale-to: Increasing dirty workers to 5');
 test('scale-to unchanged', logLine, 'scale-to', [], 5, { kind: 'set', n: 5 }, 'scale-to: Keeping dirty workers at 5');
-test('scale-to cut at the maximum', logLine, 'scale-to', [], 2, { kind: 'set', n: 50 }, 'scale-to: Increasing dirty workers to 8 (capped at the maximum: maxWorkers is 8)');
-test('scale-down cut at the minimum', logLine, 'scale-down', [3], 6, { kind: 'remove', n: 5 }, 'scale-down: Decreasing dirty workers to 3 (held at the minimum: required by app specs)');
+test('scale-to cut at the maximum', logLine, 'scale-to', [], 2, { kind: 'set', n: 50 }, 'scale-to: Increasing dirty workers to 8 (capped at the maximum of 8 workers: maxWorkers is 8)');
+test('scale-down cut at the minimum', logLine, 'scale-down', [3], 6, { kind: 'remove', n: 5 }, 'scale-down: Decreasing dirty workers to 3 (held at the minimum of 3 workers: required by app specs)');

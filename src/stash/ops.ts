@@ -2,6 +2,7 @@
 // values of its arbiter (`handle_stash_request` in gunicorn/dirty/arbiter.py), plus our extensions
 // numbered from 100 (docs/stash.md). Pure: the arbiter passes `now`; every failure becomes a WireError.
 
+import { StashOp as GunicornStashOp } from '../protocol/constants.js';
 import { DirtyProtocolError, isDirtyError, StashKeyNotFoundError, type WireError } from '../errors.js';
 import { keyToString } from './key.js';
 import type { PutOptions, StashStore } from './store.js';
@@ -9,16 +10,7 @@ import { fromInt64, toInt64, type StashKey } from './value.js';
 
 /** `op` of a STASH payload: gunicorn's STASH_OP_* (1-10), then ours from 100, which gunicorn never uses. */
 export const StashOp = {
-  PUT: 1,
-  GET: 2,
-  DELETE: 3,
-  KEYS: 4,
-  CLEAR: 5,
-  INFO: 6,
-  ENSURE: 7,
-  DELETE_TABLE: 8,
-  TABLES: 9,
-  EXISTS: 10,
+  ...GunicornStashOp,
   INCR: 100,
   PUT_IF_ABSENT: 101,
   COMPARE_AND_SET: 102,

@@ -36,11 +36,11 @@ interface Scenario {
   id_mismatches: number;
 }
 
-function runPython(socketPath: string, app: string): Promise<Scenario> {
+function runPython<T = Scenario>(socketPath: string, app: string, mode?: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile('python3', [SCRIPT, socketPath, app], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('python3', [SCRIPT, socketPath, app, ...(mode === undefined ? [] : [mode])], { timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`python client failed: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as Scenario);
+      else resolve(JSON.parse(stdout) as T);
     });
   });
 }
@@ -91,4 +91,22 @@ test('several gunicorn-style clients at once, each on its own connection', async
   }
   const ids = outs.flatMap((o) => o.sent_ids);
   t.is(new Set(ids).size, ids.length, 'no id collision across the runs');
+});
+
+test('a gunicorn-style stash client works against our arbiter, with the specific missing-key/table classes', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1 });
+  const out = await runPython<Record<string, unknown>>(a.socketPath, ECHO, 'stash');
+  t.deepEqual(out, {
+    put: true,
+    get: { n: 1, blob: { $bytes: '01' } },
+    int_key: true,
+    keys_pattern: ['u1'],
+    exists_table: true,
+    exists_key: false,
+    info: { size: 2, table: 'sessions' },
+    missing_key: 'StashKeyNotFoundError',
+    missing_table: 'StashTableNotFoundError',
+    delete: true,
+    tables: ['sessions'],
+  });
 });

@@ -272,6 +272,51 @@ def jsonable(v):
     return v
 
 
+class StashError(DirtyError): pass
+class StashTableNotFoundError(StashError): pass
+class StashKeyNotFoundError(StashError): pass
+
+STASH_OPS = {"put": 1, "get": 2, "delete": 3, "keys": 4, "clear": 5, "info": 6, "ensure": 7, "delete_table": 8, "tables": 9, "exists": 10}
+
+
+def stash_call(client, op, table, key=None, value=None, pattern=None):
+    """Like gunicorn's StashClient: None fields are omitted; the error class comes from error_type."""
+    payload = {"op": STASH_OPS[op], "table": table}
+    for name, v in (("key", key), ("value", value), ("pattern", pattern)):
+        if v is not None:
+            payload[name] = v
+
+    def run():
+        client._send(STASH, payload)
+        kind, body = client._read()
+        if kind == "response":
+            return body.get("result")
+        err = body.get("error", {})
+        klass = {"StashKeyNotFoundError": StashKeyNotFoundError, "StashTableNotFoundError": StashTableNotFoundError}.get(err.get("error_type"), StashError)
+        raise klass(err.get("message", ""), err.get("details") or {})
+    return run()
+
+
+def stash_scenario(client):
+    out = {}
+    out["put"] = stash_call(client, "put", "sessions", "u1", {"n": 1, "blob": b"\x01"})
+    out["get"] = jsonable(stash_call(client, "get", "sessions", "u1"))
+    out["int_key"] = stash_call(client, "put", "sessions", 7, "seven")
+    out["keys_pattern"] = sorted(str(k) for k in stash_call(client, "keys", "sessions", pattern="u*"))
+    out["exists_table"] = stash_call(client, "exists", "sessions")
+    out["exists_key"] = stash_call(client, "exists", "sessions", key="nope")
+    out["info"] = stash_call(client, "info", "sessions")
+    for label, args in (("missing_key", ("get", "sessions", "nope")), ("missing_table", ("info", "no-such-table"))):
+        try:
+            stash_call(client, *args)
+            out[label] = None
+        except StashError as e:
+            out[label] = type(e).__name__
+    out["delete"] = stash_call(client, "delete", "sessions", "u1")
+    out["tables"] = stash_call(client, "tables", "")
+    return out
+
+
 def error_info(e):
     return {"class": type(e).__name__, "message": e.message, "details": jsonable(e.details)}
 
@@ -279,6 +324,9 @@ def error_info(e):
 def main():
     socket_path, app = sys.argv[1], sys.argv[2]
     client = DirtyClient(socket_path, timeout=10.0)
+    if len(sys.argv) > 3 and sys.argv[3] == "stash":
+        json.dump(stash_scenario(client), sys.stdout)
+        return
     out = {"echo": {}}
     values = {
         "int": 42, "negative": -7, "int64": 2 ** 62, "float": 1.25, "true": True, "none": None,

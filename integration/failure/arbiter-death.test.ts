@@ -45,3 +45,16 @@ test('socket 0600 in a 0700 directory; a process of another user cannot connect'
   const r = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8' });
   t.is(r.stdout.trim(), 'EACCES', `a process running as uid 65534 (nobody) is refused: ${r.stderr}`);
 });
+
+test('a second arbiter on a live socket refuses to start (exit 78) and never touches the first', async (t) => {
+  const first = await startArbiter({ config });
+  running.push(first);
+  const workers = first.workerPids();
+  const second = await startArbiter({ config, dir: first.dir, keepDir: true, noWait: true });
+  const { code } = await second.exited;
+  t.is(code, 78);
+  t.regex(second.log(), /another dirty arbiter is serving .* refusing to start a second one on the same socket/);
+  t.true(isAlive(first.pid));
+  t.deepEqual(first.workerPids(), workers);
+  t.is(await first.client().execute(`${FIXTURES}:Echo`, 'echo', 'still mine'), 'still mine');
+});

@@ -20,7 +20,19 @@ export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
   gauge('errors', (a) => a.router.stats.errors);
   gauge('restarts', (a) => a.pool.restarts);
   gauge('crash-looping app sets', (a) => a.pool.brokenAppSets.length);
+  gauge('memory replacements', (a) => a.pool.memoryRetirements);
+  // @pm2/io types metric values as numbers, but it sends and pm2 shows whatever the function returns.
+  pmx.metric({ name: 'autoscale', value: (() => describeAutoscale(get())) as unknown as () => number });
   gauge('stash keys', (a) => a.stash.stats().keys);
   gauge('stash tables', (a) => a.stash.stats().tables);
   gauge('stash bytes', (a) => a.stash.stats().bytes, 'B');
+}
+
+/** What the autoscaler decided last and why, for pm2 monit ('off' when it is not configured). */
+function describeAutoscale(a: Arbiter | undefined): string {
+  if (!a?.autoscaler) return 'off';
+  const paused = a.autoscaler.pausedForMs;
+  if (paused > 0) return `paused ${Math.ceil(paused / 1000)} s (manual scale)`;
+  const d = a.autoscaler.lastDecision;
+  return d ? `${d.action}: ${d.reason}` : 'warming up';
 }

@@ -10,16 +10,40 @@ export interface CallContext {
   readonly action: string;
 }
 
+// Two ways to be "in" a call. An action that continues after returning (async functions, async
+// generators, promises) runs inside AsyncLocalStorage, so its continuations see the context.
+// A synchronous action only needs the context while it runs: a plain variable is enough, and it
+// keeps AsyncLocalStorage (whose promise and async hooks slow down the whole worker) switched off.
 const storage = new AsyncLocalStorage<CallContext>();
+let current: CallContext | undefined;
 
 /** The context of the current call, inside an action (undefined outside one). */
 export function callContext(): CallContext | undefined {
-  return storage.getStore();
+  return current ?? storage.getStore();
 }
 
-/** @internal Runs `fn` with `ctx` as the current call context (used by the worker). */
+/** @internal Runs `fn` with `ctx` as the current call context, its async continuations included (used by the worker). */
 export function runWithContext<T>(ctx: CallContext, fn: () => T): T {
   return storage.run(ctx, fn);
+}
+
+/** @internal Runs `fn` with `ctx` as the current call context while `fn` runs (not in its continuations). */
+export function runSyncWithContext<T>(ctx: CallContext, fn: () => T): T {
+  const outer = current;
+  current = ctx;
+  try {
+    return fn();
+  } finally {
+    current = outer;
+  }
+}
+
+/**
+ * @internal Switches AsyncLocalStorage off again (its hooks cost every promise of the process);
+ * the next `runWithContext` switches it on. Only when no call runs inside it any more.
+ */
+export function releaseContextStorage(): void {
+  storage.disable();
 }
 
 /**

@@ -2,16 +2,16 @@
 // robin), else into the bounded queue; relays answers by rewriting request ids, never re-encoding.
 // A call abandoned on a worker (timeout, abort, closed client) keeps its worker slot until the
 // worker's final frame for it arrives: the worker is really busy until then.
-import { PREFETCH_BUDGET_MS, pickWorker, updateEwma, workerCapacity } from '../core/routing.js';
 import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
-import { relayHeader, type Frame } from '../protocol/frame.js';
+import { relayChunks, type Frame } from '../protocol/frame.js';
 import { encodeCancel, encodeError } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool.js';
 import { CallStats } from './call-stats.js';
-import { isFinal, type Call, type Peer, type RouterOptions, type WorkerLoad } from './router-types.js';
+import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
+import { WorkerChoice } from './worker-choice.js';
 
 export type { Peer, RouterOptions } from './router-types.js';
 
@@ -23,12 +23,10 @@ export class Router {
   readonly #abandoned = new Map<number, PoolWorker>();
   readonly #byPeer = new Map<Peer, Map<bigint, Call>>();
   readonly #queue: DispatchQueue<Call>;
-  readonly #ready = new Map<string, PoolWorker[]>();
-  readonly #load = new Map<PoolWorker, WorkerLoad>();
+  readonly #choice: WorkerChoice;
   /** Workers that may be handed calls: ready, not retiring, not dead (a dead one's state may still read 'ready'). */
   readonly #routable = new Set<PoolWorker>();
   readonly #fenced = new WeakSet<PoolWorker>();
-  readonly #cursor = new Map<string, number>();
   readonly #throttled = new Set<PoolWorker>();
   #nextWid = 1;
   #maxQueueWaitMs = 0;
@@ -36,6 +34,7 @@ export class Router {
   constructor(o: RouterOptions) {
     this.#o = o;
     this.#queue = new DispatchQueue<Call>(o.maxQueue);
+    this.#choice = new WorkerChoice(o.concurrency);
   }
 
   get inflight(): number {
@@ -68,12 +67,13 @@ export class Router {
       this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }));
       return;
     }
-    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: this.#o.now(), worker: null, sentAt: 0, activeAt: 0 };
-    const w = this.#pick(app);
+    const now = this.#o.now();
+    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: now, worker: null, sentAt: 0, activeAt: 0 };
+    const w = this.#choice.pick(app, now);
     if (w) {
       this.#track(call, mine);
-      this.#dispatch(call, w);
-    } else if (!this.#hasReady(app) && !this.#o.expectsHolder(app)) {
+      this.#dispatch(call, w, now);
+    } else if (!this.#choice.hasReady(app) && !this.#o.expectsHolder(app)) {
       this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
     } else if (this.#queue.enqueue(app, call)) {
       this.#track(call, mine);
@@ -97,13 +97,8 @@ export class Router {
 
   workerReady(w: PoolWorker): void {
     if (this.#routable.has(w)) return;
-    this.#load.set(w, { sent: new Map(), ewmaMs: null, lastDoneAt: 0 });
+    this.#choice.add(w);
     this.#routable.add(w);
-    for (const app of w.apps) {
-      const list = this.#ready.get(app) ?? [];
-      list.push(w);
-      this.#ready.set(app, list);
-    }
     this.#drainInto(w);
   }
 
@@ -117,18 +112,15 @@ export class Router {
       void w.process.channel.write(encodeCancel(FENCE_ID));
     }
     this.#routable.delete(w);
-    for (const app of w.apps) {
-      const list = this.#ready.get(app);
-      if (list) this.#ready.set(app, list.filter((x) => x !== w));
-    }
+    this.#choice.unready(w);
   }
 
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
     // The worker runs its calls in arrival order, `concurrency` at a time, and its answers were
     // drained before this: only the oldest `concurrency` unfinished calls can have started.
-    const started = new Set([...(this.#load.get(w)?.sent.keys() ?? [])].slice(0, Math.max(1, this.#o.concurrency)));
+    const started = new Set([...(this.#choice.load(w)?.sent.keys() ?? [])].slice(0, Math.max(1, this.#o.concurrency)));
     this.workerRetiring(w);
-    this.#load.delete(w);
+    this.#choice.forget(w);
     this.#throttled.delete(w);
     for (const [wid, holder] of this.#abandoned) if (holder === w) this.#abandoned.delete(wid);
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
@@ -146,7 +138,7 @@ export class Router {
   /** Queued calls for apps that no worker holds or will hold fail instead of waiting forever. */
   failOrphanedQueue(): void {
     for (const app of this.#o.knownApps) {
-      if (this.#queue.sizeOf(app) === 0 || this.#hasReady(app) || this.#o.expectsHolder(app)) continue;
+      if (this.#queue.sizeOf(app) === 0 || this.#choice.hasReady(app) || this.#o.expectsHolder(app)) continue;
       for (const call of this.#queue.drainApp(app)) {
         this.#finish(call);
         this.#reject(call.peer, call.clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
@@ -168,14 +160,14 @@ export class Router {
       }
       return;
     }
-    call.peer.send([relayHeader(frame, call.clientId), frame.payload]);
+    call.peer.send(relayChunks(frame.type, call.clientId, frame.payload));
+    const now = this.#o.now();
     if (frame.type === MessageType.CHUNK) {
-      call.activeAt = this.#o.now();
+      call.activeAt = now;
       call.streamed = true;
       if (call.peer.congested) this.#throttle(w, call.peer);
       return;
     }
-    const now = this.#o.now();
     this.stats.record(now - call.queuedAt, frame.type === MessageType.ERROR, now);
     this.#complete(call, w, now);
   }
@@ -195,21 +187,7 @@ export class Router {
   }
 
   workerLoad(w: PoolWorker): number {
-    return this.#load.get(w)?.sent.size ?? 0;
-  }
-
-  #hasReady(app: string): boolean {
-    return (this.#ready.get(app)?.length ?? 0) > 0;
-  }
-
-  #pick(app: string): PoolWorker | null {
-    const list = this.#ready.get(app);
-    if (!list || list.length === 0) return null;
-    const now = this.#o.now();
-    const candidates = list.map((w, i) => ({ id: i, outstanding: this.workerLoad(w), capacity: this.#capacity(w, now) }));
-    const r = pickWorker(candidates, this.#cursor.get(app) ?? 0);
-    this.#cursor.set(app, r.cursor);
-    return r.id === null ? null : (list[r.id] ?? null);
+    return this.#choice.outstanding(w);
   }
 
   #track(call: Call, mine: Map<bigint, Call>): void {
@@ -217,40 +195,20 @@ export class Router {
     mine.set(call.clientId, call);
   }
 
-  /**
-   * How many calls `w` may have outstanding: its slots, plus core/routing's prefetch only while its
-   * calls are known to be short and none of its current calls has run past the prefetch budget.
-   * A prefetched call is committed to that worker and cannot go to another holder that frees up
-   * first, so unknown or long service times get no prefetch: their extra calls wait in the queue.
-   */
-  #capacity(w: PoolWorker, now: number): number {
-    const slots = Math.max(1, this.#o.concurrency);
-    const l = this.#load.get(w);
-    if (!l || l.ewmaMs === null || !(l.ewmaMs < PREFETCH_BUDGET_MS)) return slots;
-    const oldest = l.sent.values().next(); // insertion order: the first entry is the oldest call
-    if (oldest.done !== true && now - oldest.value > PREFETCH_BUDGET_MS) return slots;
-    return workerCapacity(this.#o.concurrency, l.ewmaMs);
-  }
-
-  #dispatch(call: Call, w: PoolWorker): void {
+  #dispatch(call: Call, w: PoolWorker, now: number): void {
     call.worker = w;
-    call.sentAt = call.activeAt = this.#o.now();
-    this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, call.sentAt - call.queuedAt);
-    this.#load.get(w)?.sent.set(call.wid, call.sentAt);
+    call.sentAt = call.activeAt = now;
+    this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, now - call.queuedAt);
+    this.#choice.sent(w, call.wid, now);
     w.inflight++;
-    void w.process.channel.write([relayHeader({ type: MessageType.REQUEST, requestId: 0n, payload: call.payload }, BigInt(call.wid)), call.payload]);
+    void w.process.channel.write(relayChunks(MessageType.REQUEST, BigInt(call.wid), call.payload));
   }
 
   #complete(call: Call, w: PoolWorker, now: number): void {
     this.#finish(call);
-    const l = this.#load.get(w);
-    if (l) {
-      const sample = l.sent.size > 0 && l.lastDoneAt > call.sentAt ? now - l.lastDoneAt : now - call.sentAt;
-      l.ewmaMs = updateEwma(l.ewmaMs, sample);
-      l.lastDoneAt = now;
-    }
+    this.#choice.done(w, call.sentAt, now);
     w.served++;
-    this.#drainInto(w);
+    this.#drainInto(w, now);
   }
 
   /** Forget a call (queued or sent) and release its worker slot. */
@@ -272,7 +230,7 @@ export class Router {
   }
 
   #release(w: PoolWorker, wid: number): void {
-    if (this.#load.get(w)?.sent.delete(wid) !== false) w.inflight--;
+    if (this.#choice.release(w, wid)) w.inflight--;
   }
 
   /**
@@ -286,7 +244,7 @@ export class Router {
       return;
     }
     this.#forget(call);
-    if (w.process.exited || !this.#load.has(w)) {
+    if (w.process.exited || this.#choice.load(w) === undefined) {
       this.#release(w, call.wid);
       return;
     }
@@ -299,14 +257,15 @@ export class Router {
     peer.send(encodeError(clientId, err.toWire()));
   }
 
-  #drainInto(w: PoolWorker): void {
+  #drainInto(w: PoolWorker, now = this.#o.now()): void {
     if (w.state !== 'ready' || !this.#routable.has(w)) return;
-    const l = this.#load.get(w);
+    const l = this.#choice.load(w);
     if (!l) return;
-    while (l.sent.size < this.#capacity(w, this.#o.now())) {
+    while (l.sent.size < this.#choice.capacity(w, now)) {
+      if (this.#queue.size === 0) return;
       const next = this.#queue.takeFor(w.apps);
       if (!next) return;
-      this.#dispatch(next.item, w);
+      this.#dispatch(next.item, w, now);
     }
   }
 

@@ -6,6 +6,7 @@ import { MessageType } from '../protocol/constants.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { decodePayload, type Frame } from '../protocol/frame.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
+import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
 
 /** Per-connection write buffer above which a client counts as congested. */
@@ -137,8 +138,9 @@ export class ArbiterServer {
         // Undecodable TLV throws out of here: a protocol error that closes the connection. A
         // decodable payload of the wrong shape fails that request only: the stream is still in
         // step, and the connection's other calls (other callers of a multiplexing client) go on.
-        const app = appPathOf(decodePayload(frame));
-        if (typeof app !== 'string') conn.send(encodeError(frame.requestId, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
+        // Only app_path is read; the worker decodes the rest.
+        const app = peekAppPath(frame.payload);
+        if (app === undefined) conn.send(encodeError(frame.requestId, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
         else this.#router.submit(conn, frame.requestId, app, frame.payload);
         return;
       }
@@ -199,9 +201,3 @@ export class ArbiterServer {
 function asDirtyError(err: unknown): DirtyError {
   return isDirtyError(err) ? err : new DirtyError(err instanceof Error ? err.message : String(err));
 }
-
-/** The `app_path` of a decoded REQUEST payload (undefined when the payload is not a dict). */
-function appPathOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['app_path'] : undefined;
-}
-

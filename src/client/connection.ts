@@ -7,6 +7,7 @@ import { encodeMessage, type Frame } from '../protocol/frame.js';
 import { encodeCancel } from '../protocol/messages.js';
 import { messageTypeName, type MessageType } from '../protocol/constants.js';
 import { closedError } from './call-outcome.js';
+import { Deadlines } from './deadlines.js';
 import { ReadGate } from './read-gate.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 
@@ -50,6 +51,8 @@ export class Connection {
   readonly #slots = new Map<bigint, Slot>();
   /** Streams report the chunks they buffer here (see ReadGate). */
   readonly readGate: ReadGate;
+  /** The deadlines of this connection's single-answer calls, on one timer. */
+  readonly deadlines = new Deadlines();
   #socketPath: string | undefined;
   #socket: Socket | undefined;
   #decoder = new FrameDecoder();
@@ -59,6 +62,11 @@ export class Connection {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = FIRST_RETRY_DELAY_MS;
   #lastError: Error | undefined;
+  /** The socket corked until the next tick: frames written in one tick leave in one writev. */
+  #corked: Socket | undefined;
+  /** The socket whose ref state `#refed` is (a new socket starts unknown). */
+  #refFor: Socket | undefined;
+  #refed = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -246,14 +254,26 @@ export class Connection {
   #write(frames: readonly Buffer[]): void {
     const socket = this.#socket;
     if (socket === undefined) return;
-    socket.cork();
+    if (this.#corked !== socket) {
+      this.#corked = socket;
+      socket.cork();
+      process.nextTick(() => {
+        if (this.#corked === socket) this.#corked = undefined;
+        socket.uncork();
+      });
+    }
     for (const frame of frames) socket.write(frame);
-    socket.uncork();
   }
 
-  /** An idle client must not keep the process alive. */
+  /** An idle client must not keep the process alive. (Only changes reach the socket: each is a native call.) */
   #updateRef(): void {
-    if (this.#slots.size > 0) this.#socket?.ref();
-    else this.#socket?.unref();
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    const busy = this.#slots.size > 0;
+    if (this.#refFor === socket && this.#refed === busy) return;
+    this.#refFor = socket;
+    this.#refed = busy;
+    if (busy) socket.ref();
+    else socket.unref();
   }
 }

@@ -4,7 +4,8 @@ import { DirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
 import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
-import type { Connection } from './connection.js';
+import type { CallSink, Connection } from './connection.js';
+import type { Deadline, Expiring } from './deadlines.js';
 
 /** Per-call options shared by every single-answer call. */
 export interface RequestOptions {
@@ -40,57 +41,98 @@ export function unaryCall(
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   return new Promise((resolve, reject) => {
-    const settle = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      connection.abandon(id);
-      settle();
-      reject(abortError(label, signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      const state = connection.abandon(id);
-      settle();
-      reject(timeoutError(label, timeoutMs, state, connection));
-    }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    connection.open(id, frames, {
-      onFrame(frame: Frame) {
-        switch (frame.type) {
-          case MessageType.RESPONSE: {
-            const result = readResult(frame);
-            connection.finish(id);
-            settle();
-            resolve(result);
-            return;
-          }
-          case MessageType.ERROR: {
-            const error = readError(frame);
-            connection.finish(id);
-            settle();
-            reject(error);
-            return;
-          }
-          case MessageType.CHUNK:
-          case MessageType.END:
-            // gunicorn answers "Unknown response type: chunk"; we also stop the generator.
-            connection.abandon(id);
-            settle();
-            reject(new DirtyError(`${label} streamed its result: use client.stream() or client.openStream()`));
-            return;
-          case MessageType.REQUEST:
-          case MessageType.STASH:
-          case MessageType.STATUS:
-          case MessageType.MANAGE:
-          case MessageType.CANCEL:
-            throw unexpectedFrame(frame, label);
-        }
-      },
-      onFail(error) {
-        settle();
-        reject(error);
-      },
-    });
+    const call = new UnaryCall(connection, id, label, timeoutMs, signal, resolve, reject);
+    connection.open(id, frames, call);
   });
+}
+
+/** One pending call: its deadline (on the connection's shared timer), its abort listener, its answer. */
+class UnaryCall implements CallSink, Expiring {
+  readonly #connection: Connection;
+  readonly #id: bigint;
+  readonly #label: string;
+  readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #deadline: Deadline;
+  readonly #onAbort: (() => void) | undefined;
+
+  constructor(
+    connection: Connection,
+    id: bigint,
+    label: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#connection = connection;
+    this.#id = id;
+    this.#label = label;
+    this.#timeoutMs = timeoutMs;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#deadline = connection.deadlines.add(timeoutMs, this);
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        connection.abandon(id);
+        this.#settle();
+        reject(abortError(label, signal));
+      };
+      this.#onAbort = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  /** The deadline passed. */
+  expire(): void {
+    const state = this.#connection.abandon(this.#id);
+    this.#settle();
+    this.#reject(timeoutError(this.#label, this.#timeoutMs, state, this.#connection));
+  }
+
+  onFrame(frame: Frame): void {
+    const connection = this.#connection;
+    switch (frame.type) {
+      case MessageType.RESPONSE: {
+        const result = readResult(frame);
+        connection.finish(this.#id);
+        this.#settle();
+        this.#resolve(result);
+        return;
+      }
+      case MessageType.ERROR: {
+        const error = readError(frame);
+        connection.finish(this.#id);
+        this.#settle();
+        this.#reject(error);
+        return;
+      }
+      case MessageType.CHUNK:
+      case MessageType.END:
+        // gunicorn answers "Unknown response type: chunk"; we also stop the generator.
+        connection.abandon(this.#id);
+        this.#settle();
+        this.#reject(new DirtyError(`${this.#label} streamed its result: use client.stream() or client.openStream()`));
+        return;
+      case MessageType.REQUEST:
+      case MessageType.STASH:
+      case MessageType.STATUS:
+      case MessageType.MANAGE:
+      case MessageType.CANCEL:
+        throw unexpectedFrame(frame, this.#label);
+    }
+  }
+
+  onFail(error: DirtyError): void {
+    this.#settle();
+    this.#reject(error);
+  }
+
+  #settle(): void {
+    this.#connection.deadlines.cancel(this.#deadline);
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
 }

@@ -58,6 +58,24 @@ export function relayHeader(frame: Frame, newRequestId: bigint): Buffer {
   return encodeHeader(frame.type, newRequestId, frame.payload.length);
 }
 
+/** Payloads up to this size are relayed copied behind their new header: one write instead of two. */
+export const RELAY_COPY_BYTES = 4096;
+
+/**
+ * `payload` under a new header, as write-ready chunks: one buffer holding the header and a copy of
+ * a small payload (one write costs more than copying a few KiB), else the header and the payload
+ * itself, never copied. The bytes are those of `relayHeader` followed by the payload.
+ */
+export function relayChunks(type: MessageType, requestId: bigint, payload: Buffer): Buffer[] {
+  checkHeaderFields(type, requestId, payload.length);
+  const small = payload.length <= RELAY_COPY_BYTES;
+  const buf = Buffer.allocUnsafe(small ? HEADER_SIZE + payload.length : HEADER_SIZE);
+  writeHeader(buf, type, requestId, payload.length);
+  if (!small) return [buf, payload];
+  buf.set(payload, HEADER_SIZE);
+  return [buf];
+}
+
 /**
  * Reads and validates the 16 header bytes at `offset` (magic, version, known type, length limit).
  * @throws DirtyProtocolError naming the bad field.

@@ -5,24 +5,22 @@
 // fence) means "no REQUEST follows on this channel": a retiring worker drains only after it, so a
 // request already on its way when the arbiter decided to retire the worker is still run.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { runWithContext } from '../app/index.js';
+import type { CallContext } from '../app/index.js';
 import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type WireError } from '../errors.js';
 import { decodeValue } from '../protocol/tlv.js';
 import { encodeChunk, encodeEnd, encodeError, encodeResponse, parseRequest } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
+import { contextOf, invoke, isGenerator, isThenable, step, type AnyGen, type Cancellable } from './invoke.js';
 
 /** Where answers go: writes one frame (a chunk list); resolves when the channel can take more. */
 export interface FrameSink {
   write(chunks: readonly Buffer[]): Promise<void> | undefined;
 }
 
-interface Job {
+interface Job extends Cancellable {
   readonly id: bigint;
   readonly payload: Buffer;
-  readonly abort: AbortController;
 }
-
-type AnyGen = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
 
 const CANCELLED: WireError = new DirtyAbortError('call cancelled').toWire();
 
@@ -35,11 +33,6 @@ export const FENCE_ID = 0n;
 /** Without a fence (a SIGTERM from outside the arbiter), how long `idle()` waits for stragglers. */
 export const FENCE_GRACE_MS = 1000;
 
-function isGenerator(v: unknown): v is AnyGen {
-  const tag = Object.prototype.toString.call(v);
-  return tag === '[object Generator]' || tag === '[object AsyncGenerator]';
-}
-
 export class Executor {
   readonly #apps: ReadonlyMap<string, LoadedApp>;
   readonly #sink: FrameSink;
@@ -47,6 +40,7 @@ export class Executor {
   readonly #waiting: Job[] = [];
   readonly #jobs = new Map<bigint, Job>();
   #running = 0;
+  #pumping = false;
   #idleWaiters: (() => void)[] = [];
   /** The fence arrived, or its grace time ran out: no REQUEST is expected any more. */
   #fenced = false;
@@ -63,7 +57,7 @@ export class Executor {
   }
 
   onRequest(id: bigint, payload: Buffer): void {
-    const job: Job = { id, payload, abort: new AbortController() };
+    const job: Job = { id, payload, cancelled: false, controller: undefined, reason: undefined };
     this.#jobs.set(id, job);
     this.#waiting.push(job);
     this.#pump();
@@ -81,8 +75,10 @@ export class Executor {
       return;
     }
     const job = this.#jobs.get(id);
-    if (!job || job.abort.signal.aborted) return;
-    job.abort.abort(new DirtyAbortError('call cancelled'));
+    if (!job || job.cancelled) return;
+    job.cancelled = true;
+    job.reason = new DirtyAbortError('call cancelled');
+    job.controller?.abort(job.reason);
     const i = this.#waiting.indexOf(job);
     if (i < 0) return; // running: #run sends the final frame when it returns
     this.#waiting.splice(i, 1);
@@ -108,19 +104,34 @@ export class Executor {
     });
   }
 
+  /** Starts waiting jobs while slots are free; a job that ends synchronously frees its slot in the loop. */
   #pump(): void {
-    while (this.#running < this.#concurrency && this.#waiting.length > 0) {
-      const job = this.#waiting.shift();
-      if (!job) break;
-      this.#running++;
-      void this.#run(job).then(() => {
-        this.#running--;
-        this.#jobs.delete(job.id);
-        this.served++;
-        this.#pump();
-        this.#checkIdle();
-      });
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#running < this.#concurrency && this.#waiting.length > 0) {
+        const job = this.#waiting.shift();
+        if (!job) break;
+        this.#running++;
+        const pending = this.#run(job);
+        if (pending === undefined) this.#ended(job);
+        else {
+          void pending.then(() => {
+            this.#ended(job);
+            this.#pump();
+          });
+        }
+      }
+    } finally {
+      this.#pumping = false;
     }
+    this.#checkIdle();
+  }
+
+  #ended(job: Job): void {
+    this.#running--;
+    this.#jobs.delete(job.id);
+    this.served++;
   }
 
   #checkIdle(): void {
@@ -131,18 +142,20 @@ export class Executor {
   }
 
   /** Writes one frame; a dead channel is the worker's end (main exits on channel errors), not the call's. */
-  async #write(chunks: readonly Buffer[]): Promise<void> {
+  #write(chunks: readonly Buffer[]): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
     try {
-      await this.#sink.write(chunks);
+      pending = this.#sink.write(chunks);
     } catch {
-      // the channel failed: nothing can be answered any more
+      return undefined; // the channel failed: nothing can be answered any more
     }
+    return pending?.then(undefined, () => undefined);
   }
 
   /** The one final frame of a job: `answer` (built lazily), or "call cancelled" once the job was cancelled. */
-  async #final(job: Job, answer?: () => Buffer[]): Promise<void> {
+  #final(job: Job, answer?: () => Buffer[]): Promise<void> | undefined {
     let frames: Buffer[];
-    if (job.abort.signal.aborted || !answer) frames = encodeError(job.id, CANCELLED);
+    if (job.cancelled || !answer) frames = encodeError(job.id, CANCELLED);
     else {
       try {
         frames = answer();
@@ -150,14 +163,18 @@ export class Executor {
         frames = encodeError(job.id, plainWire(err));
       }
     }
-    await this.#write(frames);
+    return this.#write(frames);
   }
 
-  /** Never rejects: whatever happens, the job gets its final frame. */
-  async #run(job: Job): Promise<void> {
+  /**
+   * Never rejects: whatever happens, the job gets its final frame. A sync action that returns a
+   * plain value is answered here and now (undefined: no promise at all); the rest continue async.
+   */
+  #run(job: Job): Promise<void> | undefined {
     let appPath = '';
     let action = '';
-    let answer: () => Buffer[];
+    let ctx: CallContext;
+    let result: unknown;
     try {
       const req = parseRequest(decodeValue(job.payload));
       appPath = req.appPath;
@@ -167,41 +184,52 @@ export class Executor {
       const fn = resolveAction(app, action);
       if (isDirtyError(fn)) throw fn;
       const args = Object.keys(req.kwargs).length > 0 ? [...req.args, req.kwargs] : req.args;
-      const ctx = { signal: job.abort.signal, app: appPath, action };
-      const result: unknown = await runWithContext(ctx, () => fn.apply(app.instance, args));
-      if (isGenerator(result)) {
-        await this.#stream(job, result, ctx);
-        answer = () => encodeEnd(job.id);
-      } else {
-        const frames = encodeResult(() => encodeResponse(job.id, result));
-        answer = () => frames;
+      ctx = contextOf(job, appPath, action);
+      result = invoke(fn, app.instance, args, ctx);
+      if (!isThenable(result) && !isGenerator(result)) {
+        const frames = encodeResult(encodeResponse, job.id, result);
+        return this.#final(job, () => frames);
       }
     } catch (err) {
-      answer = () => encodeError(job.id, toWire(err, { app_path: appPath, action }));
+      return this.#final(job, () => encodeError(job.id, toWire(err, { app_path: appPath, action })));
     }
-    await this.#final(job, answer);
+    return this.#finish(job, result, ctx).then(
+      (answer) => this.#final(job, answer),
+      (err: unknown) => this.#final(job, () => encodeError(job.id, toWire(err, { app_path: appPath, action }))),
+    );
+  }
+
+  /** The rest of a call whose action returned a promise or a generator: its answer, once it is done. */
+  async #finish(job: Job, returned: unknown, ctx: CallContext): Promise<() => Buffer[]> {
+    const result: unknown = await returned;
+    if (isGenerator(result)) {
+      await this.#stream(job, result, ctx);
+      return () => encodeEnd(job.id);
+    }
+    const frames = encodeResult(encodeResponse, job.id, result);
+    return () => frames;
   }
 
   /** Sends each item as a CHUNK until the generator is done, fails or the call is cancelled; the generator is always closed. */
-  async #stream(job: Job, gen: AnyGen, ctx: { signal: AbortSignal; app: string; action: string }): Promise<void> {
+  async #stream(job: Job, gen: AnyGen, ctx: CallContext): Promise<void> {
     let n = 0;
     let finished = false; // the generator returned or threw: there is nothing left to close
     try {
-      while (!job.abort.signal.aborted) {
-        let step: IteratorResult<unknown>;
+      while (!job.cancelled) {
+        let next: IteratorResult<unknown>;
         try {
-          step = await runWithContext(ctx, () => gen.next());
+          next = await step(gen, ctx);
         } catch (err) {
           finished = true;
           throw err;
         }
-        if (step.done === true) {
+        if (next.done === true) {
           finished = true;
           return;
         }
-        if (job.abort.signal.aborted) break;
-        const value = step.value;
-        await this.#write(encodeResult(() => encodeChunk(job.id, value)));
+        if (job.cancelled) break;
+        const value = next.value;
+        await this.#write(encodeResult(encodeChunk, job.id, value));
         // A sync generator never yields to the loop by itself: let heartbeats and CANCELs in.
         if (++n % 64 === 0) await yieldToLoop();
       }
@@ -212,9 +240,9 @@ export class Executor {
 }
 
 /** Encodes a result or chunk; a value the TLV encoder refuses is the app's error, not a wire failure. */
-function encodeResult(encode: () => Buffer[]): Buffer[] {
+function encodeResult(encode: (id: bigint, value: unknown) => Buffer[], id: bigint, value: unknown): Buffer[] {
   try {
-    return encode();
+    return encode(id, value);
   } catch (err) {
     if (err instanceof DirtyProtocolError) throw new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
     throw err;

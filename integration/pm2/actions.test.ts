@@ -202,8 +202,8 @@ test.serial('metrics in pm2 jlist follow the pool: live workers, target, minimum
   t.false(sandbox.workers(s.pid).some((w) => w.pid === victim), 'the killed worker was replaced');
   t.is(p.pm2_env.axm_monitor?.['live workers']?.value, 3);
   await sandbox.trigger('scale-to', ['2']);
-  await metrics({ 'live workers': 2, target: 2 });
-  t.pass();
+  const back = await metrics({ 'live workers': 2, target: 2 });
+  t.is(back.pm2_env.axm_monitor?.['target']?.value, 2);
 });
 
 test.serial('pm2 logs shows the gunicorn-style scale lines', async (t) => {

@@ -8,6 +8,7 @@ import { decodePayload, type Frame } from '../protocol/frame.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
+import { TickWriter } from '../net/tick-writer.js';
 
 /** Per-connection write buffer above which a client counts as congested. */
 const HIGH_WATER_BYTES = 4 << 20;
@@ -24,10 +25,11 @@ export interface ControlHandler {
 class Connection implements Peer {
   readonly socket: Socket;
   failed = false;
-  #corked = false;
+  readonly #writer: TickWriter;
 
   constructor(socket: Socket) {
     this.socket = socket;
+    this.#writer = new TickWriter(socket);
   }
 
   get congested(): boolean {
@@ -35,19 +37,8 @@ class Connection implements Peer {
   }
 
   send(chunks: readonly Buffer[]): void {
-    const s = this.socket;
-    if (s.destroyed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      s.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        s.uncork();
-      });
-    }
-    for (const c of chunks) s.write(c);
     // A client that never reads its answers must not grow the arbiter's memory without bound.
-    if (s.writableLength > MAX_UNREAD_BYTES) s.destroy();
+    if (this.#writer.write(chunks) > MAX_UNREAD_BYTES) this.socket.destroy();
   }
 
   onceDrained(fn: () => void): void {

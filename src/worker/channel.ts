@@ -3,14 +3,16 @@
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { TickWriter } from '../net/tick-writer.js';
 import type { Frame } from '../protocol/frame.js';
 
 export class FrameChannel {
   readonly #socket: Socket;
-  #corked = false;
+  readonly #writer: TickWriter;
 
   constructor(socket: Socket, onFrame: (frame: Frame) => void, onError: (err: Error) => void) {
     this.#socket = socket;
+    this.#writer = new TickWriter(socket);
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       let frames: Frame[];
@@ -32,18 +34,7 @@ export class FrameChannel {
 
   /** Queues one frame; returns a promise only when the peer is slow (backpressure). */
   write(chunks: readonly Buffer[]): Promise<void> | undefined {
-    const s = this.#socket;
-    if (s.destroyed) return undefined;
-    if (!this.#corked) {
-      this.#corked = true;
-      s.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        s.uncork();
-      });
-    }
-    for (const c of chunks) s.write(c);
-    if (s.writableLength > 1 << 20) return once(s, 'drain').then(() => undefined);
+    if (this.#writer.write(chunks) > 1 << 20) return once(this.#socket, 'drain').then(() => undefined);
     return undefined;
   }
 

@@ -36,7 +36,7 @@ const arbiterPid = async (): Promise<number> => {
 };
 const count = (text: string, re: RegExp): number => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
 
-test.serial('starts like the installed module: ready promptly, titled, four actions with their arity', async (t) => {
+test.serial('starts like the installed module: ready promptly, titled, five actions with their arity', async (t) => {
   t.like(PACKAGE_APP, { name: NAME, exec_mode: 'fork', instances: 1, pmx: false, treekill: false, wait_ready: true });
   t.deepEqual(PACKAGE_APP['stop_exit_codes'], [78]);
   t.true((PACKAGE_APP['kill_timeout'] as number) > 30_000, 'kill_timeout is above the default gracefulTimeoutMs (30 s)');
@@ -60,10 +60,11 @@ test.serial('starts like the installed module: ready promptly, titled, four acti
     { name: 'scale-down', arity: 2 },
     { name: 'scale-to', arity: 2 },
     { name: 'status', arity: 1 },
+    { name: 'reload', arity: 1 },
   ]);
   const show = (await sandbox.pm2(['show', NAME])).stdout;
   const listed = /Actions available([^]*?)Trigger via/.exec(show)?.[1] ?? '';
-  for (const action of ['scale-up', 'scale-down', 'scale-to', 'status']) t.regex(listed, new RegExp(`│ ${action} +│`), `pm2 show lists ${action}`);
+  for (const action of ['scale-up', 'scale-down', 'scale-to', 'status', 'reload']) t.regex(listed, new RegExp(`│ ${action} +│`), `pm2 show lists ${action}`);
 });
 
 test.serial('kill -TTIN on `pm2 pid` adds a worker, `pm2 sendSignal SIGTTOU` removes one', async (t) => {

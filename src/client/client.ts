@@ -76,17 +76,28 @@ export class DirtyClient {
    * Runs `action` of `app` with positional arguments and resolves with its result.
    * @example await client.execute('image-app', 'resize', buffer, 256)
    */
-  async execute(app: string, action: string, ...args: unknown[]): Promise<unknown> {
-    return this.call(app, action, args);
+  execute(app: string, action: string, ...args: unknown[]): Promise<unknown> {
+    try {
+      return this.call(app, action, args);
+    } catch (error) {
+      // Only a detached `this` gets here: rejected, as from an async method.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /**
    * Like `execute()`, with keyword arguments, a per-call timeout and an AbortSignal.
    * @example await client.call('llm', 'complete', [prompt], { kwargs: { max_tokens: 64 }, timeoutMs: 60_000 })
    */
-  async call(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
-    const { kwargs } = validateCall(app, action, args, options);
-    return unaryCall(this.#connection, `${app}.${action}`, (id) => encodeRequest(id, app, action, args, kwargs), options);
+  call(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
+    // Not `async` (hot path): unaryCall's promise is returned as is, without a wrapper promise and its
+    // extra ticks. Whatever throws here (a bad argument) still becomes a rejected promise, as before.
+    try {
+      const { kwargs } = validateCall(app, action, args, options);
+      return unaryCall(this.#connection, `${app}.${action}`, (id) => encodeRequest(id, app, action, args, kwargs), options);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /**

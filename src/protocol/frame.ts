@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, MAX_REQUEST_ID, VERSION, isMessageType, messageTypeName, type MessageType } from './constants.js';
-import { decodeValue, encodeChunks } from './tlv.js';
+import { decodeValue, encodeChunks, encodeFieldChunks } from './tlv.js';
 
 /** One message as read off the wire; `payload` holds the raw TLV bytes (often a view into the read chunk). */
 export interface Frame {
@@ -45,6 +45,17 @@ export function encodeMessage(type: MessageType, requestId: bigint, value?: unkn
   }
   const { chunks, size, reserved } = encodeChunks(value, path, HEADER_SIZE);
   writeHeader(reserved, type, requestId, size); // the first chunk starts with these reserved bytes
+  return chunks;
+}
+
+/**
+ * `encodeMessage(type, requestId, { [keys[i]]: values[i] }, '')` without making the object: the same
+ * bytes and errors, less work for the per-call messages (REQUEST, RESPONSE, CHUNK).
+ */
+export function encodeFieldsMessage(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): Buffer[] {
+  checkHeaderFields(type, requestId, 0);
+  const { chunks, size, reserved } = encodeFieldChunks(keys, values, '', HEADER_SIZE);
+  writeHeader(reserved, type, requestId, size);
   return chunks;
 }
 

@@ -3,7 +3,7 @@
 import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
-import { encodeMessage } from './frame.js';
+import { encodeFieldsMessage, encodeMessage } from './frame.js';
 import { describePrimitive } from './tlv-path.js';
 
 /** A decoded REQUEST payload. */
@@ -36,6 +36,11 @@ export interface StashFields {
   readonly pattern?: string | null;
 }
 
+// Keys of the per-call messages: the same bytes as the dicts `{app_path, action, args, kwargs}` etc.
+const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
+const RESPONSE_KEYS = ['result'] as const;
+const CHUNK_KEYS = ['data'] as const;
+
 /** REQUEST `{app_path, action, args, kwargs}`; errors name `args[i]…` / `kwargs.x…`. */
 export function encodeRequest(
   id: bigint,
@@ -44,17 +49,17 @@ export function encodeRequest(
   args: readonly unknown[],
   kwargs?: Record<string, unknown>,
 ): Buffer[] {
-  return encodeMessage(MessageType.REQUEST, id, { app_path: appPath, action, args, kwargs: kwargs ?? {} }, '');
+  return encodeFieldsMessage(MessageType.REQUEST, id, REQUEST_KEYS, [appPath, action, args, kwargs ?? {}]);
 }
 
 /** RESPONSE `{result}`. */
 export function encodeResponse(id: bigint, result: unknown): Buffer[] {
-  return encodeMessage(MessageType.RESPONSE, id, { result }, '');
+  return encodeFieldsMessage(MessageType.RESPONSE, id, RESPONSE_KEYS, [result]);
 }
 
 /** CHUNK `{data}` (one item of a stream). */
 export function encodeChunk(id: bigint, data: unknown): Buffer[] {
-  return encodeMessage(MessageType.CHUNK, id, { data }, '');
+  return encodeFieldsMessage(MessageType.CHUNK, id, CHUNK_KEYS, [data]);
 }
 
 /** END: empty payload, closes a stream. */

@@ -29,9 +29,38 @@ export function planEncoding(value: unknown, path: string, zeroCopy: boolean): E
   try {
     size = sizeOf(value, state);
   } catch (error) {
-    if (error instanceof EncodeFailure) throw new DirtyProtocolError(failureMessage(path, error), { path });
-    throw error;
+    throw rootError(error, path);
   }
+  return checkedPlan(size, state, path);
+}
+
+/** Holds the stack slot of the dict planFields stands for (no value can point back to it). */
+const FIELDS_ROOT: object = {};
+
+/**
+ * planEncoding of the plain object `{ [keys[i]]: values[i] }`, without making it: same size, same
+ * checks (depth counts the dict), same error paths.
+ */
+export function planFields(keys: readonly string[], values: readonly unknown[], path: string, zeroCopy: boolean): EncodePlan {
+  const state: SizeState = { stack: [FIELDS_ROOT], referenced: 0, zeroCopy };
+  let size = 5;
+  let key = '';
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      key = keys[i] ?? '';
+      size += sizeOf(key, state) + sizeOf(values[i], state);
+    }
+  } catch (error) {
+    throw rootError(withKey(error, key), path);
+  }
+  return checkedPlan(size, state, path);
+}
+
+function rootError(error: unknown, path: string): unknown {
+  return error instanceof EncodeFailure ? new DirtyProtocolError(failureMessage(path, error), { path }) : error;
+}
+
+function checkedPlan(size: number, state: SizeState, path: string): EncodePlan {
   if (size > MAX_PAYLOAD_BYTES) {
     throw new DirtyProtocolError(
       `Cannot encode ${path === '' ? 'payload' : path}: ${size} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte (64 MiB) payload limit`,

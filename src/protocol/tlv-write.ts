@@ -51,6 +51,16 @@ export function writeValue(w: Writer, value: unknown): void {
   }
 }
 
+/** Writes the dict `{ [keys[i]]: values[i] }` that planFields accepted, as writeValue would write it. */
+export function writeFields(w: Writer, keys: readonly string[], values: readonly unknown[]): void {
+  writeHead(w.buf, w.pos, Tag.DICT, keys.length);
+  w.pos += 5;
+  for (let i = 0; i < keys.length; i++) {
+    writeString(w, keys[i] ?? '');
+    writeValue(w, values[i]);
+  }
+}
+
 function writeNumber(buf: Buffer, pos: number, value: number): void {
   if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
     buf[pos] = Tag.INT;

@@ -2,8 +2,8 @@
 // The passes live in tlv-encode.ts and tlv-decode.ts; this file adds the buffer handling.
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
-import { planEncoding } from './tlv-encode.js';
-import { writeValue, type Writer } from './tlv-write.js';
+import { planEncoding, planFields, type EncodePlan } from './tlv-encode.js';
+import { writeFields, writeValue, type Writer } from './tlv-write.js';
 
 export { decodeValue, type DecodeOptions } from './tlv-decode.js';
 
@@ -15,7 +15,9 @@ export { decodeValue, type DecodeOptions } from './tlv-decode.js';
 export function encodeValue(value: unknown, path = 'value'): Buffer {
   const { size } = planEncoding(value, path, false);
   const buf = Buffer.allocUnsafe(size);
-  writeChecked({ buf, pos: 0, chunks: null, start: 0, referenced: 0 }, value, size, 0, path);
+  writeChecked({ buf, pos: 0, chunks: null, start: 0, referenced: 0 }, (w) => {
+    writeValue(w, value);
+  }, size, 0, path);
   return buf;
 }
 
@@ -38,24 +40,36 @@ export interface EncodedChunks {
  * pieces of the allocation. The first chunk always starts with the reserved bytes.
  */
 export function encodeChunks(value: unknown, path: string, reserve: number): EncodedChunks {
-  const plan = planEncoding(value, path, true);
+  return writeChunks(planEncoding(value, path, true), reserve, path, (w) => {
+    writeValue(w, value);
+  });
+}
+
+/** encodeChunks of the plain object `{ [keys[i]]: values[i] }` (same bytes, same errors), without making it. */
+export function encodeFieldChunks(keys: readonly string[], values: readonly unknown[], path: string, reserve: number): EncodedChunks {
+  return writeChunks(planFields(keys, values, path, true), reserve, path, (w) => {
+    writeFields(w, keys, values);
+  });
+}
+
+function writeChunks(plan: EncodePlan, reserve: number, path: string, write: (w: Writer) => void): EncodedChunks {
   const end = reserve + plan.inline;
   const buf = Buffer.allocUnsafe(end);
   if (plan.inline === plan.size) {
-    writeChecked({ buf, pos: reserve, chunks: null, start: 0, referenced: 0 }, value, end, 0, path);
+    writeChecked({ buf, pos: reserve, chunks: null, start: 0, referenced: 0 }, write, end, 0, path);
     return { chunks: [buf], size: plan.size, reserved: buf };
   }
   const w: Writer = { buf, pos: reserve, chunks: [], start: 0, referenced: 0 };
-  writeChecked(w, value, end, plan.size - plan.inline, path);
+  writeChecked(w, write, end, plan.size - plan.inline, path);
   const chunks = w.chunks ?? [];
   if (w.start < end) chunks.push(buf.subarray(w.start, end));
   return { chunks, size: plan.size, reserved: buf };
 }
 
 /** The write pass trusts the size pass; a getter or a mutation in between must not yield a bad frame. */
-function writeChecked(w: Writer, value: unknown, end: number, referenced: number, path: string): void {
+function writeChecked(w: Writer, write: (w: Writer) => void, end: number, referenced: number, path: string): void {
   try {
-    writeValue(w, value);
+    write(w);
   } catch (error) {
     throw changed(path, error);
   }

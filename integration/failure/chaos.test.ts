@@ -58,10 +58,14 @@ test('chaos: kills, TTIN, TTOU and HUP under load', async (t) => {
   await Promise.all(loops);
   t.deepEqual(bad, [], 'every call got its own result or a typed error, within its timeout');
   t.true(outcomes.ok > 50, `calls succeeded: ${outcomes.ok}, typed errors: ${outcomes.typed}`);
+  let last: Status | undefined;
   const settled = await waitFor(async () => {
-    const s = await status();
+    const s = (last = await status());
     return s.live === s.target && s.workers.every((w) => w.state === 'ready') && arbiter.workerPids().length === s.target ? s : false;
-  }, 'the pool to converge on its target', 30_000);
+  }, 'the pool to converge on its target', 30_000).catch((err: unknown) => {
+    t.log(JSON.stringify(last), arbiter.log().split('\n').slice(-40).join('\n'));
+    throw err;
+  });
   t.is(settled.apps.find((x) => x.name.endsWith(':Limited'))?.holders, 2);
   for (const w of settled.workers) seenPids.add(w.pid);
   await Promise.all(clients.map((c) => c.close()));

@@ -47,6 +47,9 @@ export class RollingReload {
    */
   step(alive: (id: number) => boolean, allowed: ReadonlySet<string>): ReloadStep {
     const c = this.#current;
+    // A replacement retired meanwhile (a scale-down picks the newest) must be spawned again,
+    // or the reload would wait for it forever while holding one surge worker.
+    if (c && c.replacementId !== null && !alive(c.replacementId)) c.replacementId = null;
     if (c && alive(c.oldId)) return c.replacementId === null ? { kind: 'spawn', apps: c.apps } : { kind: 'wait' };
     this.#current = null;
     for (let next = this.#old.shift(); next; next = this.#old.shift()) {

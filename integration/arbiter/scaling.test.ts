@@ -1,7 +1,7 @@
 // The real arbiter process scaled by SIGTTIN/SIGTTOU: real worker processes are counted,
 // limited apps keep their holders, the target is clamped at both ends.
 import test from 'ava';
-import { FIXTURES, startArbiter, type RunningArbiter } from '../helpers/arbiter.js';
+import { FIXTURES, startArbiter, type RunningArbiter, stopAfterAll } from '../helpers/arbiter.js';
 import { listProcs, isAlive } from '../helpers/procs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -14,10 +14,7 @@ interface Status {
   apps: { name: string; limit: number | null; holders: number }[];
 }
 
-const running: RunningArbiter[] = [];
-test.after.always(async () => {
-  await Promise.all(running.map((a) => a.stop()));
-});
+const running = stopAfterAll(test);
 
 async function start(config: Record<string, unknown>): Promise<RunningArbiter> {
   const a = await startArbiter({ config });

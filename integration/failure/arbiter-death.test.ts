@@ -3,14 +3,11 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import test from 'ava';
-import { FIXTURES, startArbiter, type RunningArbiter } from '../helpers/arbiter.js';
+import { FIXTURES, startArbiter, stopAfterAll } from '../helpers/arbiter.js';
 import { isAlive } from '../helpers/procs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const running: RunningArbiter[] = [];
-test.after.always(async () => {
-  await Promise.all(running.map((a) => a.stop()));
-});
+const running = stopAfterAll(test);
 
 const config = { apps: [`${FIXTURES}:Echo`], workers: 2 };
 

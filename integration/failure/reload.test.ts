@@ -4,13 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { FIXTURES, startArbiter, writeConfig, type RunningArbiter } from '../helpers/arbiter.js';
+import { FIXTURES, startArbiter, writeConfig, stopAfterAll } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const running: RunningArbiter[] = [];
-test.after.always(async () => {
-  await Promise.all(running.map((x) => x.stop()));
-});
+const running = stopAfterAll(test);
 
 interface Status { live: number; target: number; reloading: unknown; workers: { pid: number; state: string }[]; apps: { name: string; holders: number }[] }
 

@@ -2,13 +2,10 @@
 // backoff, a crash-loop breaker that stops respawning one app set while the others keep serving.
 import test from 'ava';
 import { DirtyNoWorkersAvailableError, DirtyWorkerError } from '../../src/client/index.js';
-import { FIXTURES, startArbiter, type RunningArbiter } from '../helpers/arbiter.js';
+import { FIXTURES, startArbiter, type RunningArbiter, stopAfterAll } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const running: RunningArbiter[] = [];
-test.after.always(async () => {
-  await Promise.all(running.map((a) => a.stop()));
-});
+const running = stopAfterAll(test);
 async function start(config: Record<string, unknown>): Promise<RunningArbiter> {
   const a = await startArbiter({ config });
   running.push(a);

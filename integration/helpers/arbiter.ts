@@ -100,3 +100,12 @@ export async function startArbiter(opts: ArbiterOptions & { readonly dir?: strin
   }
   return a;
 }
+
+/** Arbiters started by one test file: each is stopped (and checked for leftovers) after all its tests. */
+export function stopAfterAll(t: { after: { always: (fn: () => Promise<void>) => void } }): { push(a: RunningArbiter): void } {
+  const running: RunningArbiter[] = [];
+  t.after.always(async () => {
+    await Promise.all(running.map((a) => a.stop()));
+  });
+  return { push: (a) => running.push(a) };
+}

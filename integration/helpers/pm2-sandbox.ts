@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MAIN, ROOT } from './arbiter.js';
 import { workersOf, type ProcInfo } from './procs.js';
 import { waitFor } from './wait-for.js';
+import type { ArbiterStatus } from '../../src/arbiter/status.js';
 
 export const PM2_BIN = join(ROOT, 'node_modules/.bin/pm2');
 export const NAME = 'pm2-dirty';
@@ -39,18 +40,8 @@ export interface Pm2Process {
   readonly pm2_env: Pm2Env;
 }
 
-/** The `status` action's report (the fields the tests read). */
-export interface ArbiterStatus {
-  readonly pid: number;
-  readonly socket: string;
-  readonly target: number;
-  readonly live: number;
-  readonly minimum: number;
-  readonly maximum: number;
-  readonly restarts: number;
-  readonly workers: readonly { id: number; pid: number; apps: string[]; state: string; inflight: number; served: number; uptimeMs: number }[];
-  readonly apps: readonly { name: string; limit: number | null; holders: number }[];
-}
+/** The `status` action's report: the arbiter's own type, so the tests cannot drift from it. */
+export type { ArbiterStatus };
 
 /** The reply of scale-up, scale-down and scale-to. */
 export interface ScaleReply {

@@ -2,13 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { FIXTURES, startArbiter, type RunningArbiter } from '../helpers/arbiter.js';
+import { FIXTURES, startArbiter, type RunningArbiter, stopAfterAll } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const running: RunningArbiter[] = [];
-test.after.always(async () => {
-  await Promise.all(running.map((a) => a.stop()));
-});
+const running = stopAfterAll(test);
 
 interface Status { target: number; live: number; memoryReplacements: number; workers: { pid: number }[] }
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;

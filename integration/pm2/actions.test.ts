@@ -112,7 +112,7 @@ test.serial('status reports the pool, each worker process and the holders of eac
   t.is(s.workers.length, 2);
   for (const w of s.workers) {
     t.true(Number.isInteger(w.id));
-    t.true(procs.has(w.pid), `worker ${w.id} (pid ${w.pid}) is a real child of the arbiter`);
+    t.true(procs.has(w.pid!), `worker ${w.id} (pid ${w.pid}) is a real child of the arbiter`);
     t.deepEqual(w.apps, [ECHO, LIMITED]);
     t.is(w.state, 'ready');
     t.is(w.inflight, 0);
@@ -198,7 +198,7 @@ test.serial('metrics in pm2 jlist follow the pool: live workers, target, minimum
   await metrics({ 'live workers': 3, target: 3, minimum: 2, maximum: 5 });
   const s = await sandbox.converged(3);
   const victim = s.workers[0]!.pid;
-  process.kill(victim, 'SIGKILL');
+  process.kill(victim!, 'SIGKILL');
   const p = await metrics({ 'live workers': 3, target: 3, restarts: 1 });
   t.false(sandbox.workers(s.pid).some((w) => w.pid === victim), 'the killed worker was replaced');
   t.is(p.pm2_env.axm_monitor?.['live workers']?.value, 3);

@@ -2,11 +2,12 @@
 // the idle timeout, abort, and connection-level read backpressure.
 import test from 'ava';
 import { DirtyAbortError, DirtyAppError, DirtyTimeoutError } from '../../src/client/index.js';
-import { Connection } from '../../src/client/connection.js';
+import { Connection, type Written } from '../../src/client/connection.js';
 import { StreamCall } from '../../src/client/stream-call.js';
 import { unaryCall } from '../../src/client/unary-call.js';
 import { MessageType } from '../../src/protocol/constants.js';
-import { encodeRequest } from '../../src/protocol/messages.js';
+import { writeRequest } from '../../src/protocol/messages.js';
+import type { FrameOut } from '../../src/protocol/frame-batch.js';
 import { FakeArbiter, echo, setup, type Received, type RequestBody } from './fake-arbiter.js';
 import { waitFor } from './wait-for.js';
 
@@ -120,7 +121,7 @@ test('unconsumed chunks pause reading the socket until consumers drain them', as
   await arbiter.listen();
   const connection = new Connection({ socketPath: () => arbiter.socketPath, defaultTimeoutMs: 5000, maxReconnectDelayMs: 100, highWaterChunks: 4 });
   t.teardown(() => connection.close());
-  const encode = (action: string, args: unknown[]) => (id: bigint) => encodeRequest(id, 'm:A', action, args);
+  const encode = (action: string, args: unknown[]) => (id: bigint, out: FrameOut<Written>) => writeRequest(out, id, 'm:A', action, args);
   const stream = new StreamCall(connection, 'm:A.gen', encode('gen', [10]), {});
   const first = await stream.next();
   t.deepEqual(first, { done: false, value: 'chunk 0' });

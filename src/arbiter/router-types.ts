@@ -5,6 +5,8 @@ import type { PoolWorker } from './pool-types.js';
 /** A client connection as the router sees it. */
 export interface Peer {
   send(chunks: readonly Buffer[]): void;
+  /** Sends `payload` (raw TLV bytes from a worker) under the caller's request id. */
+  relay(type: MessageType, requestId: bigint, payload: Buffer): void;
   /** True while the client is not reading fast enough. */
   readonly congested: boolean;
   onceDrained(fn: () => void): void;

@@ -5,7 +5,7 @@
 import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
-import { relayChunks, type Frame } from '../protocol/frame.js';
+import type { Frame } from '../protocol/frame.js';
 import { encodeCancel, encodeError } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool.js';
@@ -160,7 +160,7 @@ export class Router {
       }
       return;
     }
-    call.peer.send(relayChunks(frame.type, call.clientId, frame.payload));
+    call.peer.relay(frame.type, call.clientId, frame.payload);
     const now = this.#o.now();
     if (frame.type === MessageType.CHUNK) {
       call.activeAt = now;
@@ -201,7 +201,7 @@ export class Router {
     this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, now - call.queuedAt);
     this.#choice.sent(w, call.wid, now);
     w.inflight++;
-    void w.process.channel.write(relayChunks(MessageType.REQUEST, BigInt(call.wid), call.payload));
+    void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
   }
 
   #complete(call: Call, w: PoolWorker, now: number): void {

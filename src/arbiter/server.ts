@@ -37,8 +37,22 @@ class Connection implements Peer {
   }
 
   send(chunks: readonly Buffer[]): void {
-    // A client that never reads its answers must not grow the arbiter's memory without bound.
-    if (this.#writer.write(chunks) > MAX_UNREAD_BYTES) this.socket.destroy();
+    this.#check(this.#writer.chunks(chunks));
+  }
+
+  relay(type: MessageType, requestId: bigint, payload: Buffer): void {
+    this.#check(this.#writer.relay(type, requestId, payload));
+  }
+
+  /** Sends what is queued, then closes our side. */
+  end(): void {
+    this.#writer.flush();
+    this.socket.end();
+  }
+
+  /** A client that never reads its answers must not grow the arbiter's memory without bound. */
+  #check(buffered: number): void {
+    if (buffered > MAX_UNREAD_BYTES) this.socket.destroy();
   }
 
   onceDrained(fn: () => void): void {
@@ -184,7 +198,7 @@ export class ArbiterServer {
     const e = err instanceof DirtyProtocolError ? err : new DirtyProtocolError((err as Error).message);
     conn.socket.pause();
     conn.send(encodeError(id, e.toWire()));
-    conn.socket.end();
+    conn.end();
     setTimeout(() => conn.socket.destroy(), 1000).unref();
   }
 }

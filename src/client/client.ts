@@ -1,6 +1,6 @@
 // DirtyClient: the validated public facade over one multiplexed connection to the dirty arbiter.
 import { ManageOp } from '../protocol/constants.js';
-import { encodeManage, encodeRequest, encodeStatus } from '../protocol/messages.js';
+import { writeManage, writeRequest, writeStatus } from '../protocol/messages.js';
 import { Connection } from './connection.js';
 import { resolveSocketPath } from './resolve-socket-path.js';
 import { StashClient } from './stash.js';
@@ -94,7 +94,7 @@ export class DirtyClient {
     // extra ticks. Whatever throws here (a bad argument) still becomes a rejected promise, as before.
     try {
       const { kwargs } = validateCall(app, action, args, options);
-      return unaryCall(this.#connection, `${app}.${action}`, (id) => encodeRequest(id, app, action, args, kwargs), options);
+      return unaryCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -124,7 +124,7 @@ export class DirtyClient {
    */
   openStream(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<unknown> {
     const { kwargs } = validateCall(app, action, args, options);
-    return new StreamCall(this.#connection, `${app}.${action}`, (id) => encodeRequest(id, app, action, args, kwargs), options);
+    return new StreamCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options);
   }
 
   /**
@@ -133,7 +133,7 @@ export class DirtyClient {
    */
   async status(options: RequestOptions = {}): Promise<unknown> {
     validateRequestOptions(options);
-    return unaryCall(this.#connection, 'status', (id) => encodeStatus(id), options);
+    return unaryCall(this.#connection, 'status', (id, out) => writeStatus(out, id), options);
   }
 
   /**
@@ -145,7 +145,7 @@ export class DirtyClient {
     check.assertPositiveInteger('count', count);
     validateRequestOptions(options);
     const code = op === 'add' ? ManageOp.ADD : ManageOp.REMOVE;
-    return unaryCall(this.#connection, `manage ${op}`, (id) => encodeManage(id, code, count), options);
+    return unaryCall(this.#connection, `manage ${op}`, (id, out) => writeManage(out, id, code, count), options);
   }
 
   /** Rejects every pending call with DirtyConnectionError('client closed') and closes the socket; later calls reject too. */

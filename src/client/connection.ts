@@ -3,8 +3,10 @@
 import { createConnection, type Socket } from 'node:net';
 import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
-import { encodeMessage, type Frame } from '../protocol/frame.js';
-import { encodeCancel } from '../protocol/messages.js';
+import type { Frame } from '../protocol/frame.js';
+import type { FrameOut } from '../protocol/frame-batch.js';
+import { encodeWith, writeCancel } from '../protocol/messages.js';
+import { TickWriter } from '../net/tick-writer.js';
 import { messageTypeName, type MessageType } from '../protocol/constants.js';
 import { closedError } from './call-outcome.js';
 import { Deadlines } from './deadlines.js';
@@ -42,6 +44,12 @@ interface Slot {
 
 const FIRST_RETRY_DELAY_MS = 20;
 
+declare const sent: unique symbol;
+/** What an encoder returns: only a FrameOut write makes one (an encodeX() chunk list does not type-check). */
+export type Written = { readonly [sent]: true };
+/** Writes a call's frame(s) into `out` and returns what the last write returned. */
+export type Encoder = (out: FrameOut<Written>) => Written;
+
 /**
  * The single socket of a DirtyClient. Calls enter a table keyed by request id; frames are routed
  * by id only, and frames for ids not in the table (late answers) are dropped.
@@ -62,8 +70,8 @@ export class Connection {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = FIRST_RETRY_DELAY_MS;
   #lastError: Error | undefined;
-  /** The socket corked until the next tick: frames written in one tick leave in one writev. */
-  #corked: Socket | undefined;
+  /** The socket's writer: frames encoded in one tick leave in one write. */
+  #writer: TickWriter | undefined;
   /** The socket whose ref state `#refed` is (a new socket starts unknown). */
   #refFor: Socket | undefined;
   #refed = false;
@@ -100,19 +108,35 @@ export class Connection {
 
   /** The seam for STASH and other single-answer frames: sends one frame, resolves with RESPONSE `result`. */
   request(type: MessageType, value: unknown, options: RequestOptions = {}): Promise<unknown> {
-    return unaryCall(this, `${messageTypeName(type)} request`, (id) => encodeMessage(type, id, value, ''), options);
+    return unaryCall(this, `${messageTypeName(type)} request`, (id, out) => out.message(type, id, value, ''), options);
   }
 
-  /** Adds a call to the table; it is written now when connected, else when the socket connects. */
-  open(id: bigint, frames: readonly Buffer[], sink: CallSink): void {
+  /**
+   * Encodes a call's frames: straight into this tick's write when connected (returns null: they are
+   * sent), else into chunks that open() keeps until the socket connects. A value that cannot be
+   * encoded throws, and nothing of it is sent. Call open() next, in the same tick.
+   */
+  encode(write: Encoder): readonly Buffer[] | null {
+    const writer = this.#writer;
+    if (this.#connected && writer !== undefined) {
+      write(writer as unknown as FrameOut<Written>); // only the type of the ignored return value differs
+      return null;
+    }
+    return encodeWith(write as unknown as (out: FrameOut<void>) => void);
+  }
+
+  /** Adds a call to the table with what encode() returned; queued frames are written when the socket connects. */
+  open(id: bigint, frames: readonly Buffer[] | null, sink: CallSink): void {
     if (this.#closed) {
       sink.onFail(closedError());
       return;
     }
-    const slot: Slot = { frames, sink, state: 'queued' };
+    const slot: Slot = { frames: frames ?? [], sink, state: frames === null ? 'sent' : 'queued' };
     this.#slots.set(id, slot);
-    if (this.#connected) this.#send(slot);
-    else this.#connect();
+    if (frames !== null) {
+      if (this.#connected) this.#send(slot);
+      else this.#connect();
+    }
     this.#updateRef();
   }
 
@@ -127,7 +151,7 @@ export class Connection {
     const slot = this.#slots.get(id);
     if (slot === undefined) return undefined;
     this.#slots.delete(id);
-    if (slot.state === 'sent' && this.#connected) this.#write(encodeCancel(id));
+    if (slot.state === 'sent' && this.#connected && this.#writer !== undefined) writeCancel(this.#writer, id);
     this.#updateRef();
     return slot.state;
   }
@@ -156,6 +180,7 @@ export class Connection {
     const socket = createConnection(this.#socketPath);
     this.#socket = socket;
     this.#decoder = new FrameDecoder();
+    this.#writer = new TickWriter(socket);
     this.readGate.attach(socket);
     socket.on('connect', () => {
       this.#onConnect(socket);
@@ -247,22 +272,8 @@ export class Connection {
 
   #send(slot: Slot): void {
     slot.state = 'sent';
-    this.#write(slot.frames);
+    this.#writer?.chunks(slot.frames);
     slot.frames = [];
-  }
-
-  #write(frames: readonly Buffer[]): void {
-    const socket = this.#socket;
-    if (socket === undefined) return;
-    if (this.#corked !== socket) {
-      this.#corked = socket;
-      socket.cork();
-      process.nextTick(() => {
-        if (this.#corked === socket) this.#corked = undefined;
-        socket.uncork();
-      });
-    }
-    for (const frame of frames) socket.write(frame);
   }
 
   /** An idle client must not keep the process alive. (Only changes reach the socket: each is a native call.) */

@@ -2,8 +2,9 @@
 // an idle timeout between frames, and CANCEL when the consumer leaves early.
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
+import type { FrameOut } from '../protocol/frame-batch.js';
 import { abortError, closedError, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
-import type { CallSink, CallState, Connection } from './connection.js';
+import type { CallSink, CallState, Connection, Written } from './connection.js';
 import type { RequestOptions } from './unary-call.js';
 
 interface Waiter {
@@ -22,7 +23,7 @@ const DONE: IteratorResult<unknown> = { done: true, value: undefined };
 export class StreamCall implements AsyncIterableIterator<unknown> {
   readonly #connection: Connection;
   readonly #label: string;
-  readonly #encode: (id: bigint) => Buffer[];
+  readonly #encode: (id: bigint, out: FrameOut<Written>) => Written;
   readonly #options: RequestOptions;
   readonly #items: Buffered[] = [];
   readonly #waiters: Waiter[] = [];
@@ -32,7 +33,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   #ended: { error?: Error } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(connection: Connection, label: string, encode: (id: bigint) => Buffer[], options: RequestOptions) {
+  constructor(connection: Connection, label: string, encode: (id: bigint, out: FrameOut<Written>) => Written, options: RequestOptions) {
     this.#connection = connection;
     this.#label = label;
     this.#encode = encode;
@@ -81,9 +82,9 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
       return;
     }
     const id = this.#connection.nextId();
-    let frames: Buffer[];
+    let frames: readonly Buffer[] | null;
     try {
-      frames = this.#encode(id);
+      frames = this.#connection.encode((out) => this.#encode(id, out));
     } catch (error) {
       this.#end(error instanceof Error ? error : new Error(String(error)));
       return;

@@ -3,8 +3,9 @@
 import { DirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
+import type { FrameOut } from '../protocol/frame-batch.js';
 import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
-import type { CallSink, Connection } from './connection.js';
+import type { CallSink, Connection, Written } from './connection.js';
 import type { Deadline, Expiring } from './deadlines.js';
 
 /** Per-call options shared by every single-answer call. */
@@ -26,7 +27,7 @@ export interface RequestOptions {
 export function unaryCall(
   connection: Connection,
   label: string,
-  encode: (id: bigint) => Buffer[],
+  encode: (id: bigint, out: FrameOut<Written>) => Written,
   options: RequestOptions,
 ): Promise<unknown> {
   const { signal } = options;
@@ -34,9 +35,9 @@ export function unaryCall(
   if (connection.closed) return Promise.reject(closedError());
   if (signal?.aborted === true) return Promise.reject(abortError(label, signal));
   const id = connection.nextId();
-  let frames: Buffer[];
+  let frames: readonly Buffer[] | null;
   try {
-    frames = encode(id);
+    frames = connection.encode((out) => encode(id, out));
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }

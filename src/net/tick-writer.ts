@@ -1,28 +1,87 @@
-// Writes frames to a socket corked until the next tick, so every frame written in one tick leaves
-// in one writev (one syscall instead of one per frame); shared by the server, the worker channel.
+// Writes frames to a socket batched until the next tick: every frame encoded in one tick goes into
+// one FrameBatch and leaves as one write (a slab piece, plus any large payload it references).
+// Shared by the arbiter's client connections, the worker channel (both ends) and the client.
 import type { Socket } from 'node:net';
+import type { MessageType } from '../protocol/constants.js';
+import { FrameBatch } from '../protocol/frame-batch.js';
+
+const SLAB_BYTES = 64 * 1024;
+/**
+ * A batch this large is handed to the socket at once, not at the end of the tick: the socket's own
+ * buffer then holds it, and its 'drain' event (backpressure) works as for any write.
+ */
+const FLUSH_BYTES = 256 * 1024;
 
 export class TickWriter {
   readonly #socket: Socket;
-  #corked = false;
+  readonly #batch = new FrameBatch(SLAB_BYTES);
+  #scheduled = false;
 
   constructor(socket: Socket) {
     this.#socket = socket;
   }
 
-  /** Queues the chunks of one frame; returns the socket's buffered byte count afterwards. */
-  write(chunks: readonly Buffer[]): number {
-    const s = this.#socket;
-    if (s.destroyed) return 0;
-    if (!this.#corked) {
-      this.#corked = true;
-      s.cork();
+  /** Bytes waiting: encoded this tick plus the socket's own buffer. */
+  get buffered(): number {
+    return this.#batch.bytes + this.#socket.writableLength;
+  }
+
+  /** FrameBatch.fields, sent at the end of this tick; throws (and sends nothing) for an unencodable value. */
+  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): number {
+    if (this.#socket.destroyed) return 0;
+    this.#batch.fields(type, requestId, keys, values);
+    return this.#queued();
+  }
+
+  /** FrameBatch.message, sent at the end of this tick. */
+  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): number {
+    if (this.#socket.destroyed) return 0;
+    this.#batch.message(type, requestId, value, path);
+    return this.#queued();
+  }
+
+  /** FrameBatch.relay, sent at the end of this tick. */
+  relay(type: MessageType, requestId: bigint, payload: Buffer): number {
+    if (this.#socket.destroyed) return 0;
+    this.#batch.relay(type, requestId, payload);
+    return this.#queued();
+  }
+
+  /** Frames already encoded (a chunk list), sent at the end of this tick. */
+  chunks(chunks: readonly Buffer[]): number {
+    if (this.#socket.destroyed) return 0;
+    this.#batch.chunks(chunks);
+    return this.#queued();
+  }
+
+  /** Schedules the flush; returns the bytes buffered. */
+  #queued(): number {
+    if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
       process.nextTick(() => {
-        this.#corked = false;
-        s.uncork();
+        this.#scheduled = false;
+        this.#flush();
       });
     }
-    for (const c of chunks) s.write(c);
-    return s.writableLength;
+    return this.buffered;
+  }
+
+  /** Hands everything encoded so far to the socket now (call before ending it). */
+  flush(): void {
+    this.#flush();
+  }
+
+  #flush(): void {
+    const out = this.#batch.take();
+    const s = this.#socket;
+    if (s.destroyed || out.length === 0) return;
+    if (out.length === 1) {
+      s.write(out[0] as Buffer);
+      return;
+    }
+    s.cork();
+    for (const c of out) s.write(c);
+    s.uncork();
   }
 }

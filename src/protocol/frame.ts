@@ -25,7 +25,7 @@ const TWO_32 = 4294967296;
 export function encodeHeader(type: MessageType, requestId: bigint, payloadLength: number): Buffer {
   checkHeaderFields(type, requestId, payloadLength);
   const buf = Buffer.allocUnsafe(HEADER_SIZE);
-  writeHeader(buf, type, requestId, payloadLength);
+  writeHeader(buf, 0, type, requestId, payloadLength);
   return buf;
 }
 
@@ -40,11 +40,11 @@ export function encodeMessage(type: MessageType, requestId: bigint, value?: unkn
   checkHeaderFields(type, requestId, 0);
   if (value === undefined) {
     const header = Buffer.allocUnsafe(HEADER_SIZE);
-    writeHeader(header, type, requestId, 0);
+    writeHeader(header, 0, type, requestId, 0);
     return [header];
   }
   const { chunks, size, reserved } = encodeChunks(value, path, HEADER_SIZE);
-  writeHeader(reserved, type, requestId, size); // the first chunk starts with these reserved bytes
+  writeHeader(reserved, 0, type, requestId, size); // the first chunk starts with these reserved bytes
   return chunks;
 }
 
@@ -55,7 +55,7 @@ export function encodeMessage(type: MessageType, requestId: bigint, value?: unkn
 export function encodeFieldsMessage(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): Buffer[] {
   checkHeaderFields(type, requestId, 0);
   const { chunks, size, reserved } = encodeFieldChunks(keys, values, '', HEADER_SIZE);
-  writeHeader(reserved, type, requestId, size);
+  writeHeader(reserved, 0, type, requestId, size);
   return chunks;
 }
 
@@ -81,7 +81,7 @@ export function relayChunks(type: MessageType, requestId: bigint, payload: Buffe
   checkHeaderFields(type, requestId, payload.length);
   const small = payload.length <= RELAY_COPY_BYTES;
   const buf = Buffer.allocUnsafe(small ? HEADER_SIZE + payload.length : HEADER_SIZE);
-  writeHeader(buf, type, requestId, payload.length);
+  writeHeader(buf, 0, type, requestId, payload.length);
   if (!small) return [buf, payload];
   buf.set(payload, HEADER_SIZE);
   return [buf];
@@ -121,7 +121,7 @@ export function decodeHeader(buf: Uint8Array, offset = 0, maxPayloadBytes = MAX_
   return { type, requestId, payloadLength };
 }
 
-function checkHeaderFields(type: number, requestId: bigint, payloadLength: number): void {
+export function checkHeaderFields(type: number, requestId: bigint, payloadLength: number): void {
   if (!isMessageType(type)) throw new DirtyProtocolError(`Cannot encode frame: unknown message type ${String(type)}`);
   if (typeof requestId !== 'bigint' || requestId < 0n || requestId > MAX_REQUEST_ID) {
     throw new DirtyProtocolError(`Cannot encode frame: request id ${String(requestId)} is not a uint64 bigint`);
@@ -131,17 +131,18 @@ function checkHeaderFields(type: number, requestId: bigint, payloadLength: numbe
   }
 }
 
-function writeHeader(buf: Buffer, type: MessageType, requestId: bigint, payloadLength: number): void {
-  buf[0] = MAGIC >>> 8;
-  buf[1] = MAGIC & 0xff;
-  buf[2] = VERSION;
-  buf[3] = type;
-  buf.writeUInt32BE(payloadLength, 4);
+/** Writes a 16-byte header at `at` (fields already checked). */
+export function writeHeader(buf: Buffer, at: number, type: MessageType, requestId: bigint, payloadLength: number): void {
+  buf[at] = MAGIC >>> 8;
+  buf[at + 1] = MAGIC & 0xff;
+  buf[at + 2] = VERSION;
+  buf[at + 3] = type;
+  buf.writeUInt32BE(payloadLength, at + 4);
   if (requestId <= 0xffff_ffffn) {
-    buf.writeUInt32BE(0, 8);
-    buf.writeUInt32BE(Number(requestId), 12);
+    buf.writeUInt32BE(0, at + 8);
+    buf.writeUInt32BE(Number(requestId), at + 12);
   } else {
-    buf.writeBigUInt64BE(requestId, 8);
+    buf.writeBigUInt64BE(requestId, at + 8);
   }
 }
 

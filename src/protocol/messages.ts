@@ -3,7 +3,7 @@
 import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
-import { encodeFieldsMessage, encodeMessage } from './frame.js';
+import { FrameBatch, type FrameOut } from './frame-batch.js';
 import { describePrimitive } from './tlv-path.js';
 
 /** A decoded REQUEST payload. */
@@ -41,60 +41,118 @@ const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
 const RESPONSE_KEYS = ['result'] as const;
 const CHUNK_KEYS = ['data'] as const;
 
+// Each message has a writer (`writeX(out, ...)`: into a connection's batch, the hot path) and an
+// encoder (`encodeX(...)`: a fresh chunk list, for one-off frames and tests). Same bytes, same errors.
+
 /** REQUEST `{app_path, action, args, kwargs}`; errors name `args[i]…` / `kwargs.x…`. */
-export function encodeRequest(
-  id: bigint,
-  appPath: string,
-  action: string,
-  args: readonly unknown[],
-  kwargs?: Record<string, unknown>,
-): Buffer[] {
-  return encodeFieldsMessage(MessageType.REQUEST, id, REQUEST_KEYS, [appPath, action, args, kwargs ?? {}]);
+export function writeRequest<R>(out: FrameOut<R>, id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): R {
+  return out.fields(MessageType.REQUEST, id, REQUEST_KEYS, [appPath, action, args, kwargs ?? {}]);
 }
 
 /** RESPONSE `{result}`. */
-export function encodeResponse(id: bigint, result: unknown): Buffer[] {
-  return encodeFieldsMessage(MessageType.RESPONSE, id, RESPONSE_KEYS, [result]);
+export function writeResponse<R>(out: FrameOut<R>, id: bigint, result: unknown): R {
+  return out.fields(MessageType.RESPONSE, id, RESPONSE_KEYS, [result]);
 }
 
 /** CHUNK `{data}` (one item of a stream). */
-export function encodeChunk(id: bigint, data: unknown): Buffer[] {
-  return encodeFieldsMessage(MessageType.CHUNK, id, CHUNK_KEYS, [data]);
+export function writeChunk<R>(out: FrameOut<R>, id: bigint, data: unknown): R {
+  return out.fields(MessageType.CHUNK, id, CHUNK_KEYS, [data]);
 }
 
 /** END: empty payload, closes a stream. */
-export function encodeEnd(id: bigint): Buffer[] {
-  return encodeMessage(MessageType.END, id);
+export function writeEnd<R>(out: FrameOut<R>, id: bigint): R {
+  return out.message(MessageType.END, id);
 }
 
 /** ERROR `{error: {error_type, message, details}}`. */
-export function encodeError(id: bigint, wire: WireError): Buffer[] {
+export function writeError<R>(out: FrameOut<R>, id: bigint, wire: WireError): R {
   const error = { error_type: wire.error_type, message: wire.message, details: wire.details };
-  return encodeMessage(MessageType.ERROR, id, { error }, '');
+  return out.message(MessageType.ERROR, id, { error }, '');
 }
 
 /** CANCEL (our extension, 0x20): empty payload, "abandon the call with this request id". */
-export function encodeCancel(id: bigint): Buffer[] {
-  return encodeMessage(MessageType.CANCEL, id);
+export function writeCancel<R>(out: FrameOut<R>, id: bigint): R {
+  return out.message(MessageType.CANCEL, id);
 }
 
 /** MANAGE `{op, count}`. */
-export function encodeManage(id: bigint, op: ManageOp, count: number): Buffer[] {
-  return encodeMessage(MessageType.MANAGE, id, { op, count }, '');
+export function writeManage<R>(out: FrameOut<R>, id: bigint, op: ManageOp, count: number): R {
+  return out.message(MessageType.MANAGE, id, { op, count }, '');
 }
 
 /** STATUS: empty payload. */
-export function encodeStatus(id: bigint): Buffer[] {
-  return encodeMessage(MessageType.STATUS, id);
+export function writeStatus<R>(out: FrameOut<R>, id: bigint): R {
+  return out.message(MessageType.STATUS, id);
 }
 
 /** STASH `{op, table, key?, value?, pattern?}`. */
-export function encodeStash(id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] {
+export function writeStash<R>(out: FrameOut<R>, id: bigint, op: StashOp, table: string, fields: StashFields = {}): R {
   const payload: Record<string, unknown> = { op, table };
   if (fields.key !== undefined && fields.key !== null) payload['key'] = fields.key;
   if (fields.value !== undefined && fields.value !== null) payload['value'] = fields.value;
   if (fields.pattern !== undefined && fields.pattern !== null) payload['pattern'] = fields.pattern;
-  return encodeMessage(MessageType.STASH, id, payload, '');
+  return out.message(MessageType.STASH, id, payload, '');
+}
+
+/** The frames `write` produces, as a fresh chunk list. */
+export function encodeWith(write: (out: FrameOut<void>) => void): Buffer[] {
+  const batch = new FrameBatch();
+  write(batch);
+  return batch.take();
+}
+
+export function encodeRequest(id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] {
+  return encodeWith((out) => {
+    writeRequest(out, id, appPath, action, args, kwargs);
+  });
+}
+
+export function encodeResponse(id: bigint, result: unknown): Buffer[] {
+  return encodeWith((out) => {
+    writeResponse(out, id, result);
+  });
+}
+
+export function encodeChunk(id: bigint, data: unknown): Buffer[] {
+  return encodeWith((out) => {
+    writeChunk(out, id, data);
+  });
+}
+
+export function encodeEnd(id: bigint): Buffer[] {
+  return encodeWith((out) => {
+    writeEnd(out, id);
+  });
+}
+
+export function encodeError(id: bigint, wire: WireError): Buffer[] {
+  return encodeWith((out) => {
+    writeError(out, id, wire);
+  });
+}
+
+export function encodeCancel(id: bigint): Buffer[] {
+  return encodeWith((out) => {
+    writeCancel(out, id);
+  });
+}
+
+export function encodeManage(id: bigint, op: ManageOp, count: number): Buffer[] {
+  return encodeWith((out) => {
+    writeManage(out, id, op, count);
+  });
+}
+
+export function encodeStatus(id: bigint): Buffer[] {
+  return encodeWith((out) => {
+    writeStatus(out, id);
+  });
+}
+
+export function encodeStash(id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] {
+  return encodeWith((out) => {
+    writeStash(out, id, op, table, fields);
+  });
 }
 
 /** Validates a decoded REQUEST payload; a missing `kwargs` becomes `{}`. */

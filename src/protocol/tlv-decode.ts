@@ -21,7 +21,7 @@ interface Reader {
 }
 
 const TWO_32 = 4294967296;
-/** Up to this many bytes a JS loop beats a native string call (see docs/protocol.md §Performance). */
+/** Strings up to this many bytes go through the cache of short strings (readShort). */
 const SHORT_STRING = 24;
 /** Smallest encoded dict entry: a str key (tag + length) plus a one-byte value. */
 const MIN_DICT_ENTRY = 6;
@@ -123,20 +123,20 @@ function readInt64(r: Reader): number | bigint {
   return buf.readBigInt64BE(pos);
 }
 
+/** Up to this many bytes, an ASCII check in JS and a one-byte string beat isUtf8 on a view. */
+const ASCII_SCAN = 256;
+
 function readString(r: Reader, n: number): string {
+  if (n <= SHORT_STRING) return readShort(r, n);
   const { buf } = r;
   const start = r.pos;
   const end = start + n;
   r.pos = end;
-  if (n <= SHORT_STRING) {
-    let out = '';
+  if (n <= ASCII_SCAN) {
     let i = start;
-    for (; i < end; i++) {
-      const c = buf[i] ?? 0;
-      if (c > 0x7f) break;
-      out += String.fromCharCode(c);
-    }
-    if (i === end) return out;
+    while (i < end && (buf[i] ?? 0) < 0x80) i++;
+    // ASCII is valid UTF-8 and decodes the same as latin1, the cheapest native string maker.
+    if (i === end) return buf.toString('latin1', start, end);
   }
   const view = buf.subarray(start, end);
   // Python's decoder is strict (no overlongs, surrogates or truncated sequences); so is isUtf8.
@@ -145,13 +145,14 @@ function readString(r: Reader, n: number): string {
 }
 
 /**
- * Dict keys repeat from message to message (app_path, args...). Handing back the same string
- * object, which V8 has already internalized as a property name, makes the object store cheap.
+ * Short strings repeat from message to message (dict keys, app and action names, status words).
+ * An ASCII one is looked up by a hash of its bytes and handed back as the same string object
+ * (checked char by char, so a collision only costs a miss); a dict key that V8 has already
+ * internalized is then also a cheap property store.
  */
-const keyCache: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+const shortCache: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
 
-function readKey(r: Reader, n: number): string {
-  if (n > SHORT_STRING) return readString(r, n);
+function readShort(r: Reader, n: number): string {
   const { buf } = r;
   const start = r.pos;
   const end = start + n;
@@ -162,21 +163,23 @@ function readKey(r: Reader, n: number): string {
     bits |= c;
     hash = (Math.imul(hash, 31) + c) | 0;
   }
-  // Only ASCII keys are cached, so comparing char codes with bytes below is exact.
-  if (bits > 0x7f) return readString(r, n);
-  const slot = hash & 255;
-  const hit = keyCache[slot];
+  if (bits > 0x7f) {
+    const view = buf.subarray(start, end);
+    if (!isUtf8(view)) fail(r, 'str is not valid UTF-8', start);
+    r.pos = end;
+    return view.toString('utf8');
+  }
+  r.pos = end;
+  const slot = hash & 511;
+  const hit = shortCache[slot];
   if (hit !== undefined && hit.length === n) {
     let i = 0;
     while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
-    if (i === n) {
-      r.pos = end;
-      return hit;
-    }
+    if (i === n) return hit;
   }
-  const key = readString(r, n);
-  keyCache[slot] = key;
-  return key;
+  const value = n === 0 ? '' : buf.toString('latin1', start, end);
+  shortCache[slot] = value;
+  return value;
 }
 
 function readList(r: Reader): unknown[] {
@@ -199,7 +202,7 @@ function readDict(r: Reader): Record<string, unknown> {
       fail(r, `dict key has tag 0x${(buf[r.pos] ?? 0).toString(16).padStart(2, '0')}, keys must be str`);
     }
     r.pos++;
-    const key = readKey(r, readLength(r, 'dict key'));
+    const key = readString(r, readLength(r, 'dict key'));
     const value = readValue(r);
     // A plain object keeps ava/deepEqual and spread working; "__proto__" must stay an own property.
     if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });

@@ -66,8 +66,8 @@ function writeChunks(plan: EncodePlan, reserve: number, path: string, write: (w:
   return { chunks, size: plan.size, reserved: buf };
 }
 
-/** The write pass trusts the size pass; a getter or a mutation in between must not yield a bad frame. */
-function writeChecked(w: Writer, write: (w: Writer) => void, end: number, referenced: number, path: string): void {
+/** Runs a write pass; it trusts the size pass, and a getter or a mutation in between must not yield a bad frame. */
+export function writeChecked(w: Writer, write: (w: Writer) => void, end: number, referenced: number, path: string): void {
   try {
     write(w);
   } catch (error) {

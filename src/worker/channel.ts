@@ -4,9 +4,11 @@ import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { TickWriter } from '../net/tick-writer.js';
+import type { FrameOut } from '../protocol/frame-batch.js';
 import type { Frame } from '../protocol/frame.js';
+import type { MessageType } from '../protocol/constants.js';
 
-export class FrameChannel {
+export class FrameChannel implements FrameOut {
   readonly #socket: Socket;
   readonly #writer: TickWriter;
 
@@ -32,9 +34,29 @@ export class FrameChannel {
     return this.#socket;
   }
 
-  /** Queues one frame; returns a promise only when the peer is slow (backpressure). */
+  // Each queues one frame for this tick's write and returns a promise only when the peer is slow
+  // (backpressure). An unencodable value throws and sends nothing.
+
+  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): Promise<void> | undefined {
+    return this.#backpressure(this.#writer.fields(type, requestId, keys, values));
+  }
+
+  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): Promise<void> | undefined {
+    return this.#backpressure(this.#writer.message(type, requestId, value, path));
+  }
+
+  relay(type: MessageType, requestId: bigint, payload: Buffer): Promise<void> | undefined {
+    return this.#backpressure(this.#writer.relay(type, requestId, payload));
+  }
+
+  /** Frames already encoded (a chunk list). */
   write(chunks: readonly Buffer[]): Promise<void> | undefined {
-    if (this.#writer.write(chunks) > 1 << 20) return once(this.#socket, 'drain').then(() => undefined);
+    return this.#backpressure(this.#writer.chunks(chunks));
+  }
+
+  #backpressure(buffered: number): Promise<void> | undefined {
+    // Past 256 KiB the writer hands the batch to the socket: a full socket then emits 'drain'.
+    if (buffered > 1 << 20 && this.#socket.writableNeedDrain) return once(this.#socket, 'drain').then(() => undefined);
     return undefined;
   }
 
@@ -43,6 +65,7 @@ export class FrameChannel {
     const s = this.#socket;
     if (s.destroyed) return;
     const finished = once(s, 'finish').then(() => undefined, () => undefined);
+    this.#writer.flush();
     s.end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);

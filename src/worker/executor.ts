@@ -6,16 +6,21 @@
 // request already on its way when the arbiter decided to retire the worker is still run.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
-import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type WireError } from '../errors.js';
+import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type ErrorDetails, type WireError } from '../errors.js';
 import { decodeValue } from '../protocol/tlv.js';
-import { encodeChunk, encodeEnd, encodeError, encodeResponse, parseRequest } from '../protocol/messages.js';
+import type { FrameOut } from '../protocol/frame-batch.js';
+import { parseRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
 import { contextOf, invoke, isGenerator, isThenable, step, type AnyGen, type Cancellable } from './invoke.js';
 
-/** Where answers go: writes one frame (a chunk list); resolves when the channel can take more. */
-export interface FrameSink {
-  write(chunks: readonly Buffer[]): Promise<void> | undefined;
-}
+/**
+ * Where answers go (FrameOut with backpressure): each call queues one frame and returns a promise
+ * only when the channel wants the writer to wait. An unencodable value throws and queues nothing.
+ */
+export type FrameSink = FrameOut<Promise<void> | undefined>;
+
+/** Writes a job's final frame into the sink (may throw if its value cannot be encoded). */
+type Answer = (out: FrameSink, id: bigint) => Promise<void> | undefined;
 
 interface Job extends Cancellable {
   readonly id: bigint;
@@ -83,7 +88,7 @@ export class Executor {
     if (i < 0) return; // running: #run sends the final frame when it returns
     this.#waiting.splice(i, 1);
     this.#jobs.delete(id);
-    void this.#final(job);
+    void this.#final(job, undefined);
     this.#checkIdle();
   }
 
@@ -141,29 +146,19 @@ export class Executor {
     for (const w of waiters) w();
   }
 
-  /** Writes one frame; a dead channel is the worker's end (main exits on channel errors), not the call's. */
-  #write(chunks: readonly Buffer[]): Promise<void> | undefined {
-    let pending: Promise<void> | undefined;
+  /**
+   * The one final frame of a job: `answer`, or "call cancelled" once the job was cancelled. An answer
+   * that cannot be encoded (nothing of it was queued) becomes an ERROR saying why.
+   */
+  #final(job: Job, answer: Answer | undefined, where: ErrorDetails = {}): Promise<void> | undefined {
+    const sink = this.#sink;
+    const { id } = job;
+    if (job.cancelled || answer === undefined) return settled(writeError(sink, id, CANCELLED));
     try {
-      pending = this.#sink.write(chunks);
-    } catch {
-      return undefined; // the channel failed: nothing can be answered any more
+      return settled(answer(sink, id));
+    } catch (err) {
+      return settled(writeFailure(sink, id, unencodable(err), where));
     }
-    return pending?.then(undefined, () => undefined);
-  }
-
-  /** The one final frame of a job: `answer` (built lazily), or "call cancelled" once the job was cancelled. */
-  #final(job: Job, answer?: () => Buffer[]): Promise<void> | undefined {
-    let frames: Buffer[];
-    if (job.cancelled || !answer) frames = encodeError(job.id, CANCELLED);
-    else {
-      try {
-        frames = answer();
-      } catch (err) {
-        frames = encodeError(job.id, plainWire(err));
-      }
-    }
-    return this.#write(frames);
   }
 
   /**
@@ -186,28 +181,25 @@ export class Executor {
       const args = Object.keys(req.kwargs).length > 0 ? [...req.args, req.kwargs] : req.args;
       ctx = contextOf(job, appPath, action);
       result = invoke(fn, app.instance, args, ctx);
-      if (!isThenable(result) && !isGenerator(result)) {
-        const frames = encodeResult(encodeResponse, job.id, result);
-        return this.#final(job, () => frames);
-      }
+      if (!isThenable(result) && !isGenerator(result)) return this.#final(job, (out, id) => writeResponse(out, id, result), { app_path: appPath, action });
     } catch (err) {
-      return this.#final(job, () => encodeError(job.id, toWire(err, { app_path: appPath, action })));
+      return this.#final(job, (out, id) => writeFailure(out, id, err, { app_path: appPath, action }));
     }
+    const where = { app_path: appPath, action };
     return this.#finish(job, result, ctx).then(
-      (answer) => this.#final(job, answer),
-      (err: unknown) => this.#final(job, () => encodeError(job.id, toWire(err, { app_path: appPath, action }))),
+      (answer) => this.#final(job, answer, where),
+      (err: unknown) => this.#final(job, (out, id) => writeFailure(out, id, err, where)),
     );
   }
 
   /** The rest of a call whose action returned a promise or a generator: its answer, once it is done. */
-  async #finish(job: Job, returned: unknown, ctx: CallContext): Promise<() => Buffer[]> {
+  async #finish(job: Job, returned: unknown, ctx: CallContext): Promise<Answer> {
     const result: unknown = await returned;
     if (isGenerator(result)) {
       await this.#stream(job, result, ctx);
-      return () => encodeEnd(job.id);
+      return (out, id) => writeEnd(out, id);
     }
-    const frames = encodeResult(encodeResponse, job.id, result);
-    return () => frames;
+    return (out, id) => writeResponse(out, id, result);
   }
 
   /** Sends each item as a CHUNK until the generator is done, fails or the call is cancelled; the generator is always closed. */
@@ -228,8 +220,13 @@ export class Executor {
           return;
         }
         if (job.cancelled) break;
-        const value = next.value;
-        await this.#write(encodeResult(encodeChunk, job.id, value));
+        let wait: Promise<void> | undefined;
+        try {
+          wait = writeChunk(this.#sink, job.id, next.value);
+        } catch (err) {
+          throw unencodable(err);
+        }
+        await settled(wait);
         // A sync generator never yields to the loop by itself: let heartbeats and CANCELs in.
         if (++n % 64 === 0) await yieldToLoop();
       }
@@ -239,13 +236,23 @@ export class Executor {
   }
 }
 
-/** Encodes a result or chunk; a value the TLV encoder refuses is the app's error, not a wire failure. */
-function encodeResult(encode: (id: bigint, value: unknown) => Buffer[], id: bigint, value: unknown): Buffer[] {
+/** A backpressure wait that never rejects (a dead channel is the worker's end, not the call's). */
+function settled(wait: Promise<void> | undefined): Promise<void> | undefined {
+  return wait?.then(undefined, () => undefined);
+}
+
+/** A result or chunk the TLV encoder refuses is the app's error, not a wire failure. */
+function unencodable(err: unknown): unknown {
+  if (err instanceof DirtyProtocolError) return new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
+  return err;
+}
+
+/** ERROR for `err`; if even its details cannot be encoded (an app's DirtyError with odd details), a plain one. */
+function writeFailure(out: FrameSink, id: bigint, err: unknown, where: ErrorDetails): Promise<void> | undefined {
   try {
-    return encode(id, value);
-  } catch (err) {
-    if (err instanceof DirtyProtocolError) throw new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
-    throw err;
+    return writeError(out, id, toWire(err, where));
+  } catch {
+    return writeError(out, id, plainWire(err));
   }
 }
 

@@ -1,0 +1,156 @@
+// Frames encoded back to back into one slab: what a connection writes in one tick leaves as one
+// buffer (one stream write, one iovec) instead of a buffer and a write per frame. Large byte values
+// and large relayed payloads are referenced between slab pieces, never copied. No I/O here: the
+// owner (net/tick-writer.ts) takes the chunks and writes them.
+import { Buffer } from 'node:buffer';
+import { HEADER_SIZE, type MessageType } from './constants.js';
+import { checkHeaderFields, writeHeader } from './frame.js';
+import { planEncoding, planFields, type EncodePlan } from './tlv-encode.js';
+import { writeFields, writeValue, type Writer } from './tlv-write.js';
+import { writeChecked } from './tlv.js';
+
+/** Relayed payloads up to this size are copied into the slab; larger ones are referenced. */
+export const RELAY_COPY_MAX = 16 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Where frames are encoded: a FrameBatch, or a connection's writer in front of one (R: what a write returns). */
+export interface FrameOut<R = unknown> {
+  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): R;
+  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): R;
+}
+
+export class FrameBatch implements FrameOut<void> {
+  readonly #slabBytes: number;
+  #slab: Buffer = EMPTY;
+  /** First slab byte not yet moved to #out. */
+  #start = 0;
+  #pos = 0;
+  #out: Buffer[] = [];
+  #outBytes = 0;
+
+  /**
+   * @param slabBytes Size of each new slab; 0 allocates exactly what each frame needs (one-off encoding).
+   */
+  constructor(slabBytes = 0) {
+    this.#slabBytes = slabBytes;
+  }
+
+  /** Bytes encoded and not yet taken. */
+  get bytes(): number {
+    return this.#outBytes + this.#pos - this.#start;
+  }
+
+  /**
+   * The message `{ [keys[i]]: values[i] }` (REQUEST, RESPONSE, CHUNK) without building the object.
+   * Validated before anything is written: a value with no TLV form throws and leaves the batch as it was.
+   */
+  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): void {
+    checkHeaderFields(type, requestId, 0);
+    this.#encode(type, requestId, planFields(keys, values, '', true), '', (w) => {
+      writeFields(w, keys, values);
+    });
+  }
+
+  /**
+   * One message with `value` as payload (undefined: empty payload). Same atomicity as fields().
+   * @param path Root name in error messages; '' names top-level dict keys (`args[1].when`). @default 'payload'
+   */
+  message(type: MessageType, requestId: bigint, value?: unknown, path = 'payload'): void {
+    checkHeaderFields(type, requestId, 0);
+    if (value === undefined) {
+      const at = this.#reserve(HEADER_SIZE);
+      writeHeader(this.#slab, at, type, requestId, 0);
+      this.#pos = at + HEADER_SIZE;
+      return;
+    }
+    this.#encode(type, requestId, planEncoding(value, path, true), path, (w) => {
+      writeValue(w, value);
+    });
+  }
+
+  /** `payload` (raw TLV bytes) under a new header: copied when small, else referenced. */
+  relay(type: MessageType, requestId: bigint, payload: Buffer): void {
+    const n = payload.length;
+    checkHeaderFields(type, requestId, n);
+    const small = n <= RELAY_COPY_MAX;
+    const at = this.#reserve(small ? HEADER_SIZE + n : HEADER_SIZE);
+    const slab = this.#slab;
+    writeHeader(slab, at, type, requestId, n);
+    this.#pos = at + HEADER_SIZE;
+    if (small) {
+      payload.copy(slab, this.#pos);
+      this.#pos += n;
+    } else {
+      this.#cut();
+      this.#push(payload);
+    }
+  }
+
+  /** Frames encoded elsewhere (a chunk list): small chunks are copied, large ones referenced. */
+  chunks(chunks: readonly Buffer[]): void {
+    for (const c of chunks) {
+      if (c.length <= RELAY_COPY_MAX) {
+        const at = this.#reserve(c.length);
+        c.copy(this.#slab, at);
+        this.#pos = at + c.length;
+      } else {
+        this.#cut();
+        this.#push(c);
+      }
+    }
+  }
+
+  /** Everything encoded so far, in order, as write-ready chunks; the batch is empty afterwards. */
+  take(): Buffer[] {
+    this.#cut();
+    const out = this.#out;
+    this.#out = [];
+    this.#outBytes = 0;
+    return out;
+  }
+
+  #encode(type: MessageType, requestId: bigint, plan: EncodePlan, path: string, write: (w: Writer) => void): void {
+    const at = this.#reserve(HEADER_SIZE + plan.inline);
+    const slab = this.#slab;
+    const end = at + HEADER_SIZE + plan.inline;
+    const split = plan.inline !== plan.size;
+    const w: Writer = { buf: slab, pos: at + HEADER_SIZE, chunks: split ? [] : null, start: at, referenced: 0 };
+    try {
+      writeChecked(w, write, end, plan.size - plan.inline, path);
+    } catch (error) {
+      this.#pos = at; // nothing of this frame stays
+      throw error;
+    }
+    writeHeader(slab, at, type, requestId, plan.size);
+    if (split) {
+      // Byte values were referenced: the slab bytes before this frame, then its pieces in order.
+      this.#cut(at);
+      for (const c of w.chunks ?? []) this.#push(c);
+      this.#start = w.start;
+    }
+    this.#pos = end;
+  }
+
+  /** Position of `n` free contiguous bytes (a new slab when the current one is short). */
+  #reserve(n: number): number {
+    if (this.#slab.length - this.#pos < n) {
+      this.#cut();
+      this.#slab = Buffer.allocUnsafe(Math.max(n, this.#slabBytes));
+      this.#start = this.#pos = 0;
+    }
+    return this.#pos;
+  }
+
+  /** Moves the slab bytes written so far (up to `end`) to #out. */
+  #cut(end = this.#pos): void {
+    if (end === this.#start) return;
+    this.#push(this.#slab.subarray(this.#start, end));
+    this.#start = end;
+  }
+
+  #push(chunk: Buffer): void {
+    this.#out.push(chunk);
+    this.#outBytes += chunk.length;
+  }
+}

@@ -2,13 +2,12 @@
 import { DirtyAbortError, DirtyConnectionError, DirtyProtocolError, DirtyTimeoutError, fromWire, type DirtyError } from '../errors.js';
 import { messageTypeName } from '../protocol/constants.js';
 import { decodePayload, type Frame } from '../protocol/frame.js';
-import { parseChunk, parseErrorPayload, parseResponse } from '../protocol/messages.js';
+import { decodeResponse, parseChunk, parseErrorPayload } from '../protocol/messages.js';
 import type { CallState, Connection } from './connection.js';
 
 /** RESPONSE payload `{result}`; an empty payload counts as a null result. */
 export function readResult(frame: Frame): unknown {
-  const value = decodePayload(frame);
-  return value === null ? null : (parseResponse(value) ?? null);
+  return frame.payload.length === 0 ? null : (decodeResponse(frame.payload) ?? null);
 }
 
 /** CHUNK payload `{data}`. */

@@ -5,6 +5,7 @@ import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
 import { describePrimitive } from './tlv-path.js';
+import { decodeDictFields, decodeValue } from './tlv-decode.js';
 
 /** A decoded REQUEST payload. */
 export interface RequestPayload {
@@ -158,11 +159,24 @@ export function encodeStash(id: bigint, op: StashOp, table: string, fields: Stas
 /** Validates a decoded REQUEST payload; a missing `kwargs` becomes `{}`. */
 export function parseRequest(value: unknown): RequestPayload {
   const p = dict('REQUEST', value);
-  const appPath = field('REQUEST', p, 'app_path', 'a string', isString);
-  const action = field('REQUEST', p, 'action', 'a string', isString);
-  const args = field('REQUEST', p, 'args', 'a list', Array.isArray) as unknown[];
-  const kwargs = p['kwargs'] === undefined ? {} : field('REQUEST', p, 'kwargs', 'a dict', isDict);
-  return { appPath, action, args, kwargs };
+  const get = (key: string): unknown => (Object.hasOwn(p, key) ? p[key] : undefined);
+  return requestOf(get('app_path'), get('action'), get('args'), get('kwargs'));
+}
+
+/** parseRequest(decodeValue(payload)), without building the payload dict: same results, same errors. */
+export function decodeRequest(payload: Buffer): RequestPayload {
+  const v = decodeDictFields(payload, REQUEST_KEYS);
+  if (v === null) return parseRequest(decodeValue(payload));
+  return requestOf(v[0], v[1], v[2], v[3]);
+}
+
+function requestOf(appPath: unknown, action: unknown, args: unknown, kwargs: unknown): RequestPayload {
+  return {
+    appPath: check('REQUEST', 'app_path', appPath, 'a string', isString),
+    action: check('REQUEST', 'action', action, 'a string', isString),
+    args: check('REQUEST', 'args', args, 'a list', Array.isArray) as unknown[],
+    kwargs: kwargs === undefined ? {} : check('REQUEST', 'kwargs', kwargs, 'a dict', isDict),
+  };
 }
 
 /** Validates a decoded MANAGE payload (`op` ADD or REMOVE, `count` a non-negative integer). */
@@ -188,6 +202,12 @@ export function parseStash(value: unknown): StashPayload {
 /** RESPONSE payload -> `result`. */
 export function parseResponse(value: unknown): unknown {
   return dict('RESPONSE', value)['result'];
+}
+
+/** parseResponse(decodeValue(payload)) without building the payload dict (`result` undefined when absent). */
+export function decodeResponse(payload: Buffer): unknown {
+  const v = decodeDictFields(payload, RESPONSE_KEYS);
+  return v === null ? parseResponse(decodeValue(payload)) : v[0];
 }
 
 /** CHUNK payload -> `data`. */
@@ -225,7 +245,10 @@ function dict(kind: string, value: unknown): Record<string, unknown> {
 }
 
 function field<T>(kind: string, p: Record<string, unknown>, key: string, expected: string, ok: (v: unknown) => v is T): T {
-  const v = Object.hasOwn(p, key) ? p[key] : undefined;
+  return check(kind, key, Object.hasOwn(p, key) ? p[key] : undefined, expected, ok);
+}
+
+function check<T>(kind: string, key: string, v: unknown, expected: string, ok: (v: unknown) => v is T): T {
   if (!ok(v)) throw new DirtyProtocolError(`Invalid ${kind} payload: expected \`${key}\` to be ${expected}, got ${describe(v)}`, { field: key });
   return v;
 }

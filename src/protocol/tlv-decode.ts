@@ -39,6 +39,28 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
   return value;
 }
 
+/**
+ * For a payload that is a dict: the values of `keys` in that order (undefined where absent; a
+ * repeated key keeps its last value, as in decodeValue), without building the dict. Other keys
+ * are decoded (so validated) and dropped. Returns null when the payload is not a dict.
+ * @throws DirtyProtocolError exactly where decodeValue would.
+ */
+export function decodeDictFields(input: Buffer, keys: readonly string[]): unknown[] | null {
+  if (input[0] !== Tag.DICT) return null;
+  const r: Reader = { buf: input, pos: 1, end: input.length, depth: 0, maxDepth: MAX_DEPTH };
+  const n = readCount(r, 'dict', MIN_DICT_ENTRY);
+  r.depth++;
+  const out = new Array<unknown>(keys.length).fill(undefined);
+  for (let i = 0; i < n; i++) {
+    const key = readKey(r);
+    const value = readValue(r);
+    const at = keys.indexOf(key);
+    if (at !== -1) out[at] = value;
+  }
+  if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
+  return out;
+}
+
 function fail(r: Reader, reason: string, at = r.pos): never {
   throw new DirtyProtocolError(`Invalid TLV at byte ${at}: ${reason}`, { offset: at });
 }
@@ -191,18 +213,22 @@ function readList(r: Reader): unknown[] {
   return list;
 }
 
+function readKey(r: Reader): string {
+  const { buf } = r;
+  if (buf[r.pos] !== Tag.STR) {
+    if (r.pos >= r.end) fail(r, 'truncated dict key');
+    fail(r, `dict key has tag 0x${(buf[r.pos] ?? 0).toString(16).padStart(2, '0')}, keys must be str`);
+  }
+  r.pos++;
+  return readString(r, readLength(r, 'dict key'));
+}
+
 function readDict(r: Reader): Record<string, unknown> {
   const n = readCount(r, 'dict', MIN_DICT_ENTRY);
   r.depth++;
   const dict: Record<string, unknown> = {};
-  const { buf } = r;
   for (let i = 0; i < n; i++) {
-    if (buf[r.pos] !== Tag.STR) {
-      if (r.pos >= r.end) fail(r, 'truncated dict key');
-      fail(r, `dict key has tag 0x${(buf[r.pos] ?? 0).toString(16).padStart(2, '0')}, keys must be str`);
-    }
-    r.pos++;
-    const key = readString(r, readLength(r, 'dict key'));
+    const key = readKey(r);
     const value = readValue(r);
     // A plain object keeps ava/deepEqual and spread working; "__proto__" must stay an own property.
     if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });

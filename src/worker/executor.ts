@@ -7,9 +7,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
 import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type ErrorDetails, type WireError } from '../errors.js';
-import { decodeValue } from '../protocol/tlv.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
-import { parseRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
+import { decodeRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
 import { contextOf, invoke, isGenerator, isThenable, step, type AnyGen, type Cancellable } from './invoke.js';
 
@@ -171,14 +170,14 @@ export class Executor {
     let ctx: CallContext;
     let result: unknown;
     try {
-      const req = parseRequest(decodeValue(job.payload));
+      const req = decodeRequest(job.payload);
       appPath = req.appPath;
       action = req.action;
       const app = this.#apps.get(appPath);
       if (!app) throw new DirtyAppNotFoundError(`App not found in this worker: ${appPath}`, { app_path: appPath });
       const fn = resolveAction(app, action);
       if (isDirtyError(fn)) throw fn;
-      const args = Object.keys(req.kwargs).length > 0 ? [...req.args, req.kwargs] : req.args;
+      const args = hasKeys(req.kwargs) ? [...req.args, req.kwargs] : req.args;
       ctx = contextOf(job, appPath, action);
       result = invoke(fn, app.instance, args, ctx);
       if (!isThenable(result) && !isGenerator(result)) return this.#final(job, (out, id) => writeResponse(out, id, result), { app_path: appPath, action });
@@ -234,6 +233,11 @@ export class Executor {
       if (!finished) await closeQuietly(gen);
     }
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /** A backpressure wait that never rejects (a dead channel is the worker's end, not the call's). */

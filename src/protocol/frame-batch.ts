@@ -3,11 +3,12 @@
 // and large relayed payloads are referenced between slab pieces, never copied. No I/O here: the
 // owner (net/tick-writer.ts) takes the chunks and writes them.
 import { Buffer } from 'node:buffer';
+import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, type MessageType } from './constants.js';
 import { checkHeaderFields, writeHeader } from './frame.js';
 import { planEncoding, planFields, type EncodePlan } from './tlv-encode.js';
 import { writeFields, writeValue, type Writer } from './tlv-write.js';
-import { writeChecked } from './tlv.js';
+import { changedWhileEncoding } from './tlv.js';
 
 /** Relayed payloads up to this size are copied into the slab; larger ones are referenced. */
 export const RELAY_COPY_MAX = 16 * 1024;
@@ -28,6 +29,8 @@ export class FrameBatch implements FrameOut<void> {
   #pos = 0;
   #out: Buffer[] = [];
   #outBytes = 0;
+  #busy = false;
+  readonly #writer: Writer = { buf: EMPTY, pos: 0, chunks: null, start: 0, referenced: 0 };
 
   /**
    * @param slabBytes Size of each new slab; 0 allocates exactly what each frame needs (one-off encoding).
@@ -46,10 +49,13 @@ export class FrameBatch implements FrameOut<void> {
    * Validated before anything is written: a value with no TLV form throws and leaves the batch as it was.
    */
   fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): void {
-    checkHeaderFields(type, requestId, 0);
-    this.#encode(type, requestId, planFields(keys, values, '', true), '', (w) => {
-      writeFields(w, keys, values);
-    });
+    this.#enter();
+    try {
+      checkHeaderFields(type, requestId, 0);
+      this.#encode(type, requestId, planFields(keys, values, '', true), '', keys, values);
+    } finally {
+      this.#busy = false;
+    }
   }
 
   /**
@@ -57,20 +63,24 @@ export class FrameBatch implements FrameOut<void> {
    * @param path Root name in error messages; '' names top-level dict keys (`args[1].when`). @default 'payload'
    */
   message(type: MessageType, requestId: bigint, value?: unknown, path = 'payload'): void {
-    checkHeaderFields(type, requestId, 0);
-    if (value === undefined) {
-      const at = this.#reserve(HEADER_SIZE);
-      writeHeader(this.#slab, at, type, requestId, 0);
-      this.#pos = at + HEADER_SIZE;
-      return;
+    this.#enter();
+    try {
+      checkHeaderFields(type, requestId, 0);
+      if (value === undefined) {
+        const at = this.#reserve(HEADER_SIZE);
+        writeHeader(this.#slab, at, type, requestId, 0);
+        this.#pos = at + HEADER_SIZE;
+        return;
+      }
+      this.#encode(type, requestId, planEncoding(value, path, true), path, null, value);
+    } finally {
+      this.#busy = false;
     }
-    this.#encode(type, requestId, planEncoding(value, path, true), path, (w) => {
-      writeValue(w, value);
-    });
   }
 
   /** `payload` (raw TLV bytes) under a new header: copied when small, else referenced. */
   relay(type: MessageType, requestId: bigint, payload: Buffer): void {
+    if (this.#busy) this.#enter(); // throws
     const n = payload.length;
     checkHeaderFields(type, requestId, n);
     const small = n <= RELAY_COPY_MAX;
@@ -89,6 +99,7 @@ export class FrameBatch implements FrameOut<void> {
 
   /** Frames encoded elsewhere (a chunk list): small chunks are copied, large ones referenced. */
   chunks(chunks: readonly Buffer[]): void {
+    if (this.#busy) this.#enter(); // throws
     for (const c of chunks) {
       if (c.length <= RELAY_COPY_MAX) {
         const at = this.#reserve(c.length);
@@ -110,17 +121,35 @@ export class FrameBatch implements FrameOut<void> {
     return out;
   }
 
-  #encode(type: MessageType, requestId: bigint, plan: EncodePlan, path: string, write: (w: Writer) => void): void {
+  /** A getter or a Map iterator of a value being encoded must not encode into this batch meanwhile. */
+  #enter(): void {
+    if (this.#busy) throw new DirtyProtocolError('Cannot encode a frame while another one is being encoded (a getter that sends?)');
+    this.#busy = true;
+  }
+
+  /** Writes the planned payload: `{keys[i]: values[i]}` when `keys` is set, else the value `values`. */
+  #encode(type: MessageType, requestId: bigint, plan: EncodePlan, path: string, keys: readonly string[] | null, values: unknown): void {
     const at = this.#reserve(HEADER_SIZE + plan.inline);
     const slab = this.#slab;
     const end = at + HEADER_SIZE + plan.inline;
     const split = plan.inline !== plan.size;
-    const w: Writer = { buf: slab, pos: at + HEADER_SIZE, chunks: split ? [] : null, start: at, referenced: 0 };
+    const w = this.#writer;
+    w.buf = slab;
+    w.pos = at + HEADER_SIZE;
+    w.chunks = split ? [] : null;
+    w.start = at;
+    w.referenced = 0;
+    let failure: DirtyProtocolError | null = null;
     try {
-      writeChecked(w, write, end, plan.size - plan.inline, path);
+      if (keys === null) writeValue(w, values);
+      else writeFields(w, keys, values as readonly unknown[]);
     } catch (error) {
+      failure = changedWhileEncoding(path, error);
+    }
+    if (failure === null && (w.pos !== end || w.referenced !== plan.size - plan.inline)) failure = changedWhileEncoding(path, undefined);
+    if (failure !== null) {
       this.#pos = at; // nothing of this frame stays
-      throw error;
+      throw failure;
     }
     writeHeader(slab, at, type, requestId, plan.size);
     if (split) {

@@ -137,13 +137,21 @@ export function writeHeader(buf: Buffer, at: number, type: MessageType, requestI
   buf[at + 1] = MAGIC & 0xff;
   buf[at + 2] = VERSION;
   buf[at + 3] = type;
-  buf.writeUInt32BE(payloadLength, at + 4);
+  putU32(buf, at + 4, payloadLength);
   if (requestId <= 0xffff_ffffn) {
-    buf.writeUInt32BE(0, at + 8);
-    buf.writeUInt32BE(Number(requestId), at + 12);
+    putU32(buf, at + 8, 0);
+    putU32(buf, at + 12, Number(requestId));
   } else {
     buf.writeBigUInt64BE(requestId, at + 8);
   }
+}
+
+/** Big-endian uint32 (the caller checked the range). */
+function putU32(buf: Buffer, at: number, n: number): void {
+  buf[at] = n >>> 24;
+  buf[at + 1] = n >>> 16;
+  buf[at + 2] = n >>> 8;
+  buf[at + 3] = n;
 }
 
 function hex(n: number, width: number): string {

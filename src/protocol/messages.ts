@@ -41,13 +41,15 @@ export interface StashFields {
 const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
 const RESPONSE_KEYS = ['result'] as const;
 const CHUNK_KEYS = ['data'] as const;
+/** The kwargs of a call that has none (encoded as `{}`; never handed to code that could change it). */
+const NO_KWARGS: Record<string, unknown> = Object.freeze({});
 
 // Each message has a writer (`writeX(out, ...)`: into a connection's batch, the hot path) and an
 // encoder (`encodeX(...)`: a fresh chunk list, for one-off frames and tests). Same bytes, same errors.
 
 /** REQUEST `{app_path, action, args, kwargs}`; errors name `args[i]…` / `kwargs.x…`. */
 export function writeRequest<R>(out: FrameOut<R>, id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): R {
-  return out.fields(MessageType.REQUEST, id, REQUEST_KEYS, [appPath, action, args, kwargs ?? {}]);
+  return out.fields(MessageType.REQUEST, id, REQUEST_KEYS, [appPath, action, args, kwargs ?? NO_KWARGS]);
 }
 
 /** RESPONSE `{result}`. */

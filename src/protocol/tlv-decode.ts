@@ -65,8 +65,9 @@ function fail(r: Reader, reason: string, at = r.pos): never {
   throw new DirtyProtocolError(`Invalid TLV at byte ${at}: ${reason}`, { offset: at });
 }
 
-function need(r: Reader, n: number, what: string): void {
-  if (r.end - r.pos < n) fail(r, `truncated ${what} (needs ${n} bytes, ${r.end - r.pos} left)`);
+/** `what` and `suffix` name the field in the error (joined only on failure: this runs for every value). */
+function need(r: Reader, n: number, what: string, suffix = ''): void {
+  if (r.end - r.pos < n) fail(r, `truncated ${what}${suffix} (needs ${n} bytes, ${r.end - r.pos} left)`);
 }
 
 function readValue(r: Reader): unknown {
@@ -113,7 +114,7 @@ function readUint32(r: Reader): number {
 
 /** Length of a bytes/str value: within the 64 MiB limit and within the input. */
 function readLength(r: Reader, what: string): number {
-  need(r, 4, `${what} length`);
+  need(r, 4, what, ' length');
   const n = readUint32(r);
   if (n > MAX_PAYLOAD_BYTES) fail(r, `${what} length ${n} exceeds the 64 MiB limit`, r.pos - 4);
   if (n > r.end - r.pos) fail(r, `truncated ${what} (needs ${n} bytes, ${r.end - r.pos} left)`);
@@ -122,7 +123,7 @@ function readLength(r: Reader, what: string): number {
 
 /** Count of a list/dict: within MAX_ITEMS and no larger than the remaining bytes could hold. */
 function readCount(r: Reader, what: string, minItemBytes: number): number {
-  need(r, 4, `${what} count`);
+  need(r, 4, what, ' count');
   const n = readUint32(r);
   if (n > MAX_ITEMS) fail(r, `${what} count ${n} exceeds the limit of ${MAX_ITEMS}`, r.pos - 4);
   if (n * minItemBytes > r.end - r.pos) fail(r, `${what} count ${n} cannot fit in the ${r.end - r.pos} bytes left`, r.pos - 4);
@@ -207,8 +208,17 @@ function readShort(r: Reader, n: number): string {
 function readList(r: Reader): unknown[] {
   const n = readCount(r, 'list', 1);
   r.depth++;
-  const list: unknown[] = [];
-  for (let i = 0; i < n; i++) list.push(readValue(r));
+  let list: unknown[];
+  // Literals for the usual short argument lists: packed arrays of exactly their size.
+  if (n === 0) list = [];
+  else if (n === 1) list = [readValue(r)];
+  else if (n === 2) {
+    const a = readValue(r);
+    list = [a, readValue(r)];
+  } else {
+    list = [];
+    for (let i = 0; i < n; i++) list.push(readValue(r));
+  }
   r.depth--;
   return list;
 }

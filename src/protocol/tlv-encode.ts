@@ -9,11 +9,34 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 interface SizeState {
-  /** Containers from the root to the current one: depth limit and cycle detection. */
-  readonly stack: object[];
+  /** Containers from the root to the current one (`stack[0..depth)`): depth limit and cycle detection. */
+  readonly stack: (object | undefined)[];
+  depth: number;
   /** Sum of byte values that will be referenced, not copied (only when zeroCopy). */
   referenced: number;
-  readonly zeroCopy: boolean;
+  zeroCopy: boolean;
+}
+
+/** One state reused by every size pass (a getter that encodes during a pass gets a fresh one). */
+let spare: SizeState | null = newState();
+
+function newState(): SizeState {
+  return { stack: [], depth: 0, referenced: 0, zeroCopy: false };
+}
+
+function takeState(zeroCopy: boolean, root?: object): SizeState {
+  const state = spare ?? newState();
+  spare = null;
+  state.depth = 0;
+  if (root !== undefined) state.stack[state.depth++] = root;
+  state.referenced = 0;
+  state.zeroCopy = zeroCopy;
+  return state;
+}
+
+function releaseState(state: SizeState): void {
+  state.stack.fill(undefined, 0, state.depth); // keep no value alive
+  spare = state;
 }
 
 /** Result of the size pass; `inline` excludes referenced byte values. */
@@ -24,14 +47,14 @@ export interface EncodePlan {
 
 /** Validates `value` and computes its encoded size; throws DirtyProtocolError naming the bad spot. */
 export function planEncoding(value: unknown, path: string, zeroCopy: boolean): EncodePlan {
-  const state: SizeState = { stack: [], referenced: 0, zeroCopy };
-  let size: number;
+  const state = takeState(zeroCopy);
   try {
-    size = sizeOf(value, state);
+    return checkedPlan(sizeOf(value, state), state, path);
   } catch (error) {
     throw rootError(error, path);
+  } finally {
+    releaseState(state);
   }
-  return checkedPlan(size, state, path);
 }
 
 /** Holds the stack slot of the dict planFields stands for (no value can point back to it). */
@@ -42,7 +65,7 @@ const FIELDS_ROOT: object = {};
  * checks (depth counts the dict), same error paths.
  */
 export function planFields(keys: readonly string[], values: readonly unknown[], path: string, zeroCopy: boolean): EncodePlan {
-  const state: SizeState = { stack: [FIELDS_ROOT], referenced: 0, zeroCopy };
+  const state = takeState(zeroCopy, FIELDS_ROOT);
   let size = 5;
   let key = '';
   try {
@@ -51,9 +74,14 @@ export function planFields(keys: readonly string[], values: readonly unknown[], 
       size += sizeOf(key, state) + sizeOf(values[i], state);
     }
   } catch (error) {
+    releaseState(state);
     throw rootError(withKey(error, key), path);
   }
-  return checkedPlan(size, state, path);
+  try {
+    return checkedPlan(size, state, path);
+  } finally {
+    releaseState(state);
+  }
 }
 
 function rootError(error: unknown, path: string): unknown {
@@ -73,7 +101,7 @@ function checkedPlan(size: number, state: SizeState, path: string): EncodePlan {
 function sizeOf(value: unknown, state: SizeState): number {
   switch (typeof value) {
     case 'string': {
-      const n = Buffer.byteLength(value, 'utf8');
+      const n = utf8Length(value);
       if (n > MAX_PAYLOAD_BYTES) throw new EncodeFailure(`a string of ${n} bytes exceeds the 64 MiB limit`);
       return 5 + n;
     }
@@ -94,6 +122,20 @@ function sizeOf(value: unknown, state: SizeState): number {
   }
 }
 
+/** Below this many UTF-16 units an ASCII check in JS beats the native byteLength call. */
+const SHORT_STRING = 24;
+
+/** UTF-8 byte length of `s`. */
+export function utf8Length(s: string): number {
+  const len = s.length;
+  if (len < SHORT_STRING) {
+    let i = 0;
+    while (i < len && s.charCodeAt(i) < 0x80) i++;
+    if (i === len) return len;
+  }
+  return Buffer.byteLength(s, 'utf8');
+}
+
 function sizeOfObject(value: object, state: SizeState): number {
   if (value instanceof Uint8Array) {
     const n = value.byteLength;
@@ -101,17 +143,23 @@ function sizeOfObject(value: object, state: SizeState): number {
     if (state.zeroCopy && n >= ZERO_COPY_BYTES) state.referenced += n;
     return 5 + n;
   }
-  const { stack } = state;
-  const seenAt = stack.indexOf(value);
+  const { stack, depth } = state;
+  let seenAt = -1;
+  for (let i = 0; i < depth; i++) {
+    if (stack[i] === value) {
+      seenAt = i;
+      break;
+    }
+  }
   if (seenAt !== -1) throw new EncodeFailure('circular reference', seenAt);
-  if (stack.length >= MAX_DEPTH) throw new EncodeFailure(`nesting deeper than ${MAX_DEPTH} levels`);
-  stack.push(value);
+  if (depth >= MAX_DEPTH) throw new EncodeFailure(`nesting deeper than ${MAX_DEPTH} levels`);
+  stack[state.depth++] = value;
   let size: number;
   if (Array.isArray(value)) size = sizeOfList(value, state);
   else if (isPlainObject(value)) size = sizeOfDict(value as Record<string, unknown>, state);
   else if (value instanceof Map) size = sizeOfMap(value, state);
   else throw new EncodeFailure(describeUnsupportedObject(value));
-  stack.pop();
+  stack[--state.depth] = undefined;
   return size;
 }
 

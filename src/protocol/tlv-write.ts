@@ -9,9 +9,9 @@ const SHORT_STRING = 24;
 
 /** Write-pass cursor. `chunks` is set when large byte values are referenced rather than copied. */
 export interface Writer {
-  readonly buf: Buffer;
+  buf: Buffer;
   pos: number;
-  readonly chunks: Buffer[] | null;
+  chunks: Buffer[] | null;
   /** Start of the part of `buf` not yet pushed to `chunks`. */
   start: number;
   /** Bytes pushed to `chunks` by reference. */
@@ -105,11 +105,19 @@ function writeString(w: Writer, value: string): void {
       return;
     }
   }
-  const n = buf.write(value, at, 'utf8');
-  // buf.write truncates silently when the string grew after the size pass (a getter); pos checks miss it at the end.
+  const n = utf8Write(buf, value, at);
+  // A string that grew after the size pass (a getter) is cut at the buffer's end; pos checks miss it at the end.
   if (at + n === buf.length && Buffer.byteLength(value, 'utf8') !== n) throw new RangeError('string longer than measured');
   writeHead(buf, w.pos, Tag.STR, n);
   w.pos = at + n;
+}
+
+type Utf8Writer = (this: Buffer, s: string, offset: number, length: number) => number;
+/** Buffer's own UTF-8 writer without `buf.write`'s argument juggling (it is what `write` calls). */
+const nativeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Writer }).utf8Write;
+
+function utf8Write(buf: Buffer, s: string, at: number): number {
+  return nativeUtf8Write === undefined ? buf.write(s, at, 'utf8') : nativeUtf8Write.call(buf, s, at, buf.length - at);
 }
 
 function writeObject(w: Writer, value: object): void {

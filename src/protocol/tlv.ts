@@ -66,17 +66,17 @@ function writeChunks(plan: EncodePlan, reserve: number, path: string, write: (w:
   return { chunks, size: plan.size, reserved: buf };
 }
 
-/** Runs a write pass; it trusts the size pass, and a getter or a mutation in between must not yield a bad frame. */
-export function writeChecked(w: Writer, write: (w: Writer) => void, end: number, referenced: number, path: string): void {
+/** The write pass trusts the size pass; a getter or a mutation in between must not yield a bad frame. */
+function writeChecked(w: Writer, write: (w: Writer) => void, end: number, referenced: number, path: string): void {
   try {
     write(w);
   } catch (error) {
-    throw changed(path, error);
+    throw changedWhileEncoding(path, error);
   }
-  if (w.pos !== end || w.referenced !== referenced) throw changed(path, undefined);
+  if (w.pos !== end || w.referenced !== referenced) throw changedWhileEncoding(path, undefined);
 }
 
-function changed(path: string, cause: unknown): DirtyProtocolError {
+export function changedWhileEncoding(path: string, cause: unknown): DirtyProtocolError {
   return new DirtyProtocolError(
     `Cannot encode ${path === '' ? 'payload' : path}: the value changed while it was being encoded (a getter or a concurrent mutation?)`,
     { path },

@@ -42,7 +42,8 @@ export class Executor {
   readonly #sink: FrameSink;
   readonly #concurrency: number;
   readonly #waiting: Job[] = [];
-  readonly #jobs = new Map<bigint, Job>();
+  /** Jobs that went on asynchronously (a sync call starts and ends inside #pump, unseen by CANCEL). */
+  readonly #started: Job[] = [];
   #running = 0;
   #pumping = false;
   #idleWaiters: (() => void)[] = [];
@@ -57,12 +58,11 @@ export class Executor {
   }
 
   get inflight(): number {
-    return this.#jobs.size;
+    return this.#waiting.length + this.#running;
   }
 
   onRequest(id: bigint, payload: Buffer): void {
     const job: Job = { id, payload, cancelled: false, controller: undefined, reason: undefined };
-    this.#jobs.set(id, job);
     this.#waiting.push(job);
     this.#pump();
   }
@@ -78,15 +78,15 @@ export class Executor {
       this.#checkIdle();
       return;
     }
-    const job = this.#jobs.get(id);
+    // Linear searches: a few jobs at most are waiting or running, and CANCEL is rare (no Map churn per call).
+    const i = this.#waiting.findIndex((j) => j.id === id);
+    const job = i >= 0 ? this.#waiting[i] : this.#started.find((j) => j.id === id);
     if (!job || job.cancelled) return;
     job.cancelled = true;
     job.reason = new DirtyAbortError('call cancelled');
     job.controller?.abort(job.reason);
-    const i = this.#waiting.indexOf(job);
     if (i < 0) return; // running: #run sends the final frame when it returns
     this.#waiting.splice(i, 1);
-    this.#jobs.delete(id);
     void this.#final(job, undefined);
     this.#checkIdle();
   }
@@ -118,10 +118,12 @@ export class Executor {
         if (!job) break;
         this.#running++;
         const pending = this.#run(job);
-        if (pending === undefined) this.#ended(job);
+        if (pending === undefined) this.#ended();
         else {
+          this.#started.push(job);
           void pending.then(() => {
-            this.#ended(job);
+            this.#started.splice(this.#started.indexOf(job), 1);
+            this.#ended();
             this.#pump();
           });
         }
@@ -132,14 +134,13 @@ export class Executor {
     this.#checkIdle();
   }
 
-  #ended(job: Job): void {
+  #ended(): void {
     this.#running--;
-    this.#jobs.delete(job.id);
     this.served++;
   }
 
   #checkIdle(): void {
-    if (this.#jobs.size > 0 || this.#running > 0 || !this.#fenced || this.#idleWaiters.length === 0) return;
+    if (this.#waiting.length > 0 || this.#running > 0 || !this.#fenced || this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();
@@ -157,6 +158,18 @@ export class Executor {
       return settled(answer(sink, id));
     } catch (err) {
       return settled(writeFailure(sink, id, unencodable(err), where));
+    }
+  }
+
+  /** #final with a RESPONSE, without the closures (the path of every sync call). */
+  #respond(job: Job, result: unknown, appPath: string, action: string): Promise<void> | undefined {
+    const sink = this.#sink;
+    const { id } = job;
+    if (job.cancelled) return settled(writeError(sink, id, CANCELLED));
+    try {
+      return settled(writeResponse(sink, id, result));
+    } catch (err) {
+      return settled(writeFailure(sink, id, unencodable(err), { app_path: appPath, action }));
     }
   }
 
@@ -180,7 +193,7 @@ export class Executor {
       const args = hasKeys(req.kwargs) ? [...req.args, req.kwargs] : req.args;
       ctx = contextOf(job, appPath, action);
       result = invoke(fn, app.instance, args, ctx);
-      if (!isThenable(result) && !isGenerator(result)) return this.#final(job, (out, id) => writeResponse(out, id, result), { app_path: appPath, action });
+      if (!isThenable(result) && !isGenerator(result)) return this.#respond(job, result, appPath, action);
     } catch (err) {
       return this.#final(job, (out, id) => writeFailure(out, id, err, { app_path: appPath, action }));
     }

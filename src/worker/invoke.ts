@@ -1,6 +1,6 @@
 // How the executor calls an action: in its call context (AsyncLocalStorage only when the action
 // continues asynchronously), with an AbortSignal that is made only if the action reads it.
-import { releaseContextStorage, runSyncWithContext, runWithContext, type CallContext } from '../app/index.js';
+import { applySyncWithContext, releaseContextStorage, runSyncWithContext, runWithContext, type CallContext } from '../app/index.js';
 
 /** The cancellation state of a call, as the executor keeps it. */
 export interface Cancellable {
@@ -87,7 +87,7 @@ export function contextOf(job: Cancellable, app: string, action: string): CallCo
 export function invoke(fn: Action, self: unknown, args: unknown[], ctx: CallContext): unknown {
   const kind = kindOf(fn);
   if (kind === 'sync') {
-    const result = runSyncWithContext(ctx, () => fn.apply(self, args));
+    const result = applySyncWithContext(ctx, fn, self, args);
     if (isThenable(result)) needsStorage(fn);
     return result;
   }

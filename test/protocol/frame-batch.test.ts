@@ -119,3 +119,23 @@ test('a value that changes while it is written (a getter) throws and leaves noth
   t.throws(() => b.message(MessageType.RESPONSE, 2n, shifty), { instanceOf: DirtyProtocolError, message: /changed while it was being encoded/ });
   t.true(Buffer.concat(b.take()).equals(Buffer.concat(encodeMessage(MessageType.RESPONSE, 1n, 'first'))));
 });
+
+test('a getter that encodes into the same batch while a frame is being written is refused; the batch stays intact', (t) => {
+  const b = new FrameBatch(4096);
+  let inner: unknown = 'not reached';
+  const sneaky = {
+    get value(): string {
+      try {
+        b.message(MessageType.RESPONSE, 99n, 'nested');
+        inner = 'encoded';
+      } catch (error) {
+        inner = error;
+      }
+      return 'outer';
+    },
+  };
+  b.message(MessageType.RESPONSE, 1n, sneaky);
+  t.true(inner instanceof DirtyProtocolError);
+  t.regex((inner as Error).message, /while another one is being encoded/);
+  t.true(Buffer.concat(b.take()).equals(Buffer.concat(encodeMessage(MessageType.RESPONSE, 1n, { value: 'outer' }))));
+});

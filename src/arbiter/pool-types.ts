@@ -1,6 +1,6 @@
 // Types shared by the pool and the router: pool options, a worker's record, the pool's events.
 import type { WorkerState } from '../core/types.js';
-import type { Frame } from '../protocol/frame.js';
+import type { MessageType } from '../protocol/constants.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { WorkerProcess } from './worker-process.js';
 
@@ -40,7 +40,8 @@ export interface PoolListener {
   workerReady(w: PoolWorker): void;
   workerRetiring(w: PoolWorker): void;
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
-  workerFrame(w: PoolWorker, frame: Frame): void;
+  /** A frame from worker `w`, its payload being `buf[start, end)`. */
+  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number): void;
 }
 
 /** Lifecycle events for hooks and persistence (all optional, none may throw into the pool). */

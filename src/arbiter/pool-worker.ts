@@ -1,7 +1,7 @@
 // Starts one worker process for the pool and keeps its record (state, heartbeat, memory)
 // up to date from the process's events.
 import { performance } from 'node:perf_hooks';
-import type { Frame } from '../protocol/frame.js';
+import type { MessageType } from '../protocol/constants.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { Logger } from './logger.js';
 import type { PoolOptions, PoolWorker } from './pool-types.js';
@@ -9,7 +9,7 @@ import { WorkerProcess } from './worker-process.js';
 
 export interface PoolWorkerEvents {
   ready(w: PoolWorker): void;
-  frame(w: PoolWorker, frame: Frame): void;
+  frame(w: PoolWorker, type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number): void;
   /** The process died: stop routing to it now; `exit` follows once its channel is drained. */
   dead(w: PoolWorker): void;
   exit(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
@@ -37,7 +37,7 @@ export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: Po
         w.lastBeatAt = performance.now();
         w.rss = msg.rss;
       },
-      onFrame: (frame) => on.frame(w, frame),
+      onFrame: (type, id, buf, start, end) => on.frame(w, type, id, buf, start, end),
       onDead: () => on.dead(w),
       onExit: (code, signal) => on.exit(w, code, signal),
     }),

@@ -6,7 +6,7 @@ import type { PoolWorker } from './pool-types.js';
 export interface Peer {
   send(chunks: readonly Buffer[]): void;
   /** Sends `payload` (raw TLV bytes from a worker) under the caller's request id. */
-  relay(type: MessageType, requestId: bigint, payload: Buffer): void;
+  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): void;
   /** True while the client is not reading fast enough. */
   readonly congested: boolean;
   onceDrained(fn: () => void): void;

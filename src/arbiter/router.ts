@@ -5,7 +5,6 @@
 import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
-import type { Frame } from '../protocol/frame.js';
 import { encodeCancel, encodeError } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool.js';
@@ -147,28 +146,28 @@ export class Router {
   }
 
   /** RESPONSE, ERROR, CHUNK or END from a worker: relay it to its caller under the caller's id. */
-  workerFrame(w: PoolWorker, frame: Frame): void {
-    if (frame.type !== MessageType.CHUNK && !isFinal(frame.type)) return;
-    const wid = Number(frame.requestId);
+  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number): void {
+    if (type !== MessageType.CHUNK && !isFinal(type)) return;
+    const wid = Number(requestId);
     const call = this.#calls.get(wid);
     if (!call || call.worker !== w) {
       // A late frame of an abandoned call: dropped, never relayed; its final frame frees the slot.
-      if (isFinal(frame.type) && this.#abandoned.get(wid) === w) {
+      if (isFinal(type) && this.#abandoned.get(wid) === w) {
         this.#abandoned.delete(wid);
         this.#release(w, wid);
         this.#drainInto(w);
       }
       return;
     }
-    call.peer.relay(frame.type, call.clientId, frame.payload);
+    call.peer.relay(type, call.clientId, buf, start, end);
     const now = this.#o.now();
-    if (frame.type === MessageType.CHUNK) {
+    if (type === MessageType.CHUNK) {
       call.activeAt = now;
       call.streamed = true;
       if (call.peer.congested) this.#throttle(w, call.peer);
       return;
     }
-    this.stats.record(now - call.queuedAt, frame.type === MessageType.ERROR, now);
+    this.stats.record(now - call.queuedAt, type === MessageType.ERROR, now);
     this.#complete(call, w, now);
   }
 

@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { DirtyError, DirtyProtocolError, isDirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
-import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
 import { decodePayload, type Frame } from '../protocol/frame.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
@@ -40,8 +40,8 @@ class Connection implements Peer {
     this.#check(this.#writer.chunks(chunks));
   }
 
-  relay(type: MessageType, requestId: bigint, payload: Buffer): void {
-    this.#check(this.#writer.relay(type, requestId, payload));
+  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): void {
+    this.#check(this.#writer.relay(type, requestId, payload, start, end));
   }
 
   /** Sends what is queued, then closes our side. */
@@ -102,24 +102,28 @@ export class ArbiterServer {
     const conn = new Connection(socket);
     this.#connections.add(conn);
     const decoder = new FrameDecoder();
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Frame[];
+    const onFrame: FrameHandler = (type, id, buf, start, end) => {
+      if (conn.failed) return;
       try {
-        frames = decoder.push(chunk);
+        this.#handle(conn, type, id, buf, start, end);
       } catch (err) {
-        this.#protocolError(conn, err);
+        this.#protocolError(conn, err, id); // answered under the id of the frame that caused it
+      }
+    };
+    let stallTimer = false;
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.failed) return;
+      try {
+        decoder.read(chunk, onFrame);
+      } catch (err) {
+        this.#protocolError(conn, err); // a bad header: no frame to answer for
         return;
       }
-      if (conn.failed) return;
-      // Half a frame and then silence: the client gets STALL_MS to send the rest.
-      socket.setTimeout(decoder.bufferedBytes > 0 ? this.#stallMs : 0);
-      for (const frame of frames) {
-        try {
-          this.#handle(conn, frame);
-        } catch (err) {
-          this.#protocolError(conn, err, frame.requestId);
-          return;
-        }
+      // Half a frame and then silence: the client gets STALL_MS to send the rest (reads re-arm it).
+      const partial = decoder.bufferedBytes > 0;
+      if (partial !== stallTimer) {
+        stallTimer = partial;
+        socket.setTimeout(partial ? this.#stallMs : 0);
       }
     });
     socket.on('timeout', () => this.#protocolError(conn, new DirtyProtocolError(`incomplete frame: no data for ${this.#stallMs} ms`)));
@@ -137,7 +141,9 @@ export class ArbiterServer {
     });
   }
 
-  #handle(conn: Connection, frame: Frame): void {
+  #handle(conn: Connection, type: MessageType, id: bigint, buf: Buffer, start: number, end: number): void {
+    // Requests are kept (the queue), the others are read at once: a view either way.
+    const frame: Frame = { type, requestId: id, payload: buf.subarray(start, end) };
     switch (frame.type) {
       case MessageType.REQUEST: {
         // Undecodable TLV throws out of here: a protocol error that closes the connection. A

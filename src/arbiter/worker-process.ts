@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
 import { FrameChannel } from '../worker/channel.js';
-import type { Frame } from '../protocol/frame.js';
+import type { FrameHandler } from '../protocol/frame-decoder.js';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
 
@@ -30,7 +30,7 @@ export interface WorkerEvents {
   onReady(pid: number): void;
   onInitFailed(message: string): void;
   onBeat(msg: Extract<ToArbiter, { t: 'hb' }>): void;
-  onFrame(frame: Frame): void;
+  onFrame: FrameHandler;
   /** The process is gone (its last answers may still be in the channel). */
   onDead(): void;
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
@@ -54,7 +54,7 @@ export class WorkerProcess {
       serialization: 'json',
     });
     const sock = this.child.stdio[4] as Socket;
-    this.channel = new FrameChannel(sock, (f) => events.onFrame(f), (err) => {
+    this.channel = new FrameChannel(sock, events.onFrame, (err) => {
       console.error(`pm2-dirty: channel of worker ${id} failed: ${err.message}`);
       this.kill('SIGKILL');
     });

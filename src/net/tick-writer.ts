@@ -41,9 +41,9 @@ export class TickWriter {
   }
 
   /** FrameBatch.relay, sent at the end of this tick. */
-  relay(type: MessageType, requestId: bigint, payload: Buffer): number {
+  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): number {
     if (this.#socket.destroyed) return 0;
-    this.#batch.relay(type, requestId, payload);
+    this.#batch.relay(type, requestId, payload, start, end);
     return this.#queued();
   }
 

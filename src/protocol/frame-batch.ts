@@ -78,10 +78,10 @@ export class FrameBatch implements FrameOut<void> {
     }
   }
 
-  /** `payload` (raw TLV bytes) under a new header: copied when small, else referenced. */
-  relay(type: MessageType, requestId: bigint, payload: Buffer): void {
+  /** `payload[start, end)` (raw TLV bytes) under a new header: copied when small, else referenced. */
+  relay(type: MessageType, requestId: bigint, payload: Buffer, start = 0, end = payload.length): void {
     if (this.#busy) this.#enter(); // throws
-    const n = payload.length;
+    const n = end - start;
     checkHeaderFields(type, requestId, n);
     const small = n <= RELAY_COPY_MAX;
     const at = this.#reserve(small ? HEADER_SIZE + n : HEADER_SIZE);
@@ -89,11 +89,11 @@ export class FrameBatch implements FrameOut<void> {
     writeHeader(slab, at, type, requestId, n);
     this.#pos = at + HEADER_SIZE;
     if (small) {
-      payload.copy(slab, this.#pos);
+      payload.copy(slab, this.#pos, start, end);
       this.#pos += n;
     } else {
       this.#cut();
-      this.#push(payload);
+      this.#push(start === 0 && end === payload.length ? payload : payload.subarray(start, end));
     }
   }
 

@@ -2,8 +2,17 @@
 // count, headers validated as soon as their 16 bytes are in, payloads sliced without copying when possible.
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
-import { HEADER_SIZE, MAX_PAYLOAD_BYTES } from './constants.js';
-import { decodeHeader, type Frame, type FrameHeader } from './frame.js';
+import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, VERSION, isMessageType, type MessageType } from './constants.js';
+import { decodeHeader, type Frame } from './frame.js';
+
+/**
+ * Receives each frame with its payload as `buf[start, end)`: a range of the received chunk when the
+ * payload lies in one, else of a copy. No view or object is made per frame; the bytes stay valid
+ * (chunks are never reused), so a handler may keep `buf.subarray(start, end)`.
+ */
+export type FrameHandler = (type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number) => void;
+
+const TWO_32 = 4294967296;
 
 export interface FrameDecoderOptions {
   /** Largest payload a header may announce; lower it to bound memory per connection. @default MAX_PAYLOAD_BYTES (64 MiB) */
@@ -27,8 +36,10 @@ export class FrameDecoder {
   #head = 0;
   /** Unconsumed bytes across #chunks. */
   #bytes = 0;
-  /** Header of the frame whose payload is awaited. */
-  #header: FrameHeader | null = null;
+  /** Payload length of the frame whose header is read and whose payload is awaited; -1 between frames. */
+  #len = -1;
+  #type: MessageType = 0x01;
+  #id = 0n;
   #failure: DirtyProtocolError | null = null;
   readonly #scratch = Buffer.alloc(HEADER_SIZE);
 
@@ -42,32 +53,55 @@ export class FrameDecoder {
 
   /** Bytes received and not yet returned in a frame (a pending frame's header included); 0 between frames. */
   get bufferedBytes(): number {
-    return this.#bytes + (this.#header === null ? 0 : HEADER_SIZE);
+    return this.#bytes + (this.#len < 0 ? 0 : HEADER_SIZE);
   }
 
   /** Feeds one chunk; returns the frames it completes, in order. The chunk must not be modified afterwards. */
   push(chunk: Buffer): Frame[] {
+    const frames: Frame[] = [];
+    this.read(chunk, (type, requestId, buf, start, end) => {
+      frames.push({ type, requestId, payload: start === end ? EMPTY : buf.subarray(start, end) });
+    });
+    return frames;
+  }
+
+  /**
+   * Feeds one chunk and hands each frame it completes to `onFrame`, in order (the hot path: nothing
+   * is allocated per frame). A frame is consumed before its handler runs; whatever the handler
+   * throws goes to the caller, and the decoder carries on with the next chunk.
+   * @throws DirtyProtocolError for a bad header; the decoder then stays failed.
+   */
+  read(chunk: Buffer, onFrame: FrameHandler): void {
     if (this.#failure !== null) throw this.#failed();
     if (chunk.length > 0) {
       this.#chunks.push(chunk);
       this.#bytes += chunk.length;
     }
-    const frames: Frame[] = [];
-    try {
-      for (;;) {
-        if (this.#header === null) {
-          if (this.#bytes < HEADER_SIZE) break;
-          this.#header = this.#readHeader();
+    for (;;) {
+      if (this.#len < 0) {
+        if (this.#bytes < HEADER_SIZE) return;
+        try {
+          this.#readHeader();
+        } catch (error) {
+          throw this.#fail(error);
         }
-        const { type, requestId, payloadLength } = this.#header;
-        if (this.#bytes < payloadLength) break;
-        frames.push({ type, requestId, payload: this.#consume(payloadLength) });
-        this.#header = null;
       }
-    } catch (error) {
-      throw this.#fail(error);
+      const n = this.#len;
+      if (this.#bytes < n) return;
+      this.#len = -1;
+      const first = this.#chunks[0] ?? EMPTY;
+      const start = this.#head;
+      if (n === 0) onFrame(this.#type, this.#id, EMPTY, 0, 0);
+      else if (first.length - start >= n) {
+        this.#skip(n);
+        onFrame(this.#type, this.#id, first, start, start + n);
+      } else {
+        const copy = Buffer.allocUnsafe(n);
+        this.#copyInto(copy, n);
+        this.#skip(n);
+        onFrame(this.#type, this.#id, copy, 0, n);
+      }
     }
-    return frames;
   }
 
   /** Call at end of stream: throws DirtyProtocolError if it ends inside a frame (a clean end is between frames). */
@@ -75,37 +109,32 @@ export class FrameDecoder {
     if (this.#failure !== null) throw this.#failed();
     const buffered = this.bufferedBytes;
     if (buffered > 0) {
-      const where = this.#header === null ? `${buffered} of ${HEADER_SIZE} header bytes` : `${this.#bytes} of ${this.#header.payloadLength} payload bytes`;
+      const where = this.#len < 0 ? `${buffered} of ${HEADER_SIZE} header bytes` : `${this.#bytes} of ${this.#len} payload bytes`;
       throw this.#fail(new DirtyProtocolError(`Connection closed inside a frame (${where})`));
     }
   }
 
-  #readHeader(): FrameHeader {
-    const first = this.#chunks[0] ?? EMPTY;
-    let header: FrameHeader;
-    if (first.length - this.#head >= HEADER_SIZE) {
-      header = decodeHeader(first, this.#head, this.#maxPayloadBytes);
-    } else {
+  /** Reads the next header into #type/#id/#len; a bad one throws decodeHeader's error. */
+  #readHeader(): void {
+    let h = this.#chunks[0] ?? EMPTY;
+    let at = this.#head;
+    if (h.length - at < HEADER_SIZE) {
       this.#copyInto(this.#scratch, HEADER_SIZE);
-      header = decodeHeader(this.#scratch, 0, this.#maxPayloadBytes);
+      h = this.#scratch;
+      at = 0;
     }
+    const type = h[at + 3] ?? 0;
+    const len = (h[at + 4] ?? 0) * 0x1000000 + (((h[at + 5] ?? 0) << 16) | ((h[at + 6] ?? 0) << 8) | (h[at + 7] ?? 0));
+    if (h[at] !== MAGIC >>> 8 || h[at + 1] !== (MAGIC & 0xff) || h[at + 2] !== VERSION || !isMessageType(type) || len > this.#maxPayloadBytes) {
+      decodeHeader(h, at, this.#maxPayloadBytes); // throws the error naming the bad field
+    }
+    const hi = (h[at + 8] ?? 0) * 0x1000000 + (((h[at + 9] ?? 0) << 16) | ((h[at + 10] ?? 0) << 8) | (h[at + 11] ?? 0));
+    const lo = (h[at + 12] ?? 0) * 0x1000000 + (((h[at + 13] ?? 0) << 16) | ((h[at + 14] ?? 0) << 8) | (h[at + 15] ?? 0));
+    // Ids are small counters in practice: build the bigint from one exact double when it fits.
+    this.#id = hi < 0x200000 ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    this.#type = type as MessageType;
+    this.#len = len;
     this.#skip(HEADER_SIZE);
-    return header;
-  }
-
-  /** The next `n` bytes: a view when they lie in one chunk, else one concatenation. */
-  #consume(n: number): Buffer {
-    if (n === 0) return EMPTY;
-    const first = this.#chunks[0] ?? EMPTY;
-    if (first.length - this.#head >= n) {
-      const view = first.subarray(this.#head, this.#head + n);
-      this.#skip(n);
-      return view;
-    }
-    const out = Buffer.allocUnsafe(n);
-    this.#copyInto(out, n);
-    this.#skip(n);
-    return out;
   }
 
   /** Copies the next `n` buffered bytes into `target` without consuming them. */
@@ -137,7 +166,7 @@ export class FrameDecoder {
     this.#chunks.length = 0;
     this.#bytes = 0;
     this.#head = 0;
-    this.#header = null;
+    this.#len = -1;
     return failure;
   }
 

@@ -166,9 +166,9 @@ export function parseRequest(value: unknown): RequestPayload {
 }
 
 /** parseRequest(decodeValue(payload)), without building the payload dict: same results, same errors. */
-export function decodeRequest(payload: Buffer): RequestPayload {
-  const v = decodeDictFields(payload, REQUEST_KEYS);
-  if (v === null) return parseRequest(decodeValue(payload));
+export function decodeRequest(payload: Buffer, start = 0, end = payload.length): RequestPayload {
+  const v = decodeDictFields(payload, REQUEST_KEYS, start, end);
+  if (v === null) return parseRequest(decodeValue(payload.subarray(start, end)));
   return requestOf(v[0], v[1], v[2], v[3]);
 }
 
@@ -207,9 +207,9 @@ export function parseResponse(value: unknown): unknown {
 }
 
 /** parseResponse(decodeValue(payload)) without building the payload dict (`result` undefined when absent). */
-export function decodeResponse(payload: Buffer): unknown {
-  const v = decodeDictFields(payload, RESPONSE_KEYS);
-  return v === null ? parseResponse(decodeValue(payload)) : v[0];
+export function decodeResponse(payload: Buffer, start = 0, end = payload.length): unknown {
+  const v = decodeDictFields(payload, RESPONSE_KEYS, start, end);
+  return v === null ? parseResponse(decodeValue(payload.subarray(start, end))) : v[0];
 }
 
 /** CHUNK payload -> `data`. */

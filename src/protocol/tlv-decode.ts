@@ -18,6 +18,8 @@ interface Reader {
   readonly end: number;
   depth: number;
   readonly maxDepth: number;
+  /** Where the value starts in `buf`: error offsets count from here. */
+  readonly base: number;
 }
 
 const TWO_32 = 4294967296;
@@ -33,7 +35,7 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
     throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
   }
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const r: Reader = { buf, pos: 0, end: buf.length, depth: 0, maxDepth };
+  const r: Reader = { buf, pos: 0, end: buf.length, depth: 0, maxDepth, base: 0 };
   const value = readValue(r);
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
   return value;
@@ -45,9 +47,9 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
  * are decoded (so validated) and dropped. Returns null when the payload is not a dict.
  * @throws DirtyProtocolError exactly where decodeValue would.
  */
-export function decodeDictFields(input: Buffer, keys: readonly string[]): unknown[] | null {
-  if (input[0] !== Tag.DICT) return null;
-  const r: Reader = { buf: input, pos: 1, end: input.length, depth: 0, maxDepth: MAX_DEPTH };
+export function decodeDictFields(input: Buffer, keys: readonly string[], start = 0, end = input.length): unknown[] | null {
+  if (start >= end || input[start] !== Tag.DICT) return null;
+  const r: Reader = { buf: input, pos: start + 1, end, depth: 0, maxDepth: MAX_DEPTH, base: start };
   const n = readCount(r, 'dict', MIN_DICT_ENTRY);
   r.depth++;
   const out = new Array<unknown>(keys.length).fill(undefined);
@@ -62,7 +64,8 @@ export function decodeDictFields(input: Buffer, keys: readonly string[]): unknow
 }
 
 function fail(r: Reader, reason: string, at = r.pos): never {
-  throw new DirtyProtocolError(`Invalid TLV at byte ${at}: ${reason}`, { offset: at });
+  const offset = at - r.base;
+  throw new DirtyProtocolError(`Invalid TLV at byte ${offset}: ${reason}`, { offset });
 }
 
 /** `what` and `suffix` name the field in the error (joined only on failure: this runs for every value). */
@@ -225,10 +228,9 @@ function readList(r: Reader): unknown[] {
 
 function readKey(r: Reader): string {
   const { buf } = r;
-  if (buf[r.pos] !== Tag.STR) {
-    if (r.pos >= r.end) fail(r, 'truncated dict key');
-    fail(r, `dict key has tag 0x${(buf[r.pos] ?? 0).toString(16).padStart(2, '0')}, keys must be str`);
-  }
+  // Bounds first: the value may be a range of a larger buffer, whose next byte is not ours.
+  if (r.pos >= r.end) fail(r, 'truncated dict key');
+  if (buf[r.pos] !== Tag.STR) fail(r, `dict key has tag 0x${(buf[r.pos] ?? 0).toString(16).padStart(2, '0')}, keys must be str`);
   r.pos++;
   return readString(r, readLength(r, 'dict key'));
 }

@@ -2,30 +2,26 @@
 // child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per tick.
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
-import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
 import { TickWriter } from '../net/tick-writer.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
-import type { Frame } from '../protocol/frame.js';
 import type { MessageType } from '../protocol/constants.js';
 
 export class FrameChannel implements FrameOut {
   readonly #socket: Socket;
   readonly #writer: TickWriter;
 
-  constructor(socket: Socket, onFrame: (frame: Frame) => void, onError: (err: Error) => void) {
+  constructor(socket: Socket, onFrame: FrameHandler, onError: (err: Error) => void) {
     this.#socket = socket;
     this.#writer = new TickWriter(socket);
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
-      let frames: Frame[];
       try {
-        frames = decoder.push(chunk);
+        decoder.read(chunk, onFrame);
       } catch (err) {
         onError(err as Error);
         socket.destroy();
-        return;
       }
-      for (const f of frames) onFrame(f);
     });
     socket.on('error', onError);
   }
@@ -45,8 +41,8 @@ export class FrameChannel implements FrameOut {
     return this.#backpressure(this.#writer.message(type, requestId, value, path));
   }
 
-  relay(type: MessageType, requestId: bigint, payload: Buffer): Promise<void> | undefined {
-    return this.#backpressure(this.#writer.relay(type, requestId, payload));
+  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): Promise<void> | undefined {
+    return this.#backpressure(this.#writer.relay(type, requestId, payload, start, end));
   }
 
   /** Frames already encoded (a chunk list). */

@@ -23,7 +23,10 @@ type Answer = (out: FrameSink, id: bigint) => Promise<void> | undefined;
 
 interface Job extends Cancellable {
   readonly id: bigint;
-  readonly payload: Buffer;
+  /** The REQUEST payload is `buf[start, end)`. */
+  readonly buf: Buffer;
+  readonly start: number;
+  readonly end: number;
 }
 
 const CANCELLED: WireError = new DirtyAbortError('call cancelled').toWire();
@@ -61,8 +64,9 @@ export class Executor {
     return this.#waiting.length + this.#running;
   }
 
-  onRequest(id: bigint, payload: Buffer): void {
-    const job: Job = { id, payload, cancelled: false, controller: undefined, reason: undefined };
+  /** A REQUEST whose payload is `buf[start, end)`. */
+  onRequest(id: bigint, buf: Buffer, start = 0, end = buf.length): void {
+    const job: Job = { id, buf, start, end, cancelled: false, controller: undefined, reason: undefined };
     this.#waiting.push(job);
     this.#pump();
   }
@@ -183,7 +187,7 @@ export class Executor {
     let ctx: CallContext;
     let result: unknown;
     try {
-      const req = decodeRequest(job.payload);
+      const req = decodeRequest(job.buf, job.start, job.end);
       appPath = req.appPath;
       action = req.action;
       const app = this.#apps.get(appPath);

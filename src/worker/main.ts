@@ -70,10 +70,10 @@ async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void
   const socket = new Socket({ fd: 4, readable: true, writable: true });
   const channel: FrameChannel = new FrameChannel(
     socket,
-    (frame) => {
-      if (frame.type === MessageType.REQUEST) executor.onRequest(frame.requestId, frame.payload);
-      else if (frame.type === MessageType.CANCEL) executor.onCancel(frame.requestId);
-      else console.error(`pm2-dirty worker ${process.pid}:`, new DirtyProtocolError(`unexpected frame type ${frame.type}`));
+    (type, id, buf, start, end) => {
+      if (type === MessageType.REQUEST) executor.onRequest(id, buf, start, end);
+      else if (type === MessageType.CANCEL) executor.onCancel(id);
+      else console.error(`pm2-dirty worker ${process.pid}:`, new DirtyProtocolError(`unexpected frame type ${type}`));
     },
     (err) => {
       console.error(`pm2-dirty worker ${process.pid}: channel error:`, err);

@@ -17,9 +17,18 @@ function outcome(fn: () => unknown): { ok: unknown } | { error: string } {
   }
 }
 
+/** The payload inside a larger buffer (as a frame inside a read chunk), with bytes on both sides. */
+const embedded = (payload: Buffer): Buffer => Buffer.concat([Buffer.from([0x21, 0, 0, 0, 9, 0x11, 0]), payload, Buffer.from([0x11, 0, 0, 0, 0, 0xff])]);
+
 function agrees(t: ExecutionContext, payload: Buffer, label: string): void {
-  t.deepEqual(outcome(() => decodeRequest(payload)), outcome(() => parseRequest(decodeValue(payload))), `request: ${label}`);
-  t.deepEqual(outcome(() => decodeResponse(payload)), outcome(() => parseResponse(decodeValue(payload))), `response: ${label}`);
+  const request = outcome(() => parseRequest(decodeValue(payload)));
+  const response = outcome(() => parseResponse(decodeValue(payload)));
+  t.deepEqual(outcome(() => decodeRequest(payload)), request, `request: ${label}`);
+  t.deepEqual(outcome(() => decodeResponse(payload)), response, `response: ${label}`);
+  // The same answers, error offsets included, for the payload read as a range of a larger buffer.
+  const chunk = embedded(payload);
+  t.deepEqual(outcome(() => decodeRequest(chunk, 7, 7 + payload.length)), request, `request in a chunk: ${label}`);
+  t.deepEqual(outcome(() => decodeResponse(chunk, 7, 7 + payload.length)), response, `response in a chunk: ${label}`);
 }
 
 const str = (s: string): Buffer => encodeValue(s);

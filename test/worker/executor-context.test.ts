@@ -62,7 +62,8 @@ function setup(concurrency = 4): { ex: Executor; app: Probe; frames: Frame[]; ca
   };
   const ex = new Executor(new Map([['probe', { name: 'probe', instance: app as unknown as Record<string, unknown> }]]), sink, concurrency);
   const call = (id: bigint, action: string, args: unknown[] = []): void => {
-    ex.onRequest(id, Buffer.concat(encodeRequest(id, 'probe', action, args)).subarray(16));
+    const frame = Buffer.concat(encodeRequest(id, 'probe', action, args));
+    ex.onRequest(id, frame, 16, frame.length);
   };
   return { ex, app, frames, call };
 }

@@ -7,7 +7,12 @@ import type { CallState, Connection } from './connection.js';
 
 /** RESPONSE payload `{result}`; an empty payload counts as a null result. */
 export function readResult(frame: Frame): unknown {
-  return frame.payload.length === 0 ? null : (decodeResponse(frame.payload) ?? null);
+  return readResultRange(frame.payload, 0, frame.payload.length);
+}
+
+/** readResult of the payload `buf[start, end)`. */
+export function readResultRange(buf: Buffer, start: number, end: number): unknown {
+  return start === end ? null : (decodeResponse(buf, start, end) ?? null);
 }
 
 /** CHUNK payload `{data}`. */

@@ -40,6 +40,9 @@ export interface CallOptions extends RequestOptions {
   readonly kwargs?: Record<string, unknown>;
 }
 
+/** The options of a call made without any (shared: read, never written). */
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 /** A scale operation sent with MANAGE: `add` or `remove` workers. */
 export type ManageOperation = 'add' | 'remove';
 
@@ -89,7 +92,7 @@ export class DirtyClient {
    * Like `execute()`, with keyword arguments, a per-call timeout and an AbortSignal.
    * @example await client.call('llm', 'complete', [prompt], { kwargs: { max_tokens: 64 }, timeoutMs: 60_000 })
    */
-  call(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
+  call(app: string, action: string, args: readonly unknown[], options: CallOptions = NO_OPTIONS): Promise<unknown> {
     // Not `async` (hot path): unaryCall's promise is returned as is, without a wrapper promise and its
     // extra ticks. Whatever throws here (a bad argument) still becomes a rejected promise, as before.
     try {

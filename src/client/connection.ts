@@ -2,12 +2,12 @@
 // lazy connect, reconnect with capped backoff, at-most-once failure of sent calls, read backpressure.
 import { createConnection, type Socket } from 'node:net';
 import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
-import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
 import type { Frame } from '../protocol/frame.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import { encodeWith, writeCancel } from '../protocol/messages.js';
 import { TickWriter } from '../net/tick-writer.js';
-import { messageTypeName, type MessageType } from '../protocol/constants.js';
+import { MessageType, messageTypeName } from '../protocol/constants.js';
 import { closedError } from './call-outcome.js';
 import { Deadlines } from './deadlines.js';
 import { ReadGate } from './read-gate.js';
@@ -17,6 +17,8 @@ import { unaryCall, type RequestOptions } from './unary-call.js';
 export interface CallSink {
   /** A frame with this call's id arrived. May throw DirtyProtocolError (the connection then fails). */
   onFrame(frame: Frame): void;
+  /** A RESPONSE for this call, payload `buf[start, end)` (the hot path: no Frame made); else onFrame gets it. */
+  onResponse?(buf: Buffer, start: number, end: number): void;
   /** The call left the table because the connection failed or the client closed. */
   onFail(error: DirtyError): void;
 }
@@ -212,14 +214,19 @@ export class Connection {
     this.#updateRef();
   }
 
+  readonly #onFrame: FrameHandler = (type, requestId, buf, start, end) => {
+    const slot = this.#slots.get(requestId);
+    // Late answers (after timeout, abort or cancel) have no slot: drop them, never reassign.
+    if (slot?.state !== 'sent') return;
+    const { sink } = slot;
+    if (type === MessageType.RESPONSE && sink.onResponse !== undefined) sink.onResponse(buf, start, end);
+    else sink.onFrame({ type, requestId, payload: buf.subarray(start, end) });
+  };
+
   #onData(socket: Socket, chunk: Buffer): void {
     if (socket !== this.#socket) return;
     try {
-      for (const frame of this.#decoder.push(chunk)) {
-        const slot = this.#slots.get(frame.requestId);
-        // Late answers (after timeout, abort or cancel) have no slot: drop them, never reassign.
-        if (slot?.state === 'sent') slot.sink.onFrame(frame);
-      }
+      this.#decoder.read(chunk, this.#onFrame);
     } catch (error) {
       const protocolError = isDirtyError(error)
         ? error

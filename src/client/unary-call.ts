@@ -4,7 +4,7 @@ import { DirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
-import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
+import { abortError, closedError, readError, readResult, readResultRange, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, Connection, Written } from './connection.js';
 import type { Deadline, Expiring } from './deadlines.js';
 
@@ -92,6 +92,13 @@ class UnaryCall implements CallSink, Expiring {
     const state = this.#connection.abandon(this.#id);
     this.#settle();
     this.#reject(timeoutError(this.#label, this.#timeoutMs, state, this.#connection));
+  }
+
+  onResponse(buf: Buffer, start: number, end: number): void {
+    const result = readResultRange(buf, start, end);
+    this.#connection.finish(this.#id);
+    this.#settle();
+    this.#resolve(result);
   }
 
   onFrame(frame: Frame): void {

@@ -5,7 +5,7 @@ import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
 import { describePrimitive } from './tlv-path.js';
-import { decodeDictFields, decodeValue } from './tlv-decode.js';
+import { NOT_A_DICT, decodeDictField, decodeDictFields, decodeValue } from './tlv-decode.js';
 
 /** A decoded REQUEST payload. */
 export interface RequestPayload {
@@ -208,8 +208,8 @@ export function parseResponse(value: unknown): unknown {
 
 /** parseResponse(decodeValue(payload)) without building the payload dict (`result` undefined when absent). */
 export function decodeResponse(payload: Buffer, start = 0, end = payload.length): unknown {
-  const v = decodeDictFields(payload, RESPONSE_KEYS, start, end);
-  return v === null ? parseResponse(decodeValue(payload.subarray(start, end))) : v[0];
+  const v = decodeDictField(payload, 'result', start, end);
+  return v === NOT_A_DICT ? parseResponse(decodeValue(payload.subarray(start, end))) : v;
 }
 
 /** CHUNK payload -> `data`. */

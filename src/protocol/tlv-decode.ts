@@ -13,14 +13,38 @@ export interface DecodeOptions {
 }
 
 interface Reader {
-  readonly buf: Buffer;
+  buf: Buffer;
   pos: number;
-  readonly end: number;
+  end: number;
   depth: number;
-  readonly maxDepth: number;
+  maxDepth: number;
   /** Where the value starts in `buf`: error offsets count from here. */
-  readonly base: number;
+  base: number;
 }
+
+const NOTHING = Buffer.alloc(0);
+/** The one reader: decoding runs no user code, so a decode never starts inside another. */
+const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0 };
+
+function readerFor(buf: Buffer, start: number, end: number, maxDepth: number): Reader {
+  const r = reader;
+  r.buf = buf;
+  r.pos = start;
+  r.end = end;
+  r.depth = 0;
+  r.maxDepth = maxDepth;
+  r.base = start;
+  return r;
+}
+
+/** Drops the input, so the reader does not keep a large chunk alive. */
+function done<T>(value: T): T {
+  reader.buf = NOTHING;
+  return value;
+}
+
+/** decodeDictField's answer for a payload that is not a dict. */
+export const NOT_A_DICT: unique symbol = Symbol('not a dict');
 
 const TWO_32 = 4294967296;
 /** Strings up to this many bytes go through the cache of short strings (readShort). */
@@ -35,10 +59,10 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
     throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
   }
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const r: Reader = { buf, pos: 0, end: buf.length, depth: 0, maxDepth, base: 0 };
+  const r = readerFor(buf, 0, buf.length, maxDepth);
   const value = readValue(r);
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
-  return value;
+  return done(value);
 }
 
 /**
@@ -49,7 +73,8 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
  */
 export function decodeDictFields(input: Buffer, keys: readonly string[], start = 0, end = input.length): unknown[] | null {
   if (start >= end || input[start] !== Tag.DICT) return null;
-  const r: Reader = { buf: input, pos: start + 1, end, depth: 0, maxDepth: MAX_DEPTH, base: start };
+  const r = readerFor(input, start, end, MAX_DEPTH);
+  r.pos++;
   const n = readCount(r, 'dict', MIN_DICT_ENTRY);
   r.depth++;
   const out = new Array<unknown>(keys.length).fill(undefined);
@@ -60,7 +85,24 @@ export function decodeDictFields(input: Buffer, keys: readonly string[], start =
     if (at !== -1) out[at] = value;
   }
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
-  return out;
+  return done(out);
+}
+
+/** decodeDictFields for one key: its value (undefined when absent), or NOT_A_DICT. */
+export function decodeDictField(input: Buffer, key: string, start = 0, end = input.length): unknown {
+  if (start >= end || input[start] !== Tag.DICT) return NOT_A_DICT;
+  const r = readerFor(input, start, end, MAX_DEPTH);
+  r.pos++;
+  const n = readCount(r, 'dict', MIN_DICT_ENTRY);
+  r.depth++;
+  let found: unknown;
+  for (let i = 0; i < n; i++) {
+    const k = readKey(r);
+    const value = readValue(r);
+    if (k === key) found = value;
+  }
+  if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
+  return done(found);
 }
 
 function fail(r: Reader, reason: string, at = r.pos): never {

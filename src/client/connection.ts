@@ -21,6 +21,10 @@ export interface CallSink {
   onResponse?(buf: Buffer, start: number, end: number): void;
   /** The call left the table because the connection failed or the client closed. */
   onFail(error: DirtyError): void;
+  /** Kept by the connection while the call is in its table (the call object is its own table entry). */
+  state: CallState;
+  /** The encoded request until it is written (then released, so large arguments are not kept). */
+  frames: readonly Buffer[];
 }
 
 /** `queued`: waiting for the socket, never written. `sent`: written, so it may have run. */
@@ -37,20 +41,16 @@ export interface ConnectionOptions {
   readonly highWaterBytes?: number;
 }
 
-interface Slot {
-  /** The encoded request until it is written (then released, so large arguments are not kept). */
-  frames: readonly Buffer[];
-  readonly sink: CallSink;
-  state: CallState;
-}
 
 const FIRST_RETRY_DELAY_MS = 20;
 
 declare const sent: unique symbol;
 /** What an encoder returns: only a FrameOut write makes one (an encodeX() chunk list does not type-check). */
 export type Written = { readonly [sent]: true };
-/** Writes a call's frame(s) into `out` and returns what the last write returned. */
-export type Encoder = (out: FrameOut<Written>) => Written;
+/** Writes the frame(s) of the call `id` into `out` and returns what the last write returned. */
+export type Encoder = (id: bigint, out: FrameOut<Written>) => Written;
+
+const NO_FRAMES: readonly Buffer[] = Object.freeze([]);
 
 /**
  * The single socket of a DirtyClient. Calls enter a table keyed by request id; frames are routed
@@ -58,7 +58,7 @@ export type Encoder = (out: FrameOut<Written>) => Written;
  */
 export class Connection {
   readonly #options: ConnectionOptions;
-  readonly #slots = new Map<bigint, Slot>();
+  readonly #slots = new Map<bigint, CallSink>();
   /** Streams report the chunks they buffer here (see ReadGate). */
   readonly readGate: ReadGate;
   /** The deadlines of this connection's single-answer calls, on one timer. */
@@ -118,13 +118,13 @@ export class Connection {
    * sent), else into chunks that open() keeps until the socket connects. A value that cannot be
    * encoded throws, and nothing of it is sent. Call open() next, in the same tick.
    */
-  encode(write: Encoder): readonly Buffer[] | null {
+  encode(write: Encoder, id: bigint): readonly Buffer[] | null {
     const writer = this.#writer;
     if (this.#connected && writer !== undefined) {
-      write(writer as unknown as FrameOut<Written>); // only the type of the ignored return value differs
+      write(id, writer as unknown as FrameOut<Written>); // only the type of the ignored return value differs
       return null;
     }
-    return encodeWith(write as unknown as (out: FrameOut<void>) => void);
+    return encodeWith((out) => write(id, out as unknown as FrameOut<Written>));
   }
 
   /** Adds a call to the table with what encode() returned; queued frames are written when the socket connects. */
@@ -133,10 +133,11 @@ export class Connection {
       sink.onFail(closedError());
       return;
     }
-    const slot: Slot = { frames: frames ?? [], sink, state: frames === null ? 'sent' : 'queued' };
-    this.#slots.set(id, slot);
+    sink.frames = frames ?? NO_FRAMES;
+    sink.state = frames === null ? 'sent' : 'queued';
+    this.#slots.set(id, sink);
     if (frames !== null) {
-      if (this.#connected) this.#send(slot);
+      if (this.#connected) this.#send(sink);
       else this.#connect();
     }
     this.#updateRef();
@@ -215,10 +216,9 @@ export class Connection {
   }
 
   readonly #onFrame: FrameHandler = (type, requestId, buf, start, end) => {
-    const slot = this.#slots.get(requestId);
+    const sink = this.#slots.get(requestId);
     // Late answers (after timeout, abort or cancel) have no slot: drop them, never reassign.
-    if (slot?.state !== 'sent') return;
-    const { sink } = slot;
+    if (sink?.state !== 'sent') return;
     if (type === MessageType.RESPONSE && sink.onResponse !== undefined) sink.onResponse(buf, start, end);
     else sink.onFrame({ type, requestId, payload: buf.subarray(start, end) });
   };
@@ -268,19 +268,19 @@ export class Connection {
     this.#retryTimer.unref();
   }
 
-  #failSlots(error: DirtyError, which: (slot: Slot) => boolean): void {
+  #failSlots(error: DirtyError, which: (slot: CallSink) => boolean): void {
     for (const [id, slot] of [...this.#slots]) {
       if (!which(slot)) continue;
       this.#slots.delete(id);
-      slot.sink.onFail(error);
+      slot.onFail(error);
     }
     this.#updateRef();
   }
 
-  #send(slot: Slot): void {
+  #send(slot: CallSink): void {
     slot.state = 'sent';
     this.#writer?.chunks(slot.frames);
-    slot.frames = [];
+    slot.frames = NO_FRAMES;
   }
 
   /** An idle client must not keep the process alive. (Only changes reach the socket: each is a native call.) */

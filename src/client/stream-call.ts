@@ -2,9 +2,8 @@
 // an idle timeout between frames, and CANCEL when the consumer leaves early.
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
-import type { FrameOut } from '../protocol/frame-batch.js';
 import { abortError, closedError, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
-import type { CallSink, CallState, Connection, Written } from './connection.js';
+import type { CallSink, CallState, Connection, Encoder } from './connection.js';
 import type { RequestOptions } from './unary-call.js';
 
 interface Waiter {
@@ -23,7 +22,7 @@ const DONE: IteratorResult<unknown> = { done: true, value: undefined };
 export class StreamCall implements AsyncIterableIterator<unknown> {
   readonly #connection: Connection;
   readonly #label: string;
-  readonly #encode: (id: bigint, out: FrameOut<Written>) => Written;
+  readonly #encode: Encoder;
   readonly #options: RequestOptions;
   readonly #items: Buffered[] = [];
   readonly #waiters: Waiter[] = [];
@@ -33,7 +32,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   #ended: { error?: Error } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(connection: Connection, label: string, encode: (id: bigint, out: FrameOut<Written>) => Written, options: RequestOptions) {
+  constructor(connection: Connection, label: string, encode: Encoder, options: RequestOptions) {
     this.#connection = connection;
     this.#label = label;
     this.#encode = encode;
@@ -84,7 +83,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     const id = this.#connection.nextId();
     let frames: readonly Buffer[] | null;
     try {
-      frames = this.#connection.encode((out) => this.#encode(id, out));
+      frames = this.#connection.encode(this.#encode, id);
     } catch (error) {
       this.#end(error instanceof Error ? error : new Error(String(error)));
       return;
@@ -100,6 +99,8 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
 
   #sink(): CallSink {
     return {
+      state: 'queued',
+      frames: [],
       onFrame: (frame) => {
         this.#onFrame(frame);
       },

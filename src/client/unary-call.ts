@@ -3,9 +3,8 @@
 import { DirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
-import type { FrameOut } from '../protocol/frame-batch.js';
 import { abortError, closedError, readError, readResult, readResultRange, timeoutError, unexpectedFrame } from './call-outcome.js';
-import type { CallSink, Connection, Written } from './connection.js';
+import type { CallSink, CallState, Connection, Encoder } from './connection.js';
 import type { Deadline, Expiring } from './deadlines.js';
 
 /** Per-call options shared by every single-answer call. */
@@ -27,7 +26,7 @@ export interface RequestOptions {
 export function unaryCall(
   connection: Connection,
   label: string,
-  encode: (id: bigint, out: FrameOut<Written>) => Written,
+  encode: Encoder,
   options: RequestOptions,
 ): Promise<unknown> {
   const { signal } = options;
@@ -37,7 +36,7 @@ export function unaryCall(
   const id = connection.nextId();
   let frames: readonly Buffer[] | null;
   try {
-    frames = connection.encode((out) => encode(id, out));
+    frames = connection.encode(encode, id);
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
@@ -49,6 +48,8 @@ export function unaryCall(
 
 /** One pending call: its deadline (on the connection's shared timer), its abort listener, its answer. */
 class UnaryCall implements CallSink, Expiring {
+  state: CallState = 'queued';
+  frames: readonly Buffer[] = [];
   readonly #connection: Connection;
   readonly #id: bigint;
   readonly #label: string;

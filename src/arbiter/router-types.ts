@@ -1,6 +1,7 @@
 // Types of the router: a client connection (Peer), a call's record, a worker's load, options.
 import { MessageType } from '../protocol/constants.js';
 import type { PoolWorker } from './pool-types.js';
+import type { SentCalls } from './sent-calls.js';
 
 /** A client connection as the router sees it. */
 export interface Peer {
@@ -28,8 +29,8 @@ export interface Call {
 }
 
 export interface WorkerLoad {
-  /** Calls sent to the worker and not finished there (abandoned ones included), wid -> sentAt, oldest first. */
-  readonly sent: Map<number, number>;
+  /** Calls sent to the worker and not finished there (abandoned ones included), oldest first. */
+  readonly sent: SentCalls;
   ewmaMs: number | null;
   lastDoneAt: number;
 }

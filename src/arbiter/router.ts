@@ -29,11 +29,25 @@ export class Router {
   readonly #throttled = new Set<PoolWorker>();
   #nextWid = 1;
   #maxQueueWaitMs = 0;
+  /** The time read once per turn of the event loop (a batch of frames), -1 until read. */
+  #clock = -1;
+  readonly #clearClock = (): void => {
+    this.#clock = -1;
+  };
 
   constructor(o: RouterOptions) {
     this.#o = o;
     this.#queue = new DispatchQueue<Call>(o.maxQueue);
     this.#choice = new WorkerChoice(o.concurrency);
+  }
+
+  /** `now()` of the options, read once per turn: every frame of one read batch gets the same time. */
+  #now(): number {
+    if (this.#clock < 0) {
+      this.#clock = this.#o.now();
+      queueMicrotask(this.#clearClock);
+    }
+    return this.#clock;
   }
 
   get inflight(): number {
@@ -66,7 +80,7 @@ export class Router {
       this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }));
       return;
     }
-    const now = this.#o.now();
+    const now = this.#now();
     const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: now, worker: null, sentAt: 0, activeAt: 0 };
     const w = this.#choice.pick(app, now);
     if (w) {
@@ -117,7 +131,7 @@ export class Router {
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
     // The worker runs its calls in arrival order, `concurrency` at a time, and its answers were
     // drained before this: only the oldest `concurrency` unfinished calls can have started.
-    const started = new Set([...(this.#choice.load(w)?.sent.keys() ?? [])].slice(0, Math.max(1, this.#o.concurrency)));
+    const started = new Set((this.#choice.load(w)?.sent.wids() ?? []).slice(0, Math.max(1, this.#o.concurrency)));
     this.workerRetiring(w);
     this.#choice.forget(w);
     this.#throttled.delete(w);
@@ -160,7 +174,7 @@ export class Router {
       return;
     }
     call.peer.relay(type, call.clientId, buf, start, end);
-    const now = this.#o.now();
+    const now = this.#now();
     if (type === MessageType.CHUNK) {
       call.activeAt = now;
       call.streamed = true;
@@ -252,11 +266,11 @@ export class Router {
   }
 
   #reject(peer: Peer, clientId: bigint, err: DirtyError): void {
-    this.stats.record(0, true, this.#o.now());
+    this.stats.record(0, true, this.#now());
     peer.send(encodeError(clientId, err.toWire()));
   }
 
-  #drainInto(w: PoolWorker, now = this.#o.now()): void {
+  #drainInto(w: PoolWorker, now = this.#now()): void {
     if (w.state !== 'ready' || !this.#routable.has(w)) return;
     const l = this.#choice.load(w);
     if (!l) return;

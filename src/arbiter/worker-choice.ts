@@ -4,6 +4,7 @@
 import { PREFETCH_BUDGET_MS, pickWorker, updateEwma, workerCapacity, type RouteCandidate } from '../core/routing.js';
 import type { PoolWorker } from './pool-types.js';
 import type { WorkerLoad } from './router-types.js';
+import { SentCalls } from './sent-calls.js';
 
 type Candidate = { -readonly [K in keyof RouteCandidate]: RouteCandidate[K] };
 
@@ -21,7 +22,7 @@ export class WorkerChoice {
 
   /** A worker became ready: it holds its apps, with a fresh load record. */
   add(w: PoolWorker): void {
-    this.#load.set(w, { sent: new Map(), ewmaMs: null, lastDoneAt: 0 });
+    this.#load.set(w, { sent: new SentCalls(), ewmaMs: null, lastDoneAt: 0 });
     for (const app of w.apps) {
       const list = this.#ready.get(app) ?? [];
       list.push(w);
@@ -80,13 +81,13 @@ export class WorkerChoice {
     const slots = Math.max(1, this.#concurrency);
     const l = this.#load.get(w);
     if (!l || l.ewmaMs === null || !(l.ewmaMs < PREFETCH_BUDGET_MS)) return slots;
-    const oldest = l.sent.values().next(); // insertion order: the first entry is the oldest call
-    if (oldest.done !== true && now - oldest.value > PREFETCH_BUDGET_MS) return slots;
+    const oldest = l.sent.oldestAt();
+    if (oldest !== undefined && now - oldest > PREFETCH_BUDGET_MS) return slots;
     return workerCapacity(this.#concurrency, l.ewmaMs);
   }
 
   sent(w: PoolWorker, wid: number, now: number): void {
-    this.#load.get(w)?.sent.set(wid, now);
+    this.#load.get(w)?.sent.add(wid, now);
   }
 
   /** The call's slot on `w` is free; false only when `w` is tracked and the call was not on it. */

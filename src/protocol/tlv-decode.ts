@@ -151,10 +151,11 @@ function readValue(r: Reader): unknown {
   }
 }
 
+/** Big-endian uint32 at r.pos (the caller checked that 4 bytes are there). */
 function readUint32(r: Reader): number {
-  const n = r.buf.readUInt32BE(r.pos);
-  r.pos += 4;
-  return n;
+  const { buf, pos } = r;
+  r.pos = pos + 4;
+  return (buf[pos] ?? 0) * 0x1000000 + (((buf[pos + 1] ?? 0) << 16) | ((buf[pos + 2] ?? 0) << 8) | (buf[pos + 3] ?? 0));
 }
 
 /** Length of a bytes/str value: within the 64 MiB limit and within the input. */
@@ -224,28 +225,25 @@ function readShort(r: Reader, n: number): string {
   const { buf } = r;
   const start = r.pos;
   const end = start + n;
-  let hash = n;
-  let bits = 0;
-  for (let i = start; i < end; i++) {
-    const c = buf[i] ?? 0;
-    bits |= c;
-    hash = (Math.imul(hash, 31) + c) | 0;
-  }
-  if (bits > 0x7f) {
-    const view = buf.subarray(start, end);
-    if (!isUtf8(view)) fail(r, 'str is not valid UTF-8', start);
-    r.pos = end;
-    return view.toString('utf8');
-  }
   r.pos = end;
-  const slot = hash & 511;
+  if (n === 0) return '';
+  // The slot comes from the length and the end bytes; the one pass below both compares and, as the
+  // cached strings are ASCII, checks that the bytes are.
+  const slot = (Math.imul(n, 0x9e3779b1) ^ ((buf[start] ?? 0) << 4) ^ Math.imul(buf[end - 1] ?? 0, 0x45d9f3b)) >>> 23;
   const hit = shortCache[slot];
   if (hit !== undefined && hit.length === n) {
     let i = 0;
     while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
     if (i === n) return hit;
   }
-  const value = n === 0 ? '' : buf.toString('latin1', start, end);
+  let bits = 0;
+  for (let i = start; i < end; i++) bits |= buf[i] ?? 0;
+  if (bits > 0x7f) {
+    const view = buf.subarray(start, end);
+    if (!isUtf8(view)) fail(r, 'str is not valid UTF-8', start);
+    return view.toString('utf8');
+  }
+  const value = buf.toString('latin1', start, end);
   shortCache[slot] = value;
   return value;
 }

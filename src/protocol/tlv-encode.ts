@@ -35,7 +35,8 @@ function takeState(zeroCopy: boolean, root?: object): SizeState {
 }
 
 function releaseState(state: SizeState): void {
-  state.stack.fill(undefined, 0, state.depth); // keep no value alive
+  const { stack } = state;
+  for (let i = 0; i < state.depth; i++) stack[i] = undefined; // keep no value alive
   spare = state;
 }
 

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, type MessageType } from './constants.js';
-import { checkHeaderFields, writeHeader } from './frame.js';
+import { checkHeaderFields, writeHeader } from './header.js';
 import { planEncoding, planFields, type EncodePlan } from './tlv-encode.js';
 import { writeFields, writeValue, type Writer } from './tlv-write.js';
 import { changedWhileEncoding } from './tlv.js';

@@ -6,7 +6,8 @@ import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { HEADER_SIZE, MessageType, ZERO_COPY_BYTES } from '../../src/protocol/constants.js';
 import { FrameBatch, RELAY_COPY_MAX } from '../../src/protocol/frame-batch.js';
-import { encodeMessage, relayChunks } from '../../src/protocol/frame.js';
+import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
+import { encodeHeader, encodeMessage } from '../../src/protocol/frame.js';
 import { mulberry32, randInt, randomValue } from './helpers.js';
 
 const ids = [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 64n - 1n];
@@ -48,7 +49,7 @@ test('many frames back to back: one chunk list with every frame in order; large 
       } else if (pick === 1) {
         const payload = Buffer.alloc(randInt(rand, RELAY_COPY_MAX + 100), i & 0xff);
         b.relay(MessageType.RESPONSE, id, payload);
-        want.push(...relayChunks(MessageType.RESPONSE, id, payload));
+        want.push(encodeHeader(MessageType.RESPONSE, id, payload.length), payload);
       } else if (pick === 2) {
         b.message(MessageType.END, id);
         want.push(...encodeMessage(MessageType.END, id));
@@ -65,6 +66,42 @@ test('many frames back to back: one chunk list with every frame in order; large 
     t.is(b.bytes, 0);
     t.deepEqual(b.take(), [], 'take() empties the batch');
   }
+});
+
+test('relay(): the bytes of a header and the payload, for every size class, id and range', (t) => {
+  for (const size of [0, 1, 100, RELAY_COPY_MAX, RELAY_COPY_MAX + 1, 70_000]) {
+    const payload = Buffer.alloc(size, 0x61);
+    const chunk = Buffer.concat([Buffer.from('before'), payload, Buffer.from('after')]);
+    for (const id of ids) {
+      const want = Buffer.concat([encodeHeader(MessageType.RESPONSE, id, size), payload]);
+      const whole = new FrameBatch(1024);
+      whole.relay(MessageType.RESPONSE, id, payload);
+      t.true(Buffer.concat(whole.take()).equals(want), `size ${size}, id ${id}`);
+      const ranged = new FrameBatch(1024);
+      ranged.relay(MessageType.RESPONSE, id, chunk, 6, 6 + size);
+      t.true(Buffer.concat(ranged.take()).equals(want), `size ${size}, id ${id}, range`);
+    }
+  }
+});
+
+test('relay(): a relayed frame decodes to the original payload under the new id', (t) => {
+  const [original] = new FrameDecoder().push(Buffer.concat(encodeMessage(MessageType.CHUNK, 77n, { data: [1, 'two'] })));
+  for (const id of ids) {
+    const b = new FrameBatch();
+    b.relay(original!.type, id, original!.payload);
+    const [again] = new FrameDecoder().push(Buffer.concat(b.take()));
+    t.is(again!.requestId, id);
+    t.is(again!.type, MessageType.CHUNK);
+    t.true(again!.payload.equals(original!.payload));
+  }
+});
+
+test('relay(): bad header fields are refused as by encodeHeader, and nothing is written', (t) => {
+  const b = new FrameBatch();
+  t.throws(() => b.relay(MessageType.REQUEST, -1n, Buffer.alloc(1)), { instanceOf: DirtyProtocolError });
+  t.throws(() => b.relay(MessageType.REQUEST, 2n ** 64n, Buffer.alloc(1)), { instanceOf: DirtyProtocolError });
+  t.throws(() => b.relay(0x7f as MessageType, 1n, Buffer.alloc(1)), { instanceOf: DirtyProtocolError });
+  t.is(b.bytes, 0);
 });
 
 test('relay(): a small payload is copied (later changes do not show), a large one referenced', (t) => {

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { DirtyError, DirtyProtocolError, isDirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
-import { decodePayload, type Frame } from '../protocol/frame.js';
+import { decodePayload } from '../protocol/frame.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
@@ -142,49 +142,50 @@ export class ArbiterServer {
   }
 
   #handle(conn: Connection, type: MessageType, id: bigint, buf: Buffer, start: number, end: number): void {
-    // Requests are kept (the queue), the others are read at once: a view either way.
-    const frame: Frame = { type, requestId: id, payload: buf.subarray(start, end) };
-    switch (frame.type) {
+    switch (type) {
       case MessageType.REQUEST: {
+        // A view: the call keeps its payload while it waits in the queue.
+        const payload = buf.subarray(start, end);
         // Undecodable TLV throws out of here: a protocol error that closes the connection. A
         // decodable payload of the wrong shape fails that request only: the stream is still in
         // step, and the connection's other calls (other callers of a multiplexing client) go on.
         // Only app_path is read; the worker decodes the rest.
-        const app = peekAppPath(frame.payload);
-        if (app === undefined) conn.send(encodeError(frame.requestId, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
-        else this.#router.submit(conn, frame.requestId, app, frame.payload);
+        const app = peekAppPath(payload);
+        if (app === undefined) conn.send(encodeError(id, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
+        else this.#router.submit(conn, id, app, payload);
         return;
       }
       case MessageType.CANCEL:
-        this.#router.cancel(conn, frame.requestId);
+        this.#router.cancel(conn, id);
         return;
       case MessageType.STATUS:
-        this.#answer(conn, frame.requestId, () => this.#control.status());
+        this.#answer(conn, id, () => this.#control.status());
         return;
       case MessageType.MANAGE: {
-        const payload = decodePayload(frame);
-        this.#answer(conn, frame.requestId, () => this.#control.manage(payload));
+        const payload = decodeRange(buf, start, end);
+        this.#answer(conn, id, () => this.#control.manage(payload));
         return;
       }
       case MessageType.STASH: {
-        const payload = decodePayload(frame);
+        const payload = decodeRange(buf, start, end);
         let r: ReturnType<ControlHandler['stash']>;
         try {
           r = this.#control.stash(payload);
         } catch (err) {
-          conn.send(encodeError(frame.requestId, asDirtyError(err).toWire()));
+          conn.send(encodeError(id, asDirtyError(err).toWire()));
           return;
         }
-        conn.send(r.ok ? encodeResponse(frame.requestId, r.result) : encodeError(frame.requestId, r.error));
+        conn.send(r.ok ? encodeResponse(id, r.result) : encodeError(id, r.error));
         return;
       }
       case MessageType.RESPONSE:
       case MessageType.ERROR:
       case MessageType.CHUNK:
       case MessageType.END:
-        throw new DirtyProtocolError(`a client may not send message type ${frame.type}`);
+        throw new DirtyProtocolError(`a client may not send message type ${type}`);
     }
   }
+
 
   /** One RESPONSE, or one ERROR if computing or encoding the answer fails. */
   #answer(conn: Connection, id: bigint, fn: () => unknown): void {
@@ -207,6 +208,11 @@ export class ArbiterServer {
     conn.end();
     setTimeout(() => conn.socket.destroy(), 1000).unref();
   }
+}
+
+/** decodePayload of the payload `buf[start, end)`: null when empty. */
+function decodeRange(buf: Buffer, start: number, end: number): unknown {
+  return decodePayload({ payload: buf.subarray(start, end) });
 }
 
 function asDirtyError(err: unknown): DirtyError {

@@ -9,6 +9,7 @@ module.exports = {
       exec_mode: 'fork',
       instances: 1,
       pmx: false,
+      node_args: ['--single-threaded-gc'], // see docs/operations.md "Node flags"
       treekill: false, // the arbiter drains and stops its own workers, in order
       kill_timeout: 15000, // above gracefulTimeoutMs (10 s in examples/dirty.config.mjs)
       wait_ready: true,

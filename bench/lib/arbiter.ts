@@ -2,7 +2,7 @@
 // short socket path (same idea as integration/helpers/arbiter.ts), watches its stdout line by
 // line with arrival timestamps, and gives a client from the built package (dist/client).
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +12,9 @@ import { exited, started, stop, within } from './proc.js';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MAIN = join(ROOT, 'dist/pm2/main.js');
 export const BENCH_APPS = join(ROOT, 'bench/helpers/apps.mjs');
+/** The arbiter's node flags as pm2 starts it (package.json apps[0].node_args): the bench runs what users run. */
+export const ARBITER_NODE_ARGS: readonly string[] =
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { apps?: { node_args?: string[] }[] }).apps?.[0]?.node_args ?? [];
 
 export type DirtyClient = ClientModule.DirtyClient;
 
@@ -43,7 +46,7 @@ export interface ArbiterSetup {
   readonly dir: string;
   readonly config: Record<string, unknown>;
   readonly env?: Record<string, string>;
-  /** Node options for the arbiter (its workers inherit them), e.g. ['--cpu-prof']. @default [] */
+  /** Node options for the arbiter (its workers inherit them), e.g. ['--cpu-prof']. @default ARBITER_NODE_ARGS */
   readonly execArgv?: readonly string[];
   /** Arbiter entry to run instead of dist/pm2/main.js (A/B runs against another build). */
   readonly main?: string;
@@ -56,7 +59,7 @@ export async function startArbiter(setup: ArbiterSetup): Promise<BenchArbiter> {
   writeFileSync(configPath, `export default ${JSON.stringify(setup.config, null, 2)};\n`);
   const child = fork(setup.main ?? MAIN, [], {
     // No tsx loader in the arbiter (nor, through it, in its workers): they run as shipped.
-    execArgv: [...(setup.execArgv ?? [])],
+    execArgv: [...(setup.execArgv ?? ARBITER_NODE_ARGS)],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, PM2_HOME: join(setup.dir, `${setup.name}-pm2`), PM2_DIRTY_CONFIG: configPath, PM2_DIRTY_SOCKET: socketPath, ...setup.env },
   });

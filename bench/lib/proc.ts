@@ -27,9 +27,9 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Forks a plain Node script (no tsx loader) and resolves once it sends 'ready' over IPC. */
-export async function forkReady(script: string, args: readonly string[], timeoutMs = 15_000): Promise<ChildProcess> {
-  const child = fork(script, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Forks a plain Node script (no tsx loader, `execArgv` as node flags) and resolves once it sends 'ready' over IPC. */
+export async function forkReady(script: string, args: readonly string[], timeoutMs = 15_000, execArgv: readonly string[] = []): Promise<ChildProcess> {
+  const child = fork(script, args, { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   started.add(child);
   void exited(child).then(() => started.delete(child));
   await within(

@@ -9,7 +9,10 @@ import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import workerpool from 'workerpool';
 import { frameReader, header } from '../helpers/floor-frames.mjs';
-import { BENCH_APPS, ROOT, startArbiter, status, type BenchArbiter } from './arbiter.js';
+import { ARBITER_NODE_ARGS, BENCH_APPS, ROOT, startArbiter, status, type BenchArbiter } from './arbiter.js';
+
+/** BENCH_FLOOR_NODE_ARGS=default: the floor without our flags (for comparison). */
+const FLOOR_NODE_ARGS = process.env['BENCH_FLOOR_NODE_ARGS'] === 'default' ? [] : ARBITER_NODE_ARGS;
 import { childrenMatching, forkReady, stop, within } from './proc.js';
 
 /** 64 ASCII characters: the small argument for the JSON/TLV transports. */
@@ -130,8 +133,9 @@ export interface Floor {
 export async function floor(dir: string): Promise<Floor> {
   const echoPath = join(dir, 'floor-echo.sock');
   const relayPath = join(dir, 'floor-relay.sock');
-  const echo = await forkReady(join(ROOT, 'bench/helpers/floor-echo.mjs'), [echoPath]);
-  const relay = await forkReady(join(ROOT, 'bench/helpers/floor-relay.mjs'), [relayPath, echoPath]);
+  // The floor runs with the node flags our arbiter and workers get, so that only the design differs.
+  const echo = await forkReady(join(ROOT, 'bench/helpers/floor-echo.mjs'), [echoPath], undefined, FLOOR_NODE_ARGS);
+  const relay = await forkReady(join(ROOT, 'bench/helpers/floor-relay.mjs'), [relayPath, echoPath], undefined, FLOOR_NODE_ARGS);
   const viaRelay = await FloorClient.connect(relayPath);
   const direct = await FloorClient.connect(echoPath);
   const pidOf = (c: ChildProcess): number => c.pid ?? 0;

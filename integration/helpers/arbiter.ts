@@ -33,6 +33,8 @@ export interface ArbiterOptions {
   readonly env?: Record<string, string>;
   /** Resolve as soon as the process is up, without waiting for 'ready'. */
   readonly noWait?: boolean;
+  /** Node flags of the arbiter (pm2's node_args). @default [] */
+  readonly execArgv?: readonly string[];
 }
 
 /** Writes `config` as an ESM config file next to nothing else; app specs may use FIXTURES. */
@@ -49,7 +51,7 @@ export async function startArbiter(opts: ArbiterOptions & { readonly dir?: strin
   let output = '';
   const proc = fork(MAIN, [], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    execArgv: [],
+    execArgv: [...(opts.execArgv ?? [])],
     env: { ...process.env, PM2_HOME: join(dir, 'pm2'), PM2_DIRTY_CONFIG: configPath, PM2_DIRTY_SOCKET: socketPath, ...opts.env },
   });
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));

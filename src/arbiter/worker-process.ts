@@ -13,6 +13,17 @@ export const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.me
 /** pm2 injects its own variables into the arbiter; workers must not inherit them (pm2-contract §9.21). */
 const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG', 'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var', 'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC']);
 
+/**
+ * Node flags of a worker: the arbiter's own, plus V8's single-threaded GC unless they already say how
+ * GC should use threads. A pool keeps the cores busy with its workers, and there the GC helper
+ * threads cost more CPU than they save (docs/operations.md §Node flags has the measurement).
+ * `--no-single-threaded-gc` in the arbiter's node_args turns this off for its workers too.
+ */
+export function workerExecArgv(arbiterArgv: readonly string[]): string[] {
+  const decided = arbiterArgv.some((a) => /^--(no-)?(single-threaded-gc|single-threaded|parallel-scavenge|concurrent-marking)(=|$)/.test(a));
+  return decided ? [...arbiterArgv] : [...arbiterArgv, '--single-threaded-gc'];
+}
+
 export function workerEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
   const drop = new Set(PM2_KEYS);
   try {
@@ -49,6 +60,7 @@ export class WorkerProcess {
     const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency: opts.concurrency, heartbeatIntervalMs: opts.heartbeatIntervalMs, configPath: opts.configPath, hookTimeoutMs: opts.hookTimeoutMs };
     // Linux caps process.title at the argv area: the app list in argv leaves room for the title.
     this.child = fork(WORKER_ENTRY, [`--apps=[${this.apps.join(', ')}]`], {
+      execArgv: workerExecArgv(process.execArgv),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
       env: workerEnv(process.env, { PM2_DIRTY_WORKER: JSON.stringify(boot), PM2_DIRTY_SOCKET: opts.socketPath }),
       serialization: 'json',

@@ -104,59 +104,23 @@ export function encodeWith(write: (out: FrameOut<void>) => void): Buffer[] {
   return batch.take();
 }
 
-export function encodeRequest(id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] {
-  return encodeWith((out) => {
-    writeRequest(out, id, appPath, action, args, kwargs);
-  });
-}
+export const encodeRequest = (id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] => encodeWith((out) => writeRequest(out, id, appPath, action, args, kwargs));
 
-export function encodeResponse(id: bigint, result: unknown): Buffer[] {
-  return encodeWith((out) => {
-    writeResponse(out, id, result);
-  });
-}
+export const encodeResponse = (id: bigint, result: unknown): Buffer[] => encodeWith((out) => writeResponse(out, id, result));
 
-export function encodeChunk(id: bigint, data: unknown): Buffer[] {
-  return encodeWith((out) => {
-    writeChunk(out, id, data);
-  });
-}
+export const encodeChunk = (id: bigint, data: unknown): Buffer[] => encodeWith((out) => writeChunk(out, id, data));
 
-export function encodeEnd(id: bigint): Buffer[] {
-  return encodeWith((out) => {
-    writeEnd(out, id);
-  });
-}
+export const encodeEnd = (id: bigint): Buffer[] => encodeWith((out) => writeEnd(out, id));
 
-export function encodeError(id: bigint, wire: WireError): Buffer[] {
-  return encodeWith((out) => {
-    writeError(out, id, wire);
-  });
-}
+export const encodeError = (id: bigint, wire: WireError): Buffer[] => encodeWith((out) => writeError(out, id, wire));
 
-export function encodeCancel(id: bigint): Buffer[] {
-  return encodeWith((out) => {
-    writeCancel(out, id);
-  });
-}
+export const encodeCancel = (id: bigint): Buffer[] => encodeWith((out) => writeCancel(out, id));
 
-export function encodeManage(id: bigint, op: ManageOp, count: number): Buffer[] {
-  return encodeWith((out) => {
-    writeManage(out, id, op, count);
-  });
-}
+export const encodeManage = (id: bigint, op: ManageOp, count: number): Buffer[] => encodeWith((out) => writeManage(out, id, op, count));
 
-export function encodeStatus(id: bigint): Buffer[] {
-  return encodeWith((out) => {
-    writeStatus(out, id);
-  });
-}
+export const encodeStatus = (id: bigint): Buffer[] => encodeWith((out) => writeStatus(out, id));
 
-export function encodeStash(id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] {
-  return encodeWith((out) => {
-    writeStash(out, id, op, table, fields);
-  });
-}
+export const encodeStash = (id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] => encodeWith((out) => writeStash(out, id, op, table, fields));
 
 /** Validates a decoded REQUEST payload; a missing `kwargs` becomes `{}`. */
 export function parseRequest(value: unknown): RequestPayload {

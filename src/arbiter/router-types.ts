@@ -10,6 +10,8 @@ export interface Peer {
   relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): void;
   /** True while the client is not reading fast enough. */
   readonly congested: boolean;
+  /** This connection's calls by the client's request id (kept here by the router: no lookup per call). */
+  readonly calls: Map<bigint, Call>;
   onceDrained(fn: () => void): void;
 }
 

@@ -20,7 +20,6 @@ export class Router {
   readonly #calls = new Map<number, Call>();
   /** Abandoned calls still running on their worker (wid -> worker) until its final frame. */
   readonly #abandoned = new Map<number, PoolWorker>();
-  readonly #byPeer = new Map<Peer, Map<bigint, Call>>();
   readonly #queue: DispatchQueue<Call>;
   readonly #choice: WorkerChoice;
   /** Workers that may be handed calls: ready, not retiring, not dead (a dead one's state may still read 'ready'). */
@@ -67,8 +66,7 @@ export class Router {
 
   /** A REQUEST frame from a client; `app` was read from its payload. */
   submit(peer: Peer, clientId: bigint, app: string, payload: Buffer): void {
-    let mine = this.#byPeer.get(peer);
-    if (!mine) this.#byPeer.set(peer, (mine = new Map<bigint, Call>()));
+    const mine = peer.calls;
     const previous = mine.get(clientId);
     if (previous) {
       // One answer per id: the call already under this id is abandoned and both get this one error.
@@ -97,15 +95,12 @@ export class Router {
 
   /** CANCEL from the client: leave the queue, or tell the worker to abandon the call. */
   cancel(peer: Peer, clientId: bigint): void {
-    const call = this.#byPeer.get(peer)?.get(clientId);
+    const call = peer.calls.get(clientId);
     if (call) this.#abandon(call);
   }
 
   peerClosed(peer: Peer): void {
-    const mine = this.#byPeer.get(peer);
-    if (!mine) return;
-    for (const call of [...mine.values()]) this.#abandon(call);
-    this.#byPeer.delete(peer);
+    for (const call of [...peer.calls.values()]) this.#abandon(call);
   }
 
   workerReady(w: PoolWorker): void {
@@ -239,7 +234,7 @@ export class Router {
 
   #forget(call: Call): void {
     this.#calls.delete(call.wid);
-    this.#byPeer.get(call.peer)?.delete(call.clientId);
+    call.peer.calls.delete(call.clientId);
   }
 
   #release(w: PoolWorker, wid: number): void {

@@ -8,6 +8,7 @@ import { decodePayload } from '../protocol/frame.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
+import type { Call } from './router-types.js';
 import { TickWriter } from '../net/tick-writer.js';
 
 /** Per-connection write buffer above which a client counts as congested. */
@@ -24,6 +25,7 @@ export interface ControlHandler {
 
 class Connection implements Peer {
   readonly socket: Socket;
+  readonly calls = new Map<bigint, Call>();
   failed = false;
   readonly #writer: TickWriter;
 

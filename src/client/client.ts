@@ -97,7 +97,7 @@ export class DirtyClient {
     // extra ticks. Whatever throws here (a bad argument) still becomes a rejected promise, as before.
     try {
       const { kwargs } = validateCall(app, action, args, options);
-      return unaryCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options);
+      return unaryCall(this.#connection, app, (id, out) => writeRequest(out, id, app, action, args, kwargs), options, action);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

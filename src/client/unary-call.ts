@@ -22,17 +22,21 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Encodes with a fresh id, so that unencodable values reject before anything is written. */
+/**
+ * Encodes with a fresh id, so that unencodable values reject before anything is written.
+ * The call's name in error messages is `what`, or `what.action` (only built when an error needs it).
+ */
 export function unaryCall(
   connection: Connection,
-  label: string,
+  what: string,
   encode: Encoder,
   options: RequestOptions,
+  action?: string,
 ): Promise<unknown> {
   const { signal } = options;
   const timeoutMs = options.timeoutMs ?? connection.defaultTimeoutMs;
   if (connection.closed) return Promise.reject(closedError());
-  if (signal?.aborted === true) return Promise.reject(abortError(label, signal));
+  if (signal?.aborted === true) return Promise.reject(abortError(labelOf(what, action), signal));
   const id = connection.nextId();
   let frames: readonly Buffer[] | null;
   try {
@@ -41,9 +45,13 @@ export function unaryCall(
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   return new Promise((resolve, reject) => {
-    const call = new UnaryCall(connection, id, label, timeoutMs, signal, resolve, reject);
+    const call = new UnaryCall(connection, id, what, action, timeoutMs, signal, resolve, reject);
     connection.open(id, frames, call);
   });
+}
+
+function labelOf(what: string, action: string | undefined): string {
+  return action === undefined ? what : `${what}.${action}`;
 }
 
 /** One pending call: its deadline (on the connection's shared timer), its abort listener, its answer. */
@@ -52,7 +60,8 @@ class UnaryCall implements CallSink, Expiring {
   frames: readonly Buffer[] = [];
   readonly #connection: Connection;
   readonly #id: bigint;
-  readonly #label: string;
+  readonly #what: string;
+  readonly #action: string | undefined;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #resolve: (value: unknown) => void;
@@ -63,7 +72,8 @@ class UnaryCall implements CallSink, Expiring {
   constructor(
     connection: Connection,
     id: bigint,
-    label: string,
+    what: string,
+    action: string | undefined,
     timeoutMs: number,
     signal: AbortSignal | undefined,
     resolve: (value: unknown) => void,
@@ -71,7 +81,8 @@ class UnaryCall implements CallSink, Expiring {
   ) {
     this.#connection = connection;
     this.#id = id;
-    this.#label = label;
+    this.#what = what;
+    this.#action = action;
     this.#timeoutMs = timeoutMs;
     this.#signal = signal;
     this.#resolve = resolve;
@@ -81,18 +92,22 @@ class UnaryCall implements CallSink, Expiring {
       const onAbort = (): void => {
         connection.abandon(id);
         this.#settle();
-        reject(abortError(label, signal));
+        reject(abortError(this.#label(), signal));
       };
       this.#onAbort = onAbort;
       signal.addEventListener('abort', onAbort, { once: true });
     }
   }
 
+  #label(): string {
+    return labelOf(this.#what, this.#action);
+  }
+
   /** The deadline passed. */
   expire(): void {
     const state = this.#connection.abandon(this.#id);
     this.#settle();
-    this.#reject(timeoutError(this.#label, this.#timeoutMs, state, this.#connection));
+    this.#reject(timeoutError(this.#label(), this.#timeoutMs, state, this.#connection));
   }
 
   onResponse(buf: Buffer, start: number, end: number): void {
@@ -124,14 +139,14 @@ class UnaryCall implements CallSink, Expiring {
         // gunicorn answers "Unknown response type: chunk"; we also stop the generator.
         connection.abandon(this.#id);
         this.#settle();
-        this.#reject(new DirtyError(`${this.#label} streamed its result: use client.stream() or client.openStream()`));
+        this.#reject(new DirtyError(`${this.#label()} streamed its result: use client.stream() or client.openStream()`));
         return;
       case MessageType.REQUEST:
       case MessageType.STASH:
       case MessageType.STATUS:
       case MessageType.MANAGE:
       case MessageType.CANCEL:
-        throw unexpectedFrame(frame, this.#label);
+        throw unexpectedFrame(frame, this.#label());
     }
   }
 

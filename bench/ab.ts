@@ -1,0 +1,108 @@
+// `npm run bench:ab -- <build> <build> ...`: 64 calls in flight through several builds of pm2-dirty
+// and the two-hop floor, in interleaved windows (the order flips every repetition), so that builds
+// are compared within one run of this noisy machine. A build is a built `dist/` directory, kept
+// inside the repository so that its imports resolve (`cp -r dist .ab/before`; .ab/ is ignored by
+// git), optionally followed by `,NODE=<flags>` (the arbiter's node
+// flags, default the package's node_args; workers inherit them) or `,KEY=value` environment entries.
+// Prints each repetition and, per build, the median ratio to the floor and of CPU per call.
+// A benchmark, not a test: nothing is asserted.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as ClientModule from '../src/client/index.js';
+import { ARBITER_NODE_ARGS, BENCH_APPS } from './lib/arbiter.js';
+import { pipelined } from './lib/measure.js';
+import { cpuOfPid, started, stop } from './lib/proc.js';
+import { median } from './lib/stats.js';
+import { floor, SMALL_TEXT } from './lib/transports.js';
+
+interface Side {
+  readonly label: string;
+  readonly small: () => Promise<unknown>;
+  readonly pids: readonly number[];
+  readonly close: () => Promise<void>;
+}
+
+const specs = process.argv.slice(2);
+if (specs.length === 0) {
+  process.stderr.write('usage: npm run bench:ab -- <dist dir>[,NODE=<flags>][,KEY=value] ...\n');
+  process.exit(2);
+}
+const reps = Number(process.env['AB_REPS'] ?? 12);
+const windowMs = Number(process.env['AB_WINDOW_MS'] ?? 400);
+const dir = mkdtempSync(join(tmpdir(), 'pdb-ab-'));
+
+async function build(spec: string, name: string): Promise<Side> {
+  const [path = '', ...extras] = spec.split(',');
+  const dist = isAbsolute(path) ? path : resolve(path);
+  const env: Record<string, string> = {};
+  let execArgv: readonly string[] = ARBITER_NODE_ARGS;
+  for (const e of extras) {
+    const at = e.indexOf('=');
+    if (at < 0) throw new Error(`bench:ab: '${e}' in '${spec}' is not KEY=value`);
+    if (e.slice(0, at) === 'NODE') execArgv = e.slice(at + 1).split(' ').filter(Boolean);
+    else env[e.slice(0, at)] = e.slice(at + 1);
+  }
+  const socketPath = join(dir, `${name}.sock`);
+  const configPath = join(dir, `${name}.config.mjs`);
+  writeFileSync(configPath, `export default ${JSON.stringify({ apps: [{ name: 'echo', module: BENCH_APPS, export: 'Echo' }], workers: 1, concurrency: 1 })};\n`);
+  const child: ChildProcess = fork(join(dist, 'pm2/main.js'), [], {
+    execArgv: [...execArgv],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, ...env, PM2_HOME: join(dir, `${name}-pm2`), PM2_DIRTY_CONFIG: configPath, PM2_DIRTY_SOCKET: socketPath },
+  });
+  started.add(child);
+  const { createClient } = (await import(pathToFileURL(join(dist, 'client/index.js')).href)) as typeof ClientModule;
+  const client = createClient({ socketPath, timeoutMs: 30_000 });
+  const small = (): Promise<unknown> => client.execute('echo', 'echo', SMALL_TEXT);
+  // Waits (up to the call's timeout) for the arbiter and its worker; an arbiter that dies says so at once.
+  const died = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`bench:ab: the arbiter of ${spec} exited (code ${code})`))));
+  await Promise.race([small(), died]);
+  const status = (await client.status()) as { workers: { pid: number }[] };
+  return {
+    label: spec,
+    small,
+    pids: [child.pid ?? 0, ...status.workers.map((w) => w.pid)],
+    close: async () => {
+      await client.close();
+      await stop(child);
+    },
+  };
+}
+
+const sides: Side[] = [];
+try {
+  for (const [i, spec] of specs.entries()) sides.push(await build(spec, `b${i}`));
+  const f = await floor(dir);
+  sides.push({ label: 'floor', small: f.twoHop.small, pids: f.twoHop.processes().map((p) => p.pid), close: f.close });
+  for (const s of sides) await pipelined(s.small, 64, 1000, []); // warm-up
+  const ratio = specs.map((): number[] => []);
+  const cpu = specs.map((): number[] => []);
+  for (let r = 0; r < reps; r++) {
+    const got = new Map<Side, { cps: number; cpuUs: number }>();
+    for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const pids = [process.pid, ...s.pids];
+      const before = pids.map((pid) => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid)));
+      const w = await pipelined(s.small, 64, windowMs, []);
+      const after = pids.map((pid) => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid)));
+      got.set(s, { cps: w.callsPerSec, cpuUs: after.reduce((sum, v, i) => sum + v - (before[i] ?? 0), 0) / w.calls });
+    }
+    const fl = got.get(sides[sides.length - 1] as Side) ?? { cps: 1, cpuUs: 1 };
+    const line: string[] = [];
+    specs.forEach((_, i) => {
+      const g = got.get(sides[i] as Side) ?? { cps: 0, cpuUs: 0 };
+      ratio[i]?.push(g.cps / fl.cps);
+      cpu[i]?.push(g.cpuUs / fl.cpuUs);
+      line.push(`${Math.round(g.cps)}/s ${g.cpuUs.toFixed(1)} µs (${(g.cps / fl.cps).toFixed(2)})`);
+    });
+    process.stdout.write(`rep ${r + 1}: ${line.join(' | ')} | floor ${Math.round(fl.cps)}/s ${fl.cpuUs.toFixed(1)} µs\n`);
+  }
+  specs.forEach((spec, i) => {
+    process.stdout.write(`${spec}: throughput ${median(ratio[i] ?? []).toFixed(3)} x the floor, CPU per call ${median(cpu[i] ?? []).toFixed(2)} x (medians of ${reps})\n`);
+  });
+} finally {
+  for (const s of sides) await s.close().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}

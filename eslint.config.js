@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const impureModules = ['node:child_process', 'node:net', 'node:fs', 'node:fs/promises', 'node:timers', 'node:timers/promises', 'node:os', 'node:process'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.tmp-*/**', '.tmp-*', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.ab/**', '.tmp-*/**', '.tmp-*', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -72,5 +72,7 @@ test.serial('pm2 kill: neither the arbiter nor any worker (nor the daemon) outli
   sandbox.track(...pids);
   await sandbox.pm2(['kill'], { timeoutMs: 60_000 });
   await waitFor(() => pids.every((pid) => !running(pid)), 'the daemon, the arbiter and its workers to be gone', 10_000);
-  t.regex(sandbox.logs().out, /SIGINT: stopping the dirty pool\n[^]*Dirty arbiter exiting[^]*SIGINT: stopping the dirty pool\n[^]*Dirty arbiter exiting/);
+  // This arbiter got pm2's SIGINT and began its ordered stop (after the one of the delete test). Its
+  // last lines may not reach the log: the daemon that writes them exits with it (seen once in CI).
+  t.regex(sandbox.logs().out, /SIGINT: stopping the dirty pool\n[^]*Dirty arbiter exiting[^]*SIGINT: stopping the dirty pool\n/);
 });

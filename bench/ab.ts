@@ -6,15 +6,12 @@
 // flags, default the package's node_args; workers inherit them) or `,KEY=value` environment entries.
 // Prints each repetition and, per build, the median ratio to the floor and of CPU per call.
 // A benchmark, not a test: nothing is asserted.
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as ClientModule from '../src/client/index.js';
-import { ARBITER_NODE_ARGS, BENCH_APPS } from './lib/arbiter.js';
+import { ARBITER_NODE_ARGS, BENCH_APPS, startArbiter, status } from './lib/arbiter.js';
 import { pipelined } from './lib/measure.js';
-import { cpuOfPid, started, stop } from './lib/proc.js';
+import { cpuOfPid, exited } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { floor, SMALL_TEXT } from './lib/transports.js';
 
@@ -36,7 +33,6 @@ const dir = mkdtempSync(join(tmpdir(), 'pdb-ab-'));
 
 async function build(spec: string, name: string): Promise<Side> {
   const [path = '', ...extras] = spec.split(',');
-  const dist = isAbsolute(path) ? path : resolve(path);
   const env: Record<string, string> = {};
   let execArgv: readonly string[] = ARBITER_NODE_ARGS;
   for (const e of extras) {
@@ -45,31 +41,22 @@ async function build(spec: string, name: string): Promise<Side> {
     if (e.slice(0, at) === 'NODE') execArgv = e.slice(at + 1).split(' ').filter(Boolean);
     else env[e.slice(0, at)] = e.slice(at + 1);
   }
-  const socketPath = join(dir, `${name}.sock`);
-  const configPath = join(dir, `${name}.config.mjs`);
-  writeFileSync(configPath, `export default ${JSON.stringify({ apps: [{ name: 'echo', module: BENCH_APPS, export: 'Echo' }], workers: 1, concurrency: 1 })};\n`);
-  const child: ChildProcess = fork(join(dist, 'pm2/main.js'), [], {
-    execArgv: [...execArgv],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, ...env, PM2_HOME: join(dir, `${name}-pm2`), PM2_DIRTY_CONFIG: configPath, PM2_DIRTY_SOCKET: socketPath },
+  const a = await startArbiter({
+    name,
+    dir,
+    dist: isAbsolute(path) ? path : resolve(path),
+    execArgv,
+    env,
+    config: { apps: [{ name: 'echo', module: BENCH_APPS, export: 'Echo' }], workers: 1, concurrency: 1 },
   });
-  started.add(child);
-  const { createClient } = (await import(pathToFileURL(join(dist, 'client/index.js')).href)) as typeof ClientModule;
-  const client = createClient({ socketPath, timeoutMs: 30_000 });
-  const small = (): Promise<unknown> => client.execute('echo', 'echo', SMALL_TEXT);
+  const small = (): Promise<unknown> => a.client.execute('echo', 'echo', SMALL_TEXT);
   // Waits (up to the call's timeout) for the arbiter and its worker; an arbiter that dies says so at once.
-  const died = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`bench:ab: the arbiter of ${spec} exited (code ${code})`))));
+  const died = exited(a.child).then(() => {
+    throw new Error(`bench:ab: the arbiter of ${spec} exited:\n${a.output()}`);
+  });
   await Promise.race([small(), died]);
-  const status = (await client.status()) as { workers: { pid: number }[] };
-  return {
-    label: spec,
-    small,
-    pids: [child.pid ?? 0, ...status.workers.map((w) => w.pid)],
-    close: async () => {
-      await client.close();
-      await stop(child);
-    },
-  };
+  const s = await status(a);
+  return { label: spec, small, pids: [a.pid, ...s.workers.flatMap((w) => (w.pid === null ? [] : [w.pid]))], close: a.stop };
 }
 
 const sides: Side[] = [];

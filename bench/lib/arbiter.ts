@@ -19,8 +19,8 @@ export const ARBITER_NODE_ARGS: readonly string[] =
 export type DirtyClient = ClientModule.DirtyClient;
 
 /** The client as shipped (dist), typed from src: the same code the arbiter was built from. */
-export async function loadClient(): Promise<typeof ClientModule> {
-  return (await import(pathToFileURL(join(ROOT, 'dist/client/index.js')).href)) as typeof ClientModule;
+export async function loadClient(dist = join(ROOT, 'dist')): Promise<typeof ClientModule> {
+  return (await import(pathToFileURL(join(dist, 'client/index.js')).href)) as typeof ClientModule;
 }
 
 export interface LineEvent {
@@ -48,16 +48,16 @@ export interface ArbiterSetup {
   readonly env?: Record<string, string>;
   /** Node options for the arbiter (its workers inherit them), e.g. ['--cpu-prof']. @default ARBITER_NODE_ARGS */
   readonly execArgv?: readonly string[];
-  /** Arbiter entry to run instead of dist/pm2/main.js (A/B runs against another build). */
-  readonly main?: string;
+  /** A built dist/ directory to run, arbiter and client both (bench:ab compares builds). @default ROOT/dist */
+  readonly dist?: string;
 }
 
 export async function startArbiter(setup: ArbiterSetup): Promise<BenchArbiter> {
-  const { createClient } = await loadClient();
+  const { createClient } = await loadClient(setup.dist);
   const socketPath = join(setup.dir, `${setup.name}.sock`);
   const configPath = join(setup.dir, `${setup.name}.config.mjs`);
   writeFileSync(configPath, `export default ${JSON.stringify(setup.config, null, 2)};\n`);
-  const child = fork(setup.main ?? MAIN, [], {
+  const child = fork(setup.dist === undefined ? MAIN : join(setup.dist, 'pm2/main.js'), [], {
     // No tsx loader in the arbiter (nor, through it, in its workers): they run as shipped.
     execArgv: [...(setup.execArgv ?? ARBITER_NODE_ARGS)],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

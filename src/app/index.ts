@@ -27,23 +27,12 @@ export function runWithContext<T>(ctx: CallContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
-/** @internal `fn.apply(self, args)` with `ctx` as the current call context while it runs (runSyncWithContext without a closure). */
+/** @internal `fn.apply(self, args)` with `ctx` as the current call context while it runs (not in its continuations). */
 export function applySyncWithContext(ctx: CallContext, fn: (...args: unknown[]) => unknown, self: unknown, args: unknown[]): unknown {
   const outer = current;
   current = ctx;
   try {
     return fn.apply(self, args);
-  } finally {
-    current = outer;
-  }
-}
-
-/** @internal Runs `fn` with `ctx` as the current call context while `fn` runs (not in its continuations). */
-export function runSyncWithContext<T>(ctx: CallContext, fn: () => T): T {
-  const outer = current;
-  current = ctx;
-  try {
-    return fn();
   } finally {
     current = outer;
   }

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { DirtyError, DirtyProtocolError, isDirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
-import { decodePayload } from '../protocol/frame.js';
+import { decodeValue } from '../protocol/tlv.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
@@ -212,9 +212,9 @@ export class ArbiterServer {
   }
 }
 
-/** decodePayload of the payload `buf[start, end)`: null when empty. */
+/** The decoded payload `buf[start, end)`; an empty payload is null (as decodePayload). */
 function decodeRange(buf: Buffer, start: number, end: number): unknown {
-  return decodePayload({ payload: buf.subarray(start, end) });
+  return start === end ? null : decodeValue(buf.subarray(start, end));
 }
 
 function asDirtyError(err: unknown): DirtyError {

@@ -6,12 +6,7 @@ import { decodeResponse, parseChunk, parseErrorPayload } from '../protocol/messa
 import type { CallState, Connection } from './connection.js';
 
 /** RESPONSE payload `{result}`; an empty payload counts as a null result. */
-export function readResult(frame: Frame): unknown {
-  return readResultRange(frame.payload, 0, frame.payload.length);
-}
-
-/** readResult of the payload `buf[start, end)`. */
-export function readResultRange(buf: Buffer, start: number, end: number): unknown {
+export function readResult(buf: Buffer, start: number, end: number): unknown {
   return start === end ? null : (decodeResponse(buf, start, end) ?? null);
 }
 

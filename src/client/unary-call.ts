@@ -3,7 +3,7 @@
 import { DirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
-import { abortError, closedError, readError, readResult, readResultRange, timeoutError, unexpectedFrame } from './call-outcome.js';
+import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, CallState, Connection, Encoder } from './connection.js';
 import type { Deadline, Expiring } from './deadlines.js';
 
@@ -111,7 +111,7 @@ class UnaryCall implements CallSink, Expiring {
   }
 
   onResponse(buf: Buffer, start: number, end: number): void {
-    const result = readResultRange(buf, start, end);
+    const result = readResult(buf, start, end);
     this.#connection.finish(this.#id);
     this.#settle();
     this.#resolve(result);
@@ -120,13 +120,9 @@ class UnaryCall implements CallSink, Expiring {
   onFrame(frame: Frame): void {
     const connection = this.#connection;
     switch (frame.type) {
-      case MessageType.RESPONSE: {
-        const result = readResult(frame);
-        connection.finish(this.#id);
-        this.#settle();
-        this.#resolve(result);
+      case MessageType.RESPONSE:
+        this.onResponse(frame.payload, 0, frame.payload.length);
         return;
-      }
       case MessageType.ERROR: {
         const error = readError(frame);
         connection.finish(this.#id);

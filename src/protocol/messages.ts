@@ -5,7 +5,7 @@ import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
 import { describePrimitive } from './tlv-path.js';
-import { NOT_A_DICT, decodeDictField, decodeDictFields, decodeValue } from './tlv-decode.js';
+import { decodeDictFields, decodeValue } from './tlv-decode.js';
 
 /** A decoded REQUEST payload. */
 export interface RequestPayload {
@@ -40,6 +40,7 @@ export interface StashFields {
 // Keys of the per-call messages: the same bytes as the dicts `{app_path, action, args, kwargs}` etc.
 const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
 const RESPONSE_KEYS = ['result'] as const;
+const responseFields: unknown[] = [undefined];
 const CHUNK_KEYS = ['data'] as const;
 /** The kwargs of a call that has none (encoded as `{}`; never handed to code that could change it). */
 const NO_KWARGS: Record<string, unknown> = Object.freeze({});
@@ -172,8 +173,12 @@ export function parseResponse(value: unknown): unknown {
 
 /** parseResponse(decodeValue(payload)) without building the payload dict (`result` undefined when absent). */
 export function decodeResponse(payload: Buffer, start = 0, end = payload.length): unknown {
-  const v = decodeDictField(payload, 'result', start, end);
-  return v === NOT_A_DICT ? parseResponse(decodeValue(payload.subarray(start, end))) : v;
+  // A reused result array: decoding runs no user code, so no other decode can start meanwhile.
+  const v = decodeDictFields(payload, RESPONSE_KEYS, start, end, responseFields);
+  if (v === null) return parseResponse(decodeValue(payload.subarray(start, end)));
+  const result = v[0];
+  v[0] = undefined;
+  return result;
 }
 
 /** CHUNK payload -> `data`. */

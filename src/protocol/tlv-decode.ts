@@ -43,8 +43,6 @@ function done<T>(value: T): T {
   return value;
 }
 
-/** decodeDictField's answer for a payload that is not a dict. */
-export const NOT_A_DICT: unique symbol = Symbol('not a dict');
 
 const TWO_32 = 4294967296;
 /** Strings up to this many bytes go through the cache of short strings (readShort). */
@@ -69,15 +67,16 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
  * For a payload that is a dict: the values of `keys` in that order (undefined where absent; a
  * repeated key keeps its last value, as in decodeValue), without building the dict. Other keys
  * are decoded (so validated) and dropped. Returns null when the payload is not a dict.
+ * @param out Where to put the values (a caller may reuse one array): returned filled.
  * @throws DirtyProtocolError exactly where decodeValue would.
  */
-export function decodeDictFields(input: Buffer, keys: readonly string[], start = 0, end = input.length): unknown[] | null {
+export function decodeDictFields(input: Buffer, keys: readonly string[], start = 0, end = input.length, out: unknown[] = new Array<unknown>(keys.length)): unknown[] | null {
   if (start >= end || input[start] !== Tag.DICT) return null;
   const r = readerFor(input, start, end, MAX_DEPTH);
   r.pos++;
   const n = readCount(r, 'dict', MIN_DICT_ENTRY);
   r.depth++;
-  const out = new Array<unknown>(keys.length).fill(undefined);
+  out.fill(undefined, 0, keys.length);
   for (let i = 0; i < n; i++) {
     const key = readKey(r);
     const value = readValue(r);
@@ -86,23 +85,6 @@ export function decodeDictFields(input: Buffer, keys: readonly string[], start =
   }
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
   return done(out);
-}
-
-/** decodeDictFields for one key: its value (undefined when absent), or NOT_A_DICT. */
-export function decodeDictField(input: Buffer, key: string, start = 0, end = input.length): unknown {
-  if (start >= end || input[start] !== Tag.DICT) return NOT_A_DICT;
-  const r = readerFor(input, start, end, MAX_DEPTH);
-  r.pos++;
-  const n = readCount(r, 'dict', MIN_DICT_ENTRY);
-  r.depth++;
-  let found: unknown;
-  for (let i = 0; i < n; i++) {
-    const k = readKey(r);
-    const value = readValue(r);
-    if (k === key) found = value;
-  }
-  if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
-  return done(found);
 }
 
 function fail(r: Reader, reason: string, at = r.pos): never {

@@ -18,8 +18,8 @@ import { contextOf, invoke, isGenerator, isThenable, step, type AnyGen, type Can
  */
 export type FrameSink = FrameOut<Promise<void> | undefined>;
 
-/** Writes a job's final frame into the sink (may throw if its value cannot be encoded). */
-type Answer = (out: FrameSink, id: bigint) => Promise<void> | undefined;
+/** How a job ends (see Executor#final). */
+type Outcome = 'response' | 'end' | 'error' | 'cancelled';
 
 interface Job extends Cancellable {
   readonly id: bigint;
@@ -91,7 +91,7 @@ export class Executor {
     job.controller?.abort(job.reason);
     if (i < 0) return; // running: #run sends the final frame when it returns
     this.#waiting.splice(i, 1);
-    void this.#final(job, undefined);
+    void this.#final(job, 'cancelled', undefined);
     this.#checkIdle();
   }
 
@@ -151,27 +151,18 @@ export class Executor {
   }
 
   /**
-   * The one final frame of a job: `answer`, or "call cancelled" once the job was cancelled. An answer
-   * that cannot be encoded (nothing of it was queued) becomes an ERROR saying why.
+   * The one final frame of a job: its RESPONSE (`value` the result), the END of its stream, or the
+   * ERROR of `value`; once the job was cancelled, always the "call cancelled" ERROR. A result that
+   * cannot be encoded (nothing of it was queued) becomes an ERROR saying why.
    */
-  #final(job: Job, answer: Answer | undefined, where: ErrorDetails = {}): Promise<void> | undefined {
+  #final(job: Job, outcome: Outcome, value: unknown, appPath = '', action = ''): Promise<void> | undefined {
     const sink = this.#sink;
     const { id } = job;
-    if (job.cancelled || answer === undefined) return settled(writeError(sink, id, CANCELLED));
+    if (job.cancelled || outcome === 'cancelled') return settled(writeError(sink, id, CANCELLED));
     try {
-      return settled(answer(sink, id));
-    } catch (err) {
-      return settled(writeFailure(sink, id, unencodable(err), where));
-    }
-  }
-
-  /** #final with a RESPONSE, without the closures (the path of every sync call). */
-  #respond(job: Job, result: unknown, appPath: string, action: string): Promise<void> | undefined {
-    const sink = this.#sink;
-    const { id } = job;
-    if (job.cancelled) return settled(writeError(sink, id, CANCELLED));
-    try {
-      return settled(writeResponse(sink, id, result));
+      if (outcome === 'response') return settled(writeResponse(sink, id, value));
+      if (outcome === 'end') return settled(writeEnd(sink, id));
+      return settled(writeFailure(sink, id, value, { app_path: appPath, action }));
     } catch (err) {
       return settled(writeFailure(sink, id, unencodable(err), { app_path: appPath, action }));
     }
@@ -197,25 +188,24 @@ export class Executor {
       const args = hasKeys(req.kwargs) ? [...req.args, req.kwargs] : req.args;
       ctx = contextOf(job, appPath, action);
       result = invoke(fn, app.instance, args, ctx);
-      if (!isThenable(result) && !isGenerator(result)) return this.#respond(job, result, appPath, action);
+      if (!isThenable(result) && !isGenerator(result)) return this.#final(job, 'response', result, appPath, action);
     } catch (err) {
-      return this.#final(job, (out, id) => writeFailure(out, id, err, { app_path: appPath, action }));
+      return this.#final(job, 'error', err, appPath, action);
     }
-    const where = { app_path: appPath, action };
     return this.#finish(job, result, ctx).then(
-      (answer) => this.#final(job, answer, where),
-      (err: unknown) => this.#final(job, (out, id) => writeFailure(out, id, err, where)),
+      (done) => this.#final(job, done.outcome, done.value, appPath, action),
+      (err: unknown) => this.#final(job, 'error', err, appPath, action),
     );
   }
 
-  /** The rest of a call whose action returned a promise or a generator: its answer, once it is done. */
-  async #finish(job: Job, returned: unknown, ctx: CallContext): Promise<Answer> {
+  /** The rest of a call whose action returned a promise or a generator: how it ends, once it is done. */
+  async #finish(job: Job, returned: unknown, ctx: CallContext): Promise<{ outcome: 'response' | 'end'; value: unknown }> {
     const result: unknown = await returned;
     if (isGenerator(result)) {
       await this.#stream(job, result, ctx);
-      return (out, id) => writeEnd(out, id);
+      return { outcome: 'end', value: undefined };
     }
-    return (out, id) => writeResponse(out, id, result);
+    return { outcome: 'response', value: result };
   }
 
   /** Sends each item as a CHUNK until the generator is done, fails or the call is cancelled; the generator is always closed. */

@@ -1,6 +1,6 @@
 // How the executor calls an action: in its call context (AsyncLocalStorage only when the action
 // continues asynchronously), with an AbortSignal that is made only if the action reads it.
-import { applySyncWithContext, releaseContextStorage, runSyncWithContext, runWithContext, type CallContext } from '../app/index.js';
+import { applySyncWithContext, releaseContextStorage, runWithContext, type CallContext } from '../app/index.js';
 
 /** The cancellation state of a call, as the executor keeps it. */
 export interface Cancellable {
@@ -112,7 +112,7 @@ export function invoke(fn: Action, self: unknown, args: unknown[], ctx: CallCont
 
 /** One step of a generator: an async generator's continuations need AsyncLocalStorage, a sync one's do not. */
 export function step(gen: AnyGen, ctx: CallContext): IteratorResult<unknown> | Promise<IteratorResult<unknown>> {
-  if (Object.prototype.toString.call(gen) === '[object Generator]') return runSyncWithContext(ctx, () => gen.next());
+  if (Object.prototype.toString.call(gen) === '[object Generator]') return applySyncWithContext(ctx, gen.next as (...args: unknown[]) => unknown, gen, []) as IteratorResult<unknown>;
   asyncSeen = true;
   return runWithContext(ctx, () => gen.next());
 }

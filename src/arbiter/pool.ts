@@ -255,12 +255,35 @@ export class Pool {
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 
+  /** The worker `id` when the other live workers meet the target and every limited app's limit without it. */
+  #surplusOld(id: number | null): PoolWorker | undefined {
+    const old = id === null ? undefined : this.workers.get(id);
+    if (!old || old.state === 'retiring') return undefined;
+    const others = [...this.workers.values()].filter((w) => w !== old && w.state !== 'retiring');
+    if (others.length < this.#target) return undefined;
+    for (const spec of this.specs) {
+      if (spec.limit === null || !old.apps.includes(spec.name)) continue;
+      if (others.filter((w) => w.apps.includes(spec.name)).length < spec.limit) return undefined;
+    }
+    return old;
+  }
+
   #advanceReload(): void {
     const r = this.#reload;
     if (!r) return;
     const alive = (id: number): boolean => this.workers.get(id)?.state === 'ready' || this.workers.get(id)?.state === 'starting';
     const step = r.step(alive, new Set(this.#byName.keys()));
     if (step.kind === 'spawn') {
+      const surplus = this.#surplusOld(r.awaiting);
+      if (surplus) {
+        // A scale-down made the old worker surplus: the pool meets its target without it, so it
+        // is retired, not replaced (a replacement would never be spawned: the surge slot is taken).
+        r.drop();
+        this.#log.info(`Reload: worker ${surplus.id} (pid:${surplus.process.pid}) is no longer needed at target ${this.#target}; it retires instead of being replaced`);
+        this.retire(surplus);
+        this.#reconciler.run();
+        return;
+      }
       // (Re)queue the replacement unless it already waits (pruning may have dropped it).
       const key = appSetKey(step.apps);
       if (!this.#pending.some((apps) => appSetKey(apps) === key)) this.#pending.unshift(step.apps);

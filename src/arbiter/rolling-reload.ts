@@ -62,6 +62,19 @@ export class RollingReload {
     return { kind: 'done', replaced: this.#replaced };
   }
 
+  /**
+   * The old worker awaiting a replacement, when none is starting yet; `drop()` gives it up (the
+   * pool retires it instead, see Pool#advanceReload).
+   */
+  get awaiting(): number | null {
+    const c = this.#current;
+    return c && c.replacementId === null ? c.oldId : null;
+  }
+
+  drop(): void {
+    this.#current = null;
+  }
+
   /** Tags a freshly spawned worker as the replacement when its apps match. */
   claim(workerId: number, apps: readonly string[]): void {
     const c = this.#current;

@@ -39,3 +39,23 @@ test('an old worker none of whose apps is configured any more is retired without
   const r = new RollingReload([{ id: 1, apps: ['Gone'] }]);
   t.deepEqual(r.step(() => true, all), { kind: 'retire', id: 1 });
 });
+
+test('the old worker awaiting a replacement can be given up (the pool retires it instead); the reload goes on', (t) => {
+  const r = new RollingReload([{ id: 1, apps: ['A'] }, { id: 2, apps: ['B'] }]);
+  const alive = new Set([1, 2]);
+  t.deepEqual(r.step((id) => alive.has(id), all), { kind: 'spawn', apps: ['A'] });
+  t.is(r.awaiting, 1);
+  r.claim(3, ['A']);
+  t.is(r.awaiting, null, 'a replacement is starting: nothing to give up');
+  alive.add(3);
+  alive.delete(3); // the replacement was retired by a scale-down
+  t.deepEqual(r.step((id) => alive.has(id), all), { kind: 'spawn', apps: ['A'] });
+  t.is(r.awaiting, 1);
+  r.drop();
+  alive.delete(1); // retired by the pool
+  t.deepEqual(r.step((id) => alive.has(id), all), { kind: 'spawn', apps: ['B'] });
+  r.claim(4, ['B']);
+  t.is(r.onReady(4), 2);
+  alive.delete(2);
+  t.deepEqual(r.step((id) => alive.has(id), all), { kind: 'done', replaced: 1 });
+});

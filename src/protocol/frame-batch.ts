@@ -4,9 +4,10 @@
 // owner (net/tick-writer.ts) takes the chunks and writes them.
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
-import { HEADER_SIZE, type MessageType } from './constants.js';
+import { HEADER_SIZE, MAX_PAYLOAD_BYTES, type MessageType } from './constants.js';
 import { checkHeaderFields, writeHeader } from './header.js';
 import { planEncoding, planFields, type EncodePlan } from './tlv-encode.js';
+import { fastFields, fastValue, NO_FIT } from './tlv-fast.js';
 import { writeFields, writeValue, type Writer } from './tlv-write.js';
 import { changedWhileEncoding } from './tlv.js';
 
@@ -52,7 +53,7 @@ export class FrameBatch implements FrameOut<void> {
     this.#enter();
     try {
       checkHeaderFields(type, requestId, 0);
-      this.#encode(type, requestId, planFields(keys, values, '', true), '', keys, values);
+      if (!this.#fast(type, requestId, keys, values)) this.#encode(type, requestId, planFields(keys, values, '', true), '', keys, values);
     } finally {
       this.#busy = false;
     }
@@ -72,7 +73,7 @@ export class FrameBatch implements FrameOut<void> {
         this.#pos = at + HEADER_SIZE;
         return;
       }
-      this.#encode(type, requestId, planEncoding(value, path, true), path, null, value);
+      if (!this.#fast(type, requestId, null, value)) this.#encode(type, requestId, planEncoding(value, path, true), path, null, value);
     } finally {
       this.#busy = false;
     }
@@ -125,6 +126,27 @@ export class FrameBatch implements FrameOut<void> {
   #enter(): void {
     if (this.#busy) throw new DirtyProtocolError('Cannot encode a frame while another one is being encoded (a getter that sends?)');
     this.#busy = true;
+  }
+
+  /**
+   * The one-pass encoder (tlv-fast.ts) into the free end of the slab. False when the value needs
+   * the two-pass encoder (no room, large bytes, an unusual or bad value, a throwing getter): nothing
+   * of the frame then stays, and #encode redoes it (and names the error, if any).
+   */
+  #fast(type: MessageType, requestId: bigint, keys: readonly string[] | null, values: unknown): boolean {
+    const slab = this.#slab;
+    const at = this.#pos;
+    let end: number;
+    try {
+      end = keys === null ? fastValue(slab, at + HEADER_SIZE, values, 0) : fastFields(slab, at + HEADER_SIZE, keys, values as readonly unknown[]);
+    } catch {
+      end = NO_FIT;
+    }
+    const size = end - at - HEADER_SIZE;
+    if (end === NO_FIT || size > MAX_PAYLOAD_BYTES) return false;
+    writeHeader(slab, at, type, requestId, size);
+    this.#pos = end;
+    return true;
   }
 
   /** Writes the planned payload: `{keys[i]: values[i]}` when `keys` is set, else the value `values`. */

@@ -61,7 +61,8 @@ export function writeFields(w: Writer, keys: readonly string[], values: readonly
   }
 }
 
-function writeNumber(buf: Buffer, pos: number, value: number): void {
+/** A number as int64 when it is a safe integer (not -0), else float64 (9 bytes; the caller checked room). */
+export function writeNumber(buf: Buffer, pos: number, value: number): void {
   if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
     buf[pos] = Tag.INT;
     const hi = Math.floor(value / TWO_32);
@@ -80,7 +81,8 @@ function writeNumber(buf: Buffer, pos: number, value: number): void {
   buf.writeDoubleBE(value, pos + 1);
 }
 
-function writeHead(buf: Buffer, pos: number, tag: Tag, n: number): void {
+/** Tag and big-endian uint32 (a length or count): 5 bytes. */
+export function writeHead(buf: Buffer, pos: number, tag: Tag, n: number): void {
   buf[pos] = tag;
   buf[pos + 1] = n >>> 24;
   buf[pos + 2] = n >>> 16;
@@ -116,7 +118,8 @@ type Utf8Writer = (this: Buffer, s: string, offset: number, length: number) => n
 /** Buffer's own UTF-8 writer without `buf.write`'s argument juggling (it is what `write` calls). */
 const nativeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Writer }).utf8Write;
 
-function utf8Write(buf: Buffer, s: string, at: number): number {
+/** Writes `s` as UTF-8 at `at` (up to the end of `buf`); returns the bytes written. */
+export function utf8Write(buf: Buffer, s: string, at: number): number {
   return nativeUtf8Write === undefined ? buf.write(s, at, 'utf8') : nativeUtf8Write.call(buf, s, at, buf.length - at);
 }
 

@@ -144,7 +144,8 @@ test('an unencodable value throws and leaves the batch as it was', (t) => {
 });
 
 test('a value that changes while it is written (a getter) throws and leaves nothing of its frame', (t) => {
-  const b = new FrameBatch(4096);
+  // Slab 0: every frame needs a new slab, so the two-pass encoder runs (size pass, then write pass).
+  const b = new FrameBatch(0);
   b.message(MessageType.RESPONSE, 1n, 'first');
   let reads = 0;
   const shifty = {
@@ -155,6 +156,22 @@ test('a value that changes while it is written (a getter) throws and leaves noth
   };
   t.throws(() => b.message(MessageType.RESPONSE, 2n, shifty), { instanceOf: DirtyProtocolError, message: /changed while it was being encoded/ });
   t.true(Buffer.concat(b.take()).equals(Buffer.concat(encodeMessage(MessageType.RESPONSE, 1n, 'first'))));
+});
+
+test('with room in the slab, the one-pass encoder reads a getter once and writes what it read', (t) => {
+  const b = new FrameBatch(4096);
+  b.message(MessageType.RESPONSE, 1n, 'first');
+  let reads = 0;
+  const shifty = {
+    get grows(): string {
+      reads++;
+      return reads === 1 ? 'short' : 'a much longer string than measured';
+    },
+  };
+  b.message(MessageType.RESPONSE, 2n, shifty);
+  t.is(reads, 1);
+  const want = [...encodeMessage(MessageType.RESPONSE, 1n, 'first'), ...encodeMessage(MessageType.RESPONSE, 2n, { grows: 'short' })];
+  t.true(Buffer.concat(b.take()).equals(Buffer.concat(want)));
 });
 
 test('a getter that encodes into the same batch while a frame is being written is refused; the batch stays intact', (t) => {

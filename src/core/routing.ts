@@ -48,8 +48,8 @@ export function pickWorker(candidates: readonly RouteCandidate[], cursor: number
 
 /** The prefetch used before any service time has been measured. */
 export const PREFETCH_UNKNOWN = 1;
-/** The deepest prefetch, reached by calls of `PREFETCH_BUDGET_MS / PREFETCH_MAX` (0.25 ms) or less. */
-export const PREFETCH_MAX = 32;
+/** The deepest prefetch, reached by calls of `PREFETCH_BUDGET_MS / PREFETCH_MAX` (0.125 ms) or less. */
+export const PREFETCH_MAX = 64;
 /** How much queued work (in ms of service time) a worker may hold beyond its own slots. */
 export const PREFETCH_BUDGET_MS = 8;
 
@@ -60,7 +60,9 @@ export const PREFETCH_BUDGET_MS = 8;
  * Without a prefetch, a worker that finishes a call idles for one arbiter round trip (the
  * answer travels back, the arbiter picks the next call, the call travels out). The
  * prefetch is sized to cover `PREFETCH_BUDGET_MS` of work: floor(8 / ewma), between 1 and
- * 32. Tiny calls (0.25 ms or less) get 32, so throughput is not bound by round trips; calls
+ * 64. Tiny calls (0.125 ms or less) get 64, so throughput is not bound by round trips (and,
+ * with the writers' flush every 16 frames, calls flow through the processes instead of
+ * waiting in the arbiter for a worker's whole batch to come back); calls
  * of 8 ms or more get 1, so long calls do not pile up behind each other on one worker
  * while another worker goes idle (they wait in the arbiter's queue instead, where the first
  * free worker takes them). Unknown service time gets 1 until the first answers arrive.

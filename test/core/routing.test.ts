@@ -61,15 +61,16 @@ const capacity = test.macro<[number, number | null, number]>({
 test('unknown service time: prefetch 1', capacity, 1, null, 2);
 test('unknown service time, 4 slots', capacity, 4, null, 5);
 test('NaN counts as unknown', capacity, 1, Number.NaN, 2);
-test('tiny calls: deep prefetch', capacity, 1, 0.1, 33);
-test('0.25 ms: still the deepest', capacity, 1, 0.25, 33);
+test('tiny calls: deep prefetch', capacity, 1, 0.1, 65);
+test('0.125 ms: still the deepest', capacity, 1, 0.125, 65);
+test('0.25 ms: 32', capacity, 1, 0.25, 33);
 test('0.5 ms: 16', capacity, 1, 0.5, 17);
 test('1 ms: 8', capacity, 1, 1, 9);
 test('4 ms: 2', capacity, 1, 4, 3);
 test('8 ms: 1', capacity, 1, 8, 2);
 test('long calls: shallow prefetch', capacity, 1, 2_000, 2);
 test('long calls, 4 slots', capacity, 4, 2_000, 5);
-test('zero service time: deepest', capacity, 2, 0, 34);
+test('zero service time: deepest', capacity, 2, 0, 66);
 test('a bad concurrency counts as 1', capacity, 0, 2_000, 2);
 test('a fractional concurrency counts as 1', capacity, 2.5, 2_000, 2);
 

@@ -1,0 +1,82 @@
+// TickWriter: the frames of one tick leave in one write, or one write per FLUSH_FRAMES frames, or
+// at once past 256 KiB; what it writes is exactly the frames, in order. A stand-in socket records
+// the writes (no real socket: the batching is the subject here).
+import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import test from 'ava';
+import { FLUSH_FRAMES, TickWriter } from '../../src/net/tick-writer.js';
+import { MessageType } from '../../src/protocol/constants.js';
+import { encodeMessage } from '../../src/protocol/frame.js';
+
+class Recorder {
+  destroyed = false;
+  writableLength = 0;
+  /** One entry per write reaching the socket (corked writes count as one). */
+  readonly writes: Buffer[] = [];
+  #corked: Buffer[] | null = null;
+  write(chunk: Buffer): boolean {
+    if (this.#corked === null) this.writes.push(Buffer.from(chunk));
+    else this.#corked.push(Buffer.from(chunk));
+    return true;
+  }
+  cork(): void {
+    this.#corked = [];
+  }
+  uncork(): void {
+    if (this.#corked !== null) this.writes.push(Buffer.concat(this.#corked));
+    this.#corked = null;
+  }
+}
+
+function setup(): { socket: Recorder; writer: TickWriter } {
+  const socket = new Recorder();
+  return { socket, writer: new TickWriter(socket as unknown as Socket) };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+const frame = (i: number): Buffer => Buffer.concat(encodeMessage(MessageType.RESPONSE, BigInt(i), { result: i }));
+
+test('the frames of one tick leave together at the end of the tick', async (t) => {
+  const { socket, writer } = setup();
+  for (let i = 0; i < 3; i++) writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
+  t.is(socket.writes.length, 0);
+  await tick();
+  t.is(socket.writes.length, 1);
+  t.true(socket.writes[0]?.equals(Buffer.concat([frame(0), frame(1), frame(2)])));
+});
+
+test(`every ${FLUSH_FRAMES} frames of a tick are written at once; the rest at the end of the tick`, async (t) => {
+  const { socket, writer } = setup();
+  const n = 2 * FLUSH_FRAMES + 3;
+  for (let i = 0; i < n; i++) {
+    writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
+    t.is(socket.writes.length, Math.floor((i + 1) / FLUSH_FRAMES), `after frame ${i}`);
+  }
+  await tick();
+  t.is(socket.writes.length, 3);
+  t.is(socket.writes[0]?.length, Buffer.concat(Array.from({ length: FLUSH_FRAMES }, (_, i) => frame(i))).length);
+  t.true(Buffer.concat(socket.writes).equals(Buffer.concat(Array.from({ length: n }, (_, i) => frame(i)))));
+  // The count starts again with the next tick.
+  writer.fields(MessageType.RESPONSE, 99n, ['result'], [99]);
+  t.is(socket.writes.length, 3);
+  await tick();
+  t.is(socket.writes.length, 4);
+});
+
+test('a large batch is written as soon as it passes 256 KiB', (t) => {
+  const { socket, writer } = setup();
+  const big = 'x'.repeat(200 * 1024);
+  writer.fields(MessageType.RESPONSE, 1n, ['result'], [big]);
+  t.is(socket.writes.length, 0);
+  writer.fields(MessageType.RESPONSE, 2n, ['result'], [big]);
+  t.is(socket.writes.length, 1);
+  t.true(socket.writes[0]?.equals(Buffer.concat([...encodeMessage(MessageType.RESPONSE, 1n, { result: big }), ...encodeMessage(MessageType.RESPONSE, 2n, { result: big })])));
+});
+
+test('nothing is written to a destroyed socket', async (t) => {
+  const { socket, writer } = setup();
+  socket.destroyed = true;
+  for (let i = 0; i < FLUSH_FRAMES + 1; i++) t.is(writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]), 0);
+  await tick();
+  t.is(socket.writes.length, 0);
+});

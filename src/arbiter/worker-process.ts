@@ -1,6 +1,8 @@
 // One forked worker process as the arbiter sees it: fork with a filtered env, the binary channel
 // on stdio fd 4, the IPC control channel, and a single 'exit' report.
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AppLoadSpec } from '../worker/app-host.js';
@@ -8,7 +10,16 @@ import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
 import { FrameChannel } from '../worker/channel.js';
 import type { FrameHandler } from '../protocol/frame-decoder.js';
 
-export const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+/**
+ * What a worker runs: the one-file bundle of the worker entry that `npm run build` makes (it starts
+ * faster: scripts/bundle-worker.mjs), else the entry itself (a build by tsc alone; same code).
+ */
+export const WORKER_ENTRY = workerEntry(fileURLToPath(new URL('../worker/', import.meta.url)));
+
+export function workerEntry(dir: string): string {
+  const bundle = join(dir, 'main.bundle.js');
+  return existsSync(bundle) ? bundle : join(dir, 'main.js');
+}
 
 /** pm2 injects its own variables into the arbiter; workers must not inherit them (pm2-contract §9.21). */
 const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG', 'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var', 'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC']);

@@ -8,7 +8,7 @@ import { Executor } from './executor.js';
 import { FrameChannel } from './channel.js';
 import { runProbe } from './probe.js';
 import type { ToArbiter, WorkerBoot } from './messages.js';
-import { runWorkerInitHook } from './init-hook.js';
+import { loadWorkerInitHook, runWorkerInitHook } from './init-hook.js';
 
 const send = (msg: ToArbiter): void => {
   if (process.connected) process.send?.(msg);
@@ -59,6 +59,7 @@ async function closeApps(apps: ReadonlyMap<string, LoadedApp>): Promise<void> {
 
 async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void> {
   const { concurrency, heartbeatIntervalMs } = boot;
+  const hook = loadWorkerInitHook(boot);
   let apps: Map<string, LoadedApp>;
   try {
     apps = await initApps(boot.apps);
@@ -99,6 +100,6 @@ async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void
     send({ t: 'hb', rss: mem.rss, heapUsed: mem.heapUsed, inflight: executor.inflight, served: executor.served });
   };
   setInterval(beat, heartbeatIntervalMs).unref();
-  await runWorkerInitHook(boot);
+  await runWorkerInitHook(boot, hook);
   send({ t: 'ready', pid: process.pid });
 }

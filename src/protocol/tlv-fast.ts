@@ -6,15 +6,13 @@
 // after NO_FIT the caller encodes with the two-pass encoder, which names the error if there is one.
 import type { Buffer } from 'node:buffer';
 import { MAX_DEPTH, MAX_ITEMS, Tag, ZERO_COPY_BYTES } from './constants.js';
-import { writeHead, writeNumber, utf8Write } from './tlv-write.js';
+import { SHORT_STRING, writeAscii, writeHead, writeNumber, utf8Write } from './tlv-write.js';
 
 /** What the writers return when the value needs the two-pass encoder. */
 export const NO_FIT = -1;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-/** Below this many UTF-16 units a JS loop beats the native UTF-8 call. */
-const SHORT_STRING = 24;
 
 /**
  * Writes the dict `{ [keys[i]]: values[i] }` at `buf[pos]` (depth 1 for its values, as planFields
@@ -69,18 +67,9 @@ export function fastValue(buf: Buffer, pos: number, value: unknown, depth: numbe
 function fastString(buf: Buffer, pos: number, s: string): number {
   const len = s.length;
   const room = buf.length - pos - 5;
-  if (len < SHORT_STRING && room >= len) {
-    const at = pos + 5;
-    let i = 0;
-    for (; i < len; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) break;
-      buf[at + i] = c;
-    }
-    if (i === len) {
-      writeHead(buf, pos, Tag.STR, len);
-      return at + len;
-    }
+  if (len < SHORT_STRING && room >= len && writeAscii(buf, pos + 5, s)) {
+    writeHead(buf, pos, Tag.STR, len);
+    return pos + 5 + len;
   }
   // A UTF-16 unit takes at most 3 UTF-8 bytes, so the whole string fits.
   if (room < 3 * len) return NO_FIT;

@@ -5,7 +5,7 @@ import { Tag, ZERO_COPY_BYTES } from './constants.js';
 
 const TWO_32 = 4294967296;
 /** Below this many UTF-16 units a JS loop beats the native UTF-8 call (see docs/protocol.md §Performance). */
-const SHORT_STRING = 24;
+export const SHORT_STRING = 24;
 
 /** Write-pass cursor. `chunks` is set when large byte values are referenced rather than copied. */
 export interface Writer {
@@ -94,18 +94,10 @@ function writeString(w: Writer, value: string): void {
   const { buf } = w;
   const at = w.pos + 5;
   const len = value.length;
-  if (len < SHORT_STRING) {
-    let i = 0;
-    for (; i < len; i++) {
-      const c = value.charCodeAt(i);
-      if (c > 0x7f) break;
-      buf[at + i] = c;
-    }
-    if (i === len) {
-      writeHead(buf, w.pos, Tag.STR, len);
-      w.pos = at + len;
-      return;
-    }
+  if (len < SHORT_STRING && writeAscii(buf, at, value)) {
+    writeHead(buf, w.pos, Tag.STR, len);
+    w.pos = at + len;
+    return;
   }
   const n = utf8Write(buf, value, at);
   // A string that grew after the size pass (a getter) is cut at the buffer's end; pos checks miss it at the end.
@@ -117,6 +109,20 @@ function writeString(w: Writer, value: string): void {
 type Utf8Writer = (this: Buffer, s: string, offset: number, length: number) => number;
 /** Buffer's own UTF-8 writer without `buf.write`'s argument juggling (it is what `write` calls). */
 const nativeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Writer }).utf8Write;
+
+/**
+ * Writes `s` byte per char at `at` while it is ASCII (the caller checked room for `s.length` bytes);
+ * true when all of it was. Below SHORT_STRING units this beats the native UTF-8 writer.
+ */
+export function writeAscii(buf: Buffer, at: number, s: string): boolean {
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return false;
+    buf[at + i] = c;
+  }
+  return true;
+}
 
 /** Writes `s` as UTF-8 at `at` (up to the end of `buf`); returns the bytes written. */
 export function utf8Write(buf: Buffer, s: string, at: number): number {

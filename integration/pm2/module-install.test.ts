@@ -63,6 +63,8 @@ test.serial('pm2 install file://…/pm2-dirty: the module runs, reads pm2 set co
   t.is(await sandbox.describe(), undefined);
   t.deepEqual(moduleConf()['module-db-v2'], {});
   t.true(lstatSync(join(moduleDir, 'package.json')).isSymbolicLink(), 'uninstall removed only the link, not the source folder');
-  t.regex(sandbox.logs().out, /SIGINT: stopping the dirty pool\n[^]*Dirty arbiter exiting/, 'uninstall stopped it through the drain');
+  // pm2 writes a process's last lines to its log file after the process is gone: wait for them.
+  const out = await waitFor(() => /SIGINT: stopping the dirty pool\n[^]*Dirty arbiter exiting/.test(sandbox.logs().out) && sandbox.logs().out, 'the arbiter\'s last log lines', 10_000);
+  t.regex(out, /SIGINT: stopping the dirty pool\n[^]*Dirty arbiter exiting/, 'uninstall stopped it through the drain');
 });
 

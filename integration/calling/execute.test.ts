@@ -44,6 +44,36 @@ test('execute round-trips every TLV type: ints, floats, bigint, bools, null, str
   t.true(Buffer.from(back as Uint8Array).equals(big), 'a 3 MiB byte string comes back intact');
 });
 
+test('large payloads that span many socket reads, both ways and several at once, between small calls: byte for byte', async (t) => {
+  // The arbiter relays such frames as the pieces they arrived in (no copy); order and content must hold.
+  const c = (await arbiter()).client();
+  const patterned = (n: number, seed: number): Buffer => {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 17 + (i >>> 9)) & 0xff;
+    return b;
+  };
+  const bigs = [patterned(1 << 20, 1), patterned((1 << 20) + 12_345, 2), patterned(200_000, 3)];
+  const text = 'é✓🙂 '.repeat(60_000);
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < 30; i++) calls.push(c.execute(ECHO, 'echo', i % 3 === 0 ? bigs[i % bigs.length] : `small ${i}`));
+  calls.push(c.execute(ECHO, 'echo', text));
+  calls.push(c.execute(ECHO, 'echo', { nested: [bigs[2], 'tail'] }));
+  const results = await Promise.all(calls);
+  for (let i = 0; i < 30; i++) {
+    const r = results[i];
+    if (i % 3 === 0) t.true(Buffer.from(r as Uint8Array).equals(bigs[i % bigs.length] as Buffer), `call ${i}: its own large payload`);
+    else t.is(r, `small ${i}`);
+  }
+  t.is(results[30], text);
+  const nested = results[31] as { nested: [Uint8Array, string] };
+  t.true(Buffer.from(nested.nested[0]).equals(bigs[2] as Buffer));
+  t.is(nested.nested[1], 'tail');
+  const streamed: Buffer[] = [];
+  for await (const x of c.stream(ECHO, 'repeat', bigs[1], 3)) streamed.push(Buffer.from(x as Uint8Array));
+  t.is(streamed.length, 3);
+  for (const x of streamed) t.true(x.equals(bigs[1] as Buffer), 'a large CHUNK comes through whole');
+});
+
 test('kwargs reach the action as a trailing argument; no kwargs, no trailing argument', async (t) => {
   const c = (await arbiter()).client();
   t.deepEqual(await c.call(ECHO, 'withKwargs', [1], { kwargs: { x: 2, nested: { y: [Buffer.from('b')] } } }), { a: 1, kwargs: { x: 2, nested: { y: [Buffer.from('b')] } } });

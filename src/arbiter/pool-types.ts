@@ -1,6 +1,7 @@
 // Types shared by the pool and the router: pool options, a worker's record, the pool's events.
 import type { WorkerState } from '../core/types.js';
 import type { MessageType } from '../protocol/constants.js';
+import type { Payload } from '../protocol/frame-batch.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { WorkerProcess } from './worker-process.js';
 
@@ -41,7 +42,7 @@ export interface PoolListener {
   workerRetiring(w: PoolWorker): void;
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
   /** A frame from worker `w`, its payload being `buf[start, end)`. */
-  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number): void;
+  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
 }
 
 /** Lifecycle events for hooks and persistence (all optional, none may throw into the pool). */

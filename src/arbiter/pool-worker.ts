@@ -2,6 +2,7 @@
 // up to date from the process's events.
 import { performance } from 'node:perf_hooks';
 import type { MessageType } from '../protocol/constants.js';
+import type { Payload } from '../protocol/frame-batch.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { Logger } from './logger.js';
 import type { PoolOptions, PoolWorker } from './pool-types.js';
@@ -9,7 +10,7 @@ import { WorkerProcess } from './worker-process.js';
 
 export interface PoolWorkerEvents {
   ready(w: PoolWorker): void;
-  frame(w: PoolWorker, type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number): void;
+  frame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
   /** The process died: stop routing to it now; `exit` follows once its channel is drained. */
   dead(w: PoolWorker): void;
   exit(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;

@@ -1,13 +1,14 @@
 // Types of the router: a client connection (Peer), a call's record, a worker's load, options.
 import { MessageType } from '../protocol/constants.js';
+import type { Payload } from '../protocol/frame-batch.js';
 import type { PoolWorker } from './pool-types.js';
 import type { SentCalls } from './sent-calls.js';
 
 /** A client connection as the router sees it. */
 export interface Peer {
   send(chunks: readonly Buffer[]): void;
-  /** Sends `payload` (raw TLV bytes from a worker) under the caller's request id. */
-  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): void;
+  /** Sends `payload` (raw TLV bytes from a worker; `start`/`end` apply to one buffer) under the caller's request id. */
+  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): void;
   /** True while the client is not reading fast enough. */
   readonly congested: boolean;
   /** This connection's calls by the client's request id (kept here by the router: no lookup per call). */
@@ -20,7 +21,8 @@ export interface Call {
   readonly peer: Peer;
   readonly clientId: bigint;
   readonly app: string;
-  readonly payload: Buffer;
+  /** The REQUEST payload: a view, or the pieces of one that arrived in several chunks. */
+  readonly payload: Payload;
   readonly queuedAt: number;
   worker: PoolWorker | null;
   sentAt: number;

@@ -5,6 +5,7 @@
 import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
+import type { Payload } from '../protocol/frame-batch.js';
 import { encodeCancel, encodeError } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool.js';
@@ -65,7 +66,7 @@ export class Router {
   }
 
   /** A REQUEST frame from a client; `app` was read from its payload. */
-  submit(peer: Peer, clientId: bigint, app: string, payload: Buffer): void {
+  submit(peer: Peer, clientId: bigint, app: string, payload: Payload): void {
     const mine = peer.calls;
     const previous = mine.get(clientId);
     if (previous) {
@@ -155,7 +156,7 @@ export class Router {
   }
 
   /** RESPONSE, ERROR, CHUNK or END from a worker: relay it to its caller under the caller's id. */
-  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number): void {
+  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void {
     if (type !== MessageType.CHUNK && !isFinal(type)) return;
     const wid = Number(requestId);
     const call = this.#calls.get(wid);
@@ -168,7 +169,7 @@ export class Router {
       }
       return;
     }
-    call.peer.relay(type, call.clientId, buf, start, end);
+    call.peer.relay(type, call.clientId, payload, start, end);
     const now = this.#now();
     if (type === MessageType.CHUNK) {
       call.activeAt = now;

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
 import { FrameChannel } from '../worker/channel.js';
-import type { FrameHandler } from '../protocol/frame-decoder.js';
+import type { MessageType } from '../protocol/constants.js';
+import type { Payload } from '../protocol/frame-batch.js';
 
 /**
  * What a worker runs: the one-file bundle of the worker entry that `npm run build` makes (it starts
@@ -52,7 +53,8 @@ export interface WorkerEvents {
   onReady(pid: number): void;
   onInitFailed(message: string): void;
   onBeat(msg: Extract<ToArbiter, { t: 'hb' }>): void;
-  onFrame: FrameHandler;
+  /** A frame from the worker; a payload that arrived in several chunks comes as its pieces (not copied). */
+  onFrame(type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
   /** The process is gone (its last answers may still be in the channel). */
   onDead(): void;
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
@@ -77,10 +79,15 @@ export class WorkerProcess {
       serialization: 'json',
     });
     const sock = this.child.stdio[4] as Socket;
-    this.channel = new FrameChannel(sock, events.onFrame, (err) => {
-      console.error(`pm2-dirty: channel of worker ${id} failed: ${err.message}`);
-      this.kill('SIGKILL');
-    });
+    this.channel = new FrameChannel(
+      sock,
+      (type, requestId, buf, start, end) => events.onFrame(type, requestId, buf, start, end),
+      (err) => {
+        console.error(`pm2-dirty: channel of worker ${id} failed: ${err.message}`);
+        this.kill('SIGKILL');
+      },
+      (type, requestId, pieces, n) => events.onFrame(type, requestId, pieces, 0, n),
+    );
     this.child.on('message', (msg: ToArbiter) => {
       if (msg.t === 'ready') events.onReady(msg.pid);
       else if (msg.t === 'hb') events.onBeat(msg);

@@ -2,9 +2,10 @@
 // FrameBatch and leave as one write (a slab piece, plus any large payload it references), or one
 // write per FLUSH_FRAMES frames when a tick encodes many.
 // Shared by the arbiter's client connections, the worker channel (both ends) and the client.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { MessageType } from '../protocol/constants.js';
-import { FrameBatch } from '../protocol/frame-batch.js';
+import { FrameBatch, type Payload } from '../protocol/frame-batch.js';
 
 const SLAB_BYTES = 64 * 1024;
 /**
@@ -49,10 +50,11 @@ export class TickWriter {
     return this.#queued();
   }
 
-  /** FrameBatch.relay, sent at the end of this tick. */
-  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): number {
+  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the end of this tick. */
+  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): number {
     if (this.#socket.destroyed) return 0;
-    this.#batch.relay(type, requestId, payload, start, end);
+    if (Buffer.isBuffer(payload)) this.#batch.relay(type, requestId, payload, start, end);
+    else this.#batch.relayPieces(type, requestId, payload);
     return this.#queued();
   }
 

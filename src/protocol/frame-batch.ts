@@ -16,6 +16,9 @@ export const RELAY_COPY_MAX = 16 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
+/** Raw TLV bytes to relay: one buffer, or the pieces of a payload that arrived in several chunks. */
+export type Payload = Buffer | readonly Buffer[];
+
 /** Where frames are encoded: a FrameBatch, or a connection's writer in front of one (R: what a write returns). */
 export interface FrameOut<R = unknown> {
   fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): R;
@@ -98,9 +101,26 @@ export class FrameBatch implements FrameOut<void> {
     }
   }
 
+  /** The payload made of `pieces` (raw TLV bytes, in order) under a new header: small pieces copied, large ones referenced. */
+  relayPieces(type: MessageType, requestId: bigint, pieces: readonly Buffer[]): void {
+    if (this.#busy) this.#enter(); // throws
+    let n = 0;
+    for (const piece of pieces) n += piece.length;
+    checkHeaderFields(type, requestId, n);
+    const at = this.#reserve(HEADER_SIZE);
+    writeHeader(this.#slab, at, type, requestId, n);
+    this.#pos = at + HEADER_SIZE;
+    this.#append(pieces);
+  }
+
   /** Frames encoded elsewhere (a chunk list): small chunks are copied, large ones referenced. */
   chunks(chunks: readonly Buffer[]): void {
     if (this.#busy) this.#enter(); // throws
+    this.#append(chunks);
+  }
+
+  /** Bytes after what is encoded: buffers up to RELAY_COPY_MAX copied into the slab, larger ones referenced. */
+  #append(chunks: readonly Buffer[]): void {
     for (const c of chunks) {
       if (c.length <= RELAY_COPY_MAX) {
         const at = this.#reserve(c.length);

@@ -12,6 +12,12 @@ import { decodeHeader, type Frame } from './frame.js';
  */
 export type FrameHandler = (type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number) => void;
 
+/**
+ * Receives a frame whose payload spans several chunks as views of those chunks, in order
+ * (`length` bytes in all): nothing is copied. For a relay, which only passes payloads on.
+ */
+export type PiecesHandler = (type: MessageType, requestId: bigint, pieces: Buffer[], length: number) => void;
+
 const TWO_32 = 4294967296;
 
 export interface FrameDecoderOptions {
@@ -69,9 +75,10 @@ export class FrameDecoder {
    * Feeds one chunk and hands each frame it completes to `onFrame`, in order (the hot path: nothing
    * is allocated per frame). A frame is consumed before its handler runs; whatever the handler
    * throws goes to the caller, and the decoder carries on with the next chunk.
+   * With `onPieces`, a payload that spans chunks goes there as views instead of being copied into one buffer.
    * @throws DirtyProtocolError for a bad header; the decoder then stays failed.
    */
-  read(chunk: Buffer, onFrame: FrameHandler): void {
+  read(chunk: Buffer, onFrame: FrameHandler, onPieces?: PiecesHandler): void {
     if (this.#failure !== null) throw this.#failed();
     if (chunk.length > 0) {
       this.#chunks.push(chunk);
@@ -95,6 +102,10 @@ export class FrameDecoder {
       else if (first.length - start >= n) {
         this.#skip(n);
         onFrame(this.#type, this.#id, first, start, start + n);
+      } else if (onPieces !== undefined) {
+        const pieces = this.#pieces(n);
+        this.#skip(n);
+        onPieces(this.#type, this.#id, pieces, n);
       } else {
         const copy = Buffer.allocUnsafe(n);
         this.#copyInto(copy, n);
@@ -146,6 +157,21 @@ export class FrameDecoder {
       copied += chunk.copy(target, copied, start, Math.min(chunk.length, start + n - copied));
       start = 0;
     }
+  }
+
+  /** Views of the next `n` buffered bytes, chunk by chunk, without consuming them. */
+  #pieces(n: number): Buffer[] {
+    const pieces: Buffer[] = [];
+    let left = n;
+    let start = this.#head;
+    for (const chunk of this.#chunks) {
+      if (left === 0) break;
+      const take = Math.min(chunk.length - start, left);
+      pieces.push(chunk.subarray(start, start + take));
+      left -= take;
+      start = 0;
+    }
+    return pieces;
   }
 
   #skip(n: number): void {

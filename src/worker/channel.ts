@@ -2,22 +2,23 @@
 // child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per tick.
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
-import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
+import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import { TickWriter } from '../net/tick-writer.js';
-import type { FrameOut } from '../protocol/frame-batch.js';
+import type { FrameOut, Payload } from '../protocol/frame-batch.js';
 import type { MessageType } from '../protocol/constants.js';
 
 export class FrameChannel implements FrameOut {
   readonly #socket: Socket;
   readonly #writer: TickWriter;
 
-  constructor(socket: Socket, onFrame: FrameHandler, onError: (err: Error) => void) {
+  /** `onPieces`: frames whose payload spans chunks come as views there instead of one copied buffer (FrameDecoder.read). */
+  constructor(socket: Socket, onFrame: FrameHandler, onError: (err: Error) => void, onPieces?: PiecesHandler) {
     this.#socket = socket;
     this.#writer = new TickWriter(socket);
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       try {
-        decoder.read(chunk, onFrame);
+        decoder.read(chunk, onFrame, onPieces);
       } catch (err) {
         onError(err as Error);
         socket.destroy();
@@ -41,7 +42,7 @@ export class FrameChannel implements FrameOut {
     return this.#backpressure(this.#writer.message(type, requestId, value, path));
   }
 
-  relay(type: MessageType, requestId: bigint, payload: Buffer, start?: number, end?: number): Promise<void> | undefined {
+  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): Promise<void> | undefined {
     return this.#backpressure(this.#writer.relay(type, requestId, payload, start, end));
   }
 

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import test from 'ava';
 import { FLUSH_FRAMES, TickWriter } from '../../src/net/tick-writer.js';
 import { MessageType } from '../../src/protocol/constants.js';
-import { encodeMessage } from '../../src/protocol/frame.js';
+import { encodeHeader, encodeMessage } from '../../src/protocol/frame.js';
 
 class Recorder {
   destroyed = false;
@@ -79,4 +79,15 @@ test('nothing is written to a destroyed socket', async (t) => {
   for (let i = 0; i < FLUSH_FRAMES + 1; i++) t.is(writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]), 0);
   await tick();
   t.is(socket.writes.length, 0);
+});
+
+test('relay of a payload in pieces: one header and the pieces, at the end of the tick', async (t) => {
+  const { socket, writer } = setup();
+  const pieces = [Buffer.from('ab'), Buffer.alloc(20_000, 1), Buffer.from('c')];
+  writer.relay(MessageType.CHUNK, 9n, pieces);
+  writer.relay(MessageType.CHUNK, 10n, Buffer.from('whole'));
+  await tick();
+  t.is(socket.writes.length, 1);
+  const payload = Buffer.concat(pieces);
+  t.true(socket.writes[0]?.equals(Buffer.concat([encodeHeader(MessageType.CHUNK, 9n, payload.length), payload, encodeHeader(MessageType.CHUNK, 10n, 5), Buffer.from('whole')])));
 });

@@ -116,6 +116,27 @@ test('relay(): a small payload is copied (later changes do not show), a large on
   t.true(out.includes(large));
 });
 
+test('relayPieces(): a header and the pieces joined, between other frames; small pieces copied, large ones referenced', (t) => {
+  const rand = mulberry32(3);
+  for (const sizes of [[], [1], [10, 20, 30], [RELAY_COPY_MAX + 1, 5], [65_536, 65_536, 1000], [300, RELAY_COPY_MAX, RELAY_COPY_MAX + 1]]) {
+    const pieces = sizes.map((n) => Buffer.from(Array.from({ length: n }, () => randInt(rand, 256))));
+    const payload = Buffer.concat(pieces);
+    for (const slab of [0, 256, 64 * 1024]) {
+      const b = new FrameBatch(slab);
+      b.message(MessageType.RESPONSE, 1n, 'before');
+      b.relayPieces(MessageType.RESPONSE, 2n ** 40n, pieces);
+      b.message(MessageType.RESPONSE, 3n, 'after');
+      const out = b.take();
+      const want = Buffer.concat([...encodeMessage(MessageType.RESPONSE, 1n, 'before'), encodeHeader(MessageType.RESPONSE, 2n ** 40n, payload.length), payload, ...encodeMessage(MessageType.RESPONSE, 3n, 'after')]);
+      t.true(Buffer.concat(out).equals(want), `sizes ${sizes.join(',')}, slab ${slab}`);
+      for (const piece of pieces) t.is(out.includes(piece), piece.length > RELAY_COPY_MAX, `piece of ${piece.length} referenced only when large`);
+    }
+  }
+  const b = new FrameBatch();
+  t.throws(() => b.relayPieces(0x7f as MessageType, 1n, [Buffer.alloc(1)]), { instanceOf: DirtyProtocolError });
+  t.is(b.bytes, 0);
+});
+
 test('chunks(): pre-encoded frames, small ones copied, large ones referenced', (t) => {
   const b = new FrameBatch(512);
   const frame = encodeMessage(MessageType.RESPONSE, 3n, { result: 'ok' });

@@ -216,3 +216,33 @@ test('fuzz: many random frames in random chunks come back in order with their va
     t.deepEqual(decodePayload(frame), values[i]);
   });
 });
+
+test('with onPieces, a payload spanning chunks comes as views of those chunks, in order; others still go to onFrame', (t) => {
+  const rng = mulberry32(21);
+  const big = randomBytes(rng, 200_000);
+  const stream = Buffer.concat([frameBytes(1n, 'small'), encodeHeader(MessageType.RESPONSE, 2n, big.length), big, frameBytes(3n, [1, 2, 3])]);
+  for (const step of [7, 1000, 65_536, 150_000, stream.length]) {
+    const decoder = new FrameDecoder();
+    const whole: bigint[] = [];
+    const spanning: { id: bigint; pieces: Buffer[]; n: number }[] = [];
+    const pushed: Buffer[] = [];
+    for (let at = 0; at < stream.length; at += step) {
+      const part = stream.subarray(at, at + step);
+      const chunk = Buffer.alloc(part.length); // its own memory (never the shared pool), as a socket read gives
+      part.copy(chunk);
+      pushed.push(chunk);
+      decoder.read(chunk, (_type, id) => whole.push(id), (_type, id, pieces, n) => spanning.push({ id, pieces, n }));
+    }
+    t.is(decoder.bufferedBytes, 0);
+    const all = [...whole, ...spanning.map((f) => f.id)].sort();
+    t.deepEqual(all, [1n, 2n, 3n], `step ${step}`);
+    for (const f of spanning) {
+      t.true(f.pieces.length > 1, 'only a payload that spans chunks comes in pieces');
+      t.is(f.n, f.pieces.reduce((sum, p) => sum + p.length, 0));
+      t.true(f.id === 2n ? Buffer.concat(f.pieces).equals(big) : true);
+      for (const piece of f.pieces) t.true(pushed.some((c) => c.buffer === piece.buffer), 'a piece is a view of a pushed chunk, not a copy');
+    }
+    if (step >= stream.length) t.is(spanning.length, 0);
+    else if (step <= 1000) t.true(spanning.some((f) => f.id === 2n));
+  }
+});

@@ -52,3 +52,14 @@ export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: Po
   };
   return w;
 }
+
+/** Asks the worker to finish its calls and exit; SIGKILL if it is still there after `graceMs`. */
+export function drainWorker(w: PoolWorker, graceMs: number, log: Logger): void {
+  w.process.retire();
+  const timer = setTimeout(() => {
+    log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) did not stop within ${graceMs} ms; sending SIGKILL`);
+    w.process.kill('SIGKILL');
+  }, graceMs);
+  timer.unref();
+  w.process.child.once('exit', () => clearTimeout(timer));
+}

@@ -1,20 +1,18 @@
 // The supervised pool: the worker table, the one target, and a single-flight reconciler that
 // carries out core/reconcile's plan (spawn, retire, backoff timers) and heals on a slow tick.
 import { performance } from 'node:perf_hooks';
-import { appSetKey } from '../core/allocation.js';
+import { appSetKey, isSurplus } from '../core/allocation.js';
 import { consumePendingRespawn, plan, prunePendingRespawns } from '../core/reconcile.js';
 import { applyScaleCommand, computeBounds, initialTarget, scaleLogLevel, scaleLogLine } from '../core/scaling.js';
 import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerView } from '../core/types.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-types.js';
-import { startPoolWorker } from './pool-worker.js';
+import { drainWorker, startPoolWorker } from './pool-worker.js';
 import { RollingReload } from './rolling-reload.js';
 import { CrashTracker } from './crash-tracker.js';
 import { checkHealth } from './health.js';
 import { Reconciler } from './reconciler.js';
 import type { Logger } from './logger.js';
-
-export type { PoolOptions, PoolWorker, PoolListener, PoolEvents } from './pool-types.js';
 
 export class Pool {
   specs: readonly AppSpec[];
@@ -188,13 +186,7 @@ export class Pool {
     if (w.state === 'retiring') return;
     w.state = 'retiring';
     this.#listener.workerRetiring(w);
-    w.process.retire();
-    const timer = setTimeout(() => {
-      this.#log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) did not stop within ${this.#opts.gracefulTimeoutMs} ms; sending SIGKILL`);
-      w.process.kill('SIGKILL');
-    }, this.#opts.gracefulTimeoutMs);
-    timer.unref();
-    w.process.child.once('exit', () => clearTimeout(timer));
+    drainWorker(w, this.#opts.gracefulTimeoutMs, this.#log);
   }
 
   #onExit(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
@@ -255,17 +247,10 @@ export class Pool {
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 
-  /** The worker `id` when the other live workers meet the target and every limited app's limit without it. */
+  /** The worker `id` when the pool meets its target and every limited app's limit without it. */
   #surplusOld(id: number | null): PoolWorker | undefined {
     const old = id === null ? undefined : this.workers.get(id);
-    if (!old || old.state === 'retiring') return undefined;
-    const others = [...this.workers.values()].filter((w) => w !== old && w.state !== 'retiring');
-    if (others.length < this.#target) return undefined;
-    for (const spec of this.specs) {
-      if (spec.limit === null || !old.apps.includes(spec.name)) continue;
-      if (others.filter((w) => w.apps.includes(spec.name)).length < spec.limit) return undefined;
-    }
-    return old;
+    return old && isSurplus(old, this.specs, this.views(), this.#target) ? old : undefined;
   }
 
   #advanceReload(): void {

@@ -8,7 +8,7 @@ import { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { encodeCancel, encodeError } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
-import type { PoolWorker } from './pool.js';
+import type { PoolWorker } from './pool-types.js';
 import { CallStats } from './call-stats.js';
 import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { WorkerChoice } from './worker-choice.js';

@@ -43,6 +43,17 @@ function isSafeToRetire(worker: WorkerView, specs: readonly AppSpec[], live: rea
   );
 }
 
+/**
+ * Whether `worker` can go without a replacement: the other live workers still number at least
+ * `target` and hold every limited app at its limit. (A rolling reload retires such a worker
+ * instead of replacing it, after a scale-down made it surplus.)
+ */
+export function isSurplus(worker: WorkerView, specs: readonly AppSpec[], workers: readonly WorkerView[], target: number): boolean {
+  if (!isLive(worker)) return false;
+  const live = workers.filter(isLive);
+  return live.filter((w) => w.id !== worker.id).length >= target && isSafeToRetire(worker, specs, live);
+}
+
 /** Negative when `a` is the better victim: idle first, then starting, then newest. */
 function victimOrder(a: WorkerView, b: WorkerView): number {
   const idle = Number(b.inflight === 0) - Number(a.inflight === 0);

@@ -2,7 +2,7 @@
 // never strip a limited app (the §4.4 cases where gunicorn's "kill oldest" does).
 
 import test from 'ava';
-import { appSetKey, appsForNewWorker, chooseVictims, holdersOf } from '../../src/core/allocation.js';
+import { appSetKey, appsForNewWorker, chooseVictims, holdersOf, isSurplus } from '../../src/core/allocation.js';
 import type { AppName, AppSpec, WorkerView } from '../../src/core/types.js';
 import { LIGHT_HEAVY_SINGLE, U_L2, worker } from './fixtures.js';
 
@@ -140,4 +140,19 @@ test('unlimited apps only: newest first', victims, {
   workers: [worker(1, ['U']), worker(2, ['U']), worker(3, ['U'])],
   count: 2,
   expected: [3, 2],
+});
+
+test('isSurplus: the others must meet the target and every limited app\'s limit; retiring workers do not count', (t) => {
+  const w1 = worker(1, ['U', 'L']);
+  const w2 = worker(2, ['U', 'L']);
+  const w3 = worker(3, ['U']);
+  const w4 = worker(4, ['U', 'L']);
+  // U_L2: L needs 2 holders.
+  t.true(isSurplus(w4, U_L2, [w1, w2, w3, w4], 3), 'three others meet target 3 and L keeps 2 holders');
+  t.false(isSurplus(w4, U_L2, [w1, w2, w3, w4], 4), 'without it the pool is below target 4');
+  t.false(isSurplus(w1, U_L2, [w1, w3, w4], 2), 'without it L would have one holder');
+  t.true(isSurplus(w3, U_L2, [w1, w3, w4], 2), 'it holds no limited app');
+  t.false(isSurplus(w4, U_L2, [w1, worker(2, ['U', 'L'], 'retiring'), w3, w4], 3), 'a retiring worker is not one of the others');
+  t.true(isSurplus(w4, U_L2, [w1, worker(2, ['U', 'L'], 'starting'), w3, w4], 3), 'a starting one is');
+  t.false(isSurplus(worker(4, ['U'], 'retiring'), U_L2, [w1, w2, w3], 1), 'a retiring worker is already going');
 });

@@ -6,7 +6,7 @@ import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
-import { encodeCancel, encodeError } from '../protocol/messages.js';
+import { encodeError, writeCancel } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool-types.js';
 import { CallStats } from './call-stats.js';
@@ -118,7 +118,7 @@ export class Router {
   workerRetiring(w: PoolWorker): void {
     if (!this.#fenced.has(w) && !w.process.exited) {
       this.#fenced.add(w);
-      void w.process.channel.write(encodeCancel(FENCE_ID));
+      void writeCancel(w.process.channel, FENCE_ID);
     }
     this.#routable.delete(w);
     this.#choice.unready(w);
@@ -258,7 +258,7 @@ export class Router {
       return;
     }
     this.#abandoned.set(call.wid, w);
-    void w.process.channel.write(encodeCancel(BigInt(call.wid)));
+    void writeCancel(w.process.channel, BigInt(call.wid));
   }
 
   #reject(peer: Peer, clientId: bigint, err: DirtyError): void {

@@ -1,9 +1,8 @@
 // Frames (docs/protocol.md §Header and §Payloads): the Frame a decoder hands out, whole messages as
-// write-ready chunk lists (one-off encoding through FrameBatch), payload decoding, relay headers.
+// write-ready chunk lists (one-off encoding through FrameBatch), and payload decoding.
 import type { Buffer } from 'node:buffer';
 import type { MessageType } from './constants.js';
 import { FrameBatch } from './frame-batch.js';
-import { encodeHeader } from './header.js';
 import { decodeValue } from './tlv.js';
 
 export { decodeHeader, encodeHeader, type FrameHeader } from './header.js';
@@ -31,9 +30,4 @@ export function encodeMessage(type: MessageType, requestId: bigint, value?: unkn
 /** Decoded payload of a frame; an empty payload is `null`. */
 export function decodePayload(frame: Pick<Frame, 'payload'>): unknown {
   return frame.payload.length === 0 ? null : decodeValue(frame.payload);
-}
-
-/** Header to forward `frame.payload` unchanged under another request id (no re-encoding). */
-export function relayHeader(frame: Frame, newRequestId: bigint): Buffer {
-  return encodeHeader(frame.type, newRequestId, frame.payload.length);
 }

@@ -46,11 +46,6 @@ export class FrameChannel implements FrameOut {
     return this.#backpressure(this.#writer.relay(type, requestId, payload, start, end));
   }
 
-  /** Frames already encoded (a chunk list). */
-  write(chunks: readonly Buffer[]): Promise<void> | undefined {
-    return this.#backpressure(this.#writer.chunks(chunks));
-  }
-
   #backpressure(buffered: number): Promise<void> | undefined {
     // Past 256 KiB the writer hands the batch to the socket: a full socket then emits 'drain'.
     if (buffered > 1 << 20 && this.#socket.writableNeedDrain) return once(this.#socket, 'drain').then(() => undefined);

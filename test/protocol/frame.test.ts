@@ -5,7 +5,8 @@ import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { HEADER_SIZE, MAX_PAYLOAD_BYTES, MessageType, ZERO_COPY_BYTES, messageTypeName } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { decodeHeader, decodePayload, encodeHeader, encodeMessage, relayHeader, type Frame } from '../../src/protocol/frame.js';
+import { FrameBatch } from '../../src/protocol/frame-batch.js';
+import { decodeHeader, decodePayload, encodeHeader, encodeMessage, type Frame } from '../../src/protocol/frame.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -114,18 +115,23 @@ test('encodeMessage: a large byte value at the very end leaves no empty trailing
   t.true(chunks.every((c) => c.length > 0));
 });
 
-test('relayHeader forwards a payload under another id without touching it', (t) => {
+test('FrameBatch.relay forwards a payload under another id without touching it', (t) => {
   const [original] = new FrameDecoder().push(Buffer.concat(encodeMessage(MessageType.REQUEST, 77n, { a: [1, 2, 3] })));
   const frame = original!;
+  const relayOf = (f: Frame, id: bigint): Buffer => {
+    const b = new FrameBatch();
+    b.relay(f.type, id, f.payload);
+    return Buffer.concat(b.take());
+  };
   for (const id of requestIds) {
-    const relayed = Buffer.concat([relayHeader(frame, id), frame.payload]);
+    const relayed = relayOf(frame, id);
     const [again] = new FrameDecoder().push(relayed);
     t.is(again!.requestId, id);
     t.is(again!.type, MessageType.REQUEST);
     t.true(again!.payload.equals(frame.payload));
   }
   const empty: Frame = { type: MessageType.END, requestId: 1n, payload: Buffer.alloc(0) };
-  t.is(hex(relayHeader(empty, 2n)), '47440105000000000000000000000002');
+  t.is(hex(relayOf(empty, 2n)), '47440105000000000000000000000002');
 });
 
 test('decodePayload: empty payload is null, anything else is the decoded TLV value', (t) => {

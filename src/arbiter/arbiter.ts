@@ -20,6 +20,7 @@ import { Router } from './router.js';
 import { ArbiterServer } from './server.js';
 import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-file.js';
 import { buildStatus, type ArbiterStatus } from './status.js';
+import { recycleStuck } from './stuck-calls.js';
 
 export interface ScaleReply extends ScaleResult {
   readonly ok: boolean;
@@ -41,6 +42,9 @@ export class Arbiter {
   readonly autoscaler: Autoscaler | null;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
+  /** A reload is reading its config; a reload asked for meanwhile (or during the pool's reload) is queued. */
+  #reloadBusy = false;
+  reloadQueued = false;
 
   constructor(config: LoadedConfig, log: Logger) {
     this.config = config;
@@ -60,6 +64,7 @@ export class Arbiter {
     this.pool = new Pool(poolOptions(c), log, this.router, {
       spawned: (w) => void this.#hook('dirtyPostFork', this.#info(), workerInfo(w)),
       exited: (w) => void this.#hook('dirtyWorkerExit', this.#info(), workerInfo(w)),
+      reloadEnded: () => this.#runQueuedReload(),
       scaled: (r, source, message) => {
         if (r.target !== r.previous) void this.#targets?.save(r.target);
         void this.#hook('onScale', { source, target: r.target, previous: r.previous, clampedBy: r.clampedBy ?? null, reason: message });
@@ -85,6 +90,7 @@ export class Arbiter {
     this.#sweep = setInterval(() => {
       const now = performance.now();
       this.router.sweep(now);
+      recycleStuck(this.router.abandoned, now, this.config.cancelGraceMs, this.pool.lag.observe(now), (w, why) => this.pool.recycle(w, why));
       this.stash.sweep(now, 1000);
     }, 1000);
     this.#sweep.unref();
@@ -115,7 +121,33 @@ export class Arbiter {
    */
   async reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
     if (this.#stopping) return { ok: false, message: 'the arbiter is stopping', changes: [] };
-    if (this.pool.reloading) return { ok: false, message: 'a reload is already in progress', changes: [] };
+    if (this.#reloadBusy || this.pool.reloading) return this.#queueReload();
+    this.#reloadBusy = true;
+    try {
+      return await this.#reload();
+    } finally {
+      this.#reloadBusy = false;
+      if (!this.pool.reloading) this.#runQueuedReload();
+    }
+  }
+
+  /** A reload asked for during another one runs once that one ends: logged, never dropped. */
+  #queueReload(): { ok: boolean; message: string; changes: readonly string[] } {
+    const r = this.pool.reloading;
+    const where = r ? `${r.replaced}/${r.total} workers replaced` : 'reading the config';
+    this.#log.warn(`Reload requested while a reload is in progress (${where}): ${this.reloadQueued ? 'one is already queued' : 'queued'}; it runs once the current one ends`);
+    this.reloadQueued = true;
+    return { ok: true, message: `a reload is in progress (${where}); this one is queued and runs once it ends`, changes: [] };
+  }
+
+  #runQueuedReload(): void {
+    if (!this.reloadQueued || this.#stopping) return;
+    this.reloadQueued = false;
+    this.#log.info('Reload: starting the queued reload');
+    void this.reload();
+  }
+
+  async #reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
     const next = await loadConfig(process.env);
     if (!next.ok) {
       for (const e of next.errors) this.#log.error(`reload refused, bad config: ${e}`);
@@ -194,6 +226,9 @@ function poolOptions(c: LoadedConfig): ConstructorParameters<typeof Pool>[0] {
     maxWorkers: c.maxWorkers,
     concurrency: c.concurrency,
     spawnConcurrency: c.spawnConcurrency,
+    initTimeoutMs: c.initTimeoutMs,
+    cancelGraceMs: c.cancelGraceMs,
+    crashCooldownMs: c.crashCooldownMs,
     gracefulTimeoutMs: c.gracefulTimeoutMs,
     heartbeatTimeoutMs: c.heartbeatTimeoutMs,
     socketPath: c.socketPath,

@@ -32,6 +32,10 @@ export interface DirtyConfig {
   readonly hookTimeoutMs: number;
   /** A client that sends part of a frame and then nothing for this long is disconnected. */
   readonly frameStallTimeoutMs: number;
+  /** Liveness: a worker ignoring a cancelled call this long is recycled; init() past initTimeoutMs is killed; an open crash-loop breaker probes after crashCooldownMs (each 0 disables). */
+  readonly cancelGraceMs: number;
+  readonly initTimeoutMs: number;
+  readonly crashCooldownMs: number;
   /** Hook names defined in the config file (the functions themselves stay in the file). */
   readonly hooks: readonly HookName[];
   /** The raw `autoscale` section, validated by the autoscaler. */
@@ -63,6 +67,9 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
   hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },
   frameStallTimeoutMs: { kind: 'positive', fallback: () => 10_000 },
+  cancelGraceMs: { kind: 'ms', fallback: () => 5_000 },
+  initTimeoutMs: { kind: 'ms', fallback: () => 60_000 },
+  crashCooldownMs: { kind: 'ms', fallback: () => 30_000 },
 };
 
 /** Lifecycle hooks (functions in the config file; gunicorn's names, camel-cased). */

@@ -58,11 +58,14 @@ test('the other calls of a recycled worker fail with DirtyWorkerError naming the
   const a = await startArbiter({ config: { apps: [ECHO], workers: 1, concurrency: 2, cancelGraceMs: GRACE_MS } });
   running.push(a);
   const c = a.client(20_000);
+  const stuckPid = (await status(a)).workers[0]?.pid;
   const bystander = c.execute(ECHO, 'sleep', 15_000, 'never');
   await t.throwsAsync(c.call(ECHO, 'forever', [], { timeoutMs: 300 }), { instanceOf: DirtyTimeoutError });
+  const waiting = c.execute(ECHO, 'pid'); // waits behind the two running calls
   const err = await t.throwsAsync(bystander, { instanceOf: DirtyWorkerError });
   t.regex(err.message, /stuck call [^\n]*Echo\.forever ignored cancellation for \d+ ms/);
   t.regex(String(err.details['reason']), /^stuck call [^\n]*Echo\.forever ignored cancellation for \d+ ms$/);
+  t.not(await waiting, stuckPid, 'the waiting call ran on the replacement');
   t.is(await c.execute(ECHO, 'echo', 'after'), 'after', 'the replacement serves');
   const s = await status(a);
   t.is(s.recycles, 1);

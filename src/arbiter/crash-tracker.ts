@@ -41,14 +41,17 @@ export class CrashTracker {
     return false;
   }
 
-  /** Half-opens the breakers whose cooldown is over (one probe worker each, started by `spawn`); `wake` at the next probe time. */
-  probe(now: number, spawn: (apps: readonly string[]) => number, log: Logger, wake: () => void): void {
-    for (const apps of this.dueProbes(now)) {
+  /**
+   * Half-opens the breakers whose cooldown is over (one probe worker each, started by `spawn`) while
+   * the pool is short of its target (`short`; else they wait for a later pass); `wake` at the next probe time.
+   */
+  probe(now: number, short: boolean, spawn: (apps: readonly string[]) => number, log: Logger, wake: () => void): void {
+    for (const apps of short ? this.dueProbes(now) : []) {
       const id = spawn(apps);
       this.probing(apps, id);
       log.warn(`Crash-loop breaker of [${apps.join(', ')}] half-open: worker ${id} is its probe`);
     }
-    const at = this.nextProbeAt();
+    const at = this.nextProbeAt(now);
     this.stop();
     if (at === null) return;
     this.#probeTimer = setTimeout(wake, Math.max(0, at - now) + 1);
@@ -113,9 +116,9 @@ export class CrashTracker {
   }
 
   /** The earliest probe time of an open breaker, if any. */
-  nextProbeAt(): number | null {
+  nextProbeAt(after = -Infinity): number | null {
     let at: number | null = null;
-    for (const { b } of this.#breakers.values()) if (b.state === 'open' && b.probeAt !== null) at = at === null ? b.probeAt : Math.min(at, b.probeAt);
+    for (const { b } of this.#breakers.values()) if (b.state === 'open' && b.probeAt !== null && b.probeAt > after) at = Math.min(at ?? Infinity, b.probeAt);
     return at;
   }
 

@@ -141,7 +141,8 @@ export class Pool {
     const now = performance.now();
     this.#advanceReload();
     this.#pending = prunePendingRespawns(this.#desired(), this.views());
-    if (!this.#stopping) this.crashes.probe(now, (apps) => this.#spawn(apps, now), this.#log, () => this.kick());
+    const short = this.views().filter((w) => w.state !== 'retiring').length < this.#target;
+    if (!this.#stopping) this.crashes.probe(now, short, (apps) => this.#spawn(apps, now), this.#log, () => this.kick());
     for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
   }
 

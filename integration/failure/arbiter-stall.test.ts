@@ -22,11 +22,14 @@ test('an arbiter frozen past the heartbeat timeout kills no worker; calls still 
   const c = a.client(20_000);
   const before = (await status(a)).workers.map((w) => w.pid).sort();
   process.kill(a.pid, 'SIGSTOP');
+  let during: Promise<unknown>;
   try {
+    during = c.execute(ECHO, 'echo', 'during'); // sent while the arbiter is frozen: it waits
     await delay(FREEZE_MS);
   } finally {
     process.kill(a.pid, 'SIGCONT');
   }
+  t.is(await during, 'during', 'a call made during the freeze goes through');
   // A call made right after the freeze, and a few heartbeat timeouts' worth of calls after it.
   t.is(await c.execute(ECHO, 'echo', 'right after'), 'right after');
   const s = await waitFor(async () => {

@@ -206,9 +206,10 @@ export class Pool {
     this.workers.delete(w.id);
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     const expected = w.state === 'retiring';
-    if (expected) this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) retired (${how})`);
-    if (expected) this.crashes.probeGone(w.id, performance.now(), false);
-    else this.#onCrash(w, how);
+    if (expected) {
+      this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) retired (${how})`);
+      this.crashes.probeGone(w.id, performance.now(), false); // a probe retired on purpose: the breaker waits one more cooldown
+    } else this.#onCrash(w, how);
     this.#listener.workerGone(w, code, signal);
     this.#events.exited?.(w, code, signal);
     this.kick();

@@ -41,6 +41,7 @@ export class Arbiter {
   readonly #targets: TargetStore | null;
   readonly autoscaler: Autoscaler | null;
   #sweep: NodeJS.Timeout | undefined;
+  #stuck: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
   /** A reload is reading its config; a reload asked for meanwhile (or during the pool's reload) is queued. */
   #reloadBusy = false;
@@ -90,10 +91,15 @@ export class Arbiter {
     this.#sweep = setInterval(() => {
       const now = performance.now();
       this.router.sweep(now);
-      recycleStuck(this.router.abandoned, now, this.config.cancelGraceMs, this.pool.lag.observe(now), (w, why) => this.pool.recycle(w, why));
       this.stash.sweep(now, 1000);
     }, 1000);
     this.#sweep.unref();
+    // Calls that ignore their cancellation: checked 4 times a second, so a recycle follows cancelGraceMs closely.
+    this.#stuck = setInterval(() => {
+      const now = performance.now();
+      recycleStuck(this.router.abandoned, now, this.config.cancelGraceMs, this.pool.lag.observe(now), (w, why) => this.pool.recycle(w, why));
+    }, 250);
+    this.#stuck.unref();
     this.pool.start();
     this.autoscaler?.start();
     await this.pool.settled();
@@ -207,6 +213,7 @@ export class Arbiter {
   async #stop(): Promise<void> {
     this.#log.info(`Dirty arbiter stopping: draining ${this.pool.workers.size} workers (up to ${this.config.gracefulTimeoutMs} ms)`);
     if (this.#sweep) clearInterval(this.#sweep);
+    if (this.#stuck) clearInterval(this.#stuck);
     this.autoscaler?.stop();
     const closing = this.server.close();
     const stopped = this.pool.stop();

@@ -207,7 +207,7 @@ export class Pool {
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     const expected = w.state === 'retiring';
     if (expected) {
-      this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) retired (${how})`);
+      this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) ${w.killReason === undefined ? 'retired' : 'recycled'} (${how})`);
       this.crashes.probeGone(w.id, performance.now(), false); // a probe retired on purpose: the breaker waits one more cooldown
     } else this.#onCrash(w, how);
     this.#listener.workerGone(w, code, signal);

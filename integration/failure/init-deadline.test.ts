@@ -6,13 +6,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { DirtyTimeoutError } from '../../src/client/index.js';
 import { FIXTURES, startArbiter, stopAfterAll, type RunningArbiter } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const running = stopAfterAll(test);
 const FLAKY = `${FIXTURES}:Flaky`;
 
-interface Status { live: number; target: number; restarts: number; reloading: unknown; workers: { pid: number; state: string }[] }
+interface Status { live: number; target: number; restarts: number; reloading: unknown; calls: { queued: number }; workers: { pid: number; state: string }[] }
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;
 
 /** Starts an arbiter whose Flaky app boots as the flag file says (`flag` now). */
@@ -32,6 +33,8 @@ test('a hung init at start is killed and logged, retried with backoff; once fixe
   const delays = [...a.log().matchAll(/respawning \[[^\]]*Flaky\] in (\d+) ms/g)].map((m) => Number(m[1]));
   t.true((delays.at(-1) ?? 0) > (delays[0] ?? 0), `the backoff grows: ${delays.join(', ')}`);
   t.is((await status(a)).live, 0);
+  await t.throwsAsync(a.client(500).execute(FLAKY, 'pid'), { instanceOf: DirtyTimeoutError }, 'a call waits in the queue, up to its timeout');
+  t.is((await status(a)).calls.queued, 0, 'and leaves the queue when it gives up');
   setFlag('');
   await waitFor(async () => (await status(a)).live === 2, 'the fixed app to fill the pool', 20_000);
   process.kill(a.pid, 'SIGTTIN');

@@ -141,7 +141,8 @@ export class Arbiter {
   #queueReload(): { ok: boolean; message: string; changes: readonly string[] } {
     const r = this.pool.reloading;
     const where = r ? `${r.replaced}/${r.total} workers replaced` : 'reading the config';
-    this.#log.warn(`Reload requested while a reload is in progress (${where}): ${this.reloadQueued ? 'one is already queued' : 'queued'}; it runs once the current one ends`);
+    const what = this.reloadQueued ? 'one is already queued' : 'queued';
+    this.#log.warn(`Reload requested while a reload is in progress (${where}): ${what}; it runs once the current one ends`);
     this.reloadQueued = true;
     return { ok: true, message: `a reload is in progress (${where}); this one is queued and runs once it ends`, changes: [] };
   }

@@ -25,7 +25,8 @@ export class CrashTracker {
   /** A worker died unexpectedly (`how`): logs what follows; true when its apps are to be respawned (after the backoff). */
   crashed(w: PoolWorker, how: string, now: number, o: PoolOptions, log: Logger): boolean {
     const apps = `[${w.apps.join(', ')}]`;
-    const who = `Dirty worker ${w.id} (pid:${w.process.pid}) ${how}${w.killReason === undefined ? '' : ` (${w.killReason})`}${w.state === 'starting' ? ' before it was ready' : ''}`;
+    const why = w.killReason === undefined ? '' : ` (${w.killReason})`;
+    const who = `Dirty worker ${w.id} (pid:${w.process.pid}) ${how}${why}${w.state === 'starting' ? ' before it was ready' : ''}`;
     const probe = this.probeGone(w.id, now, true);
     if (probe) {
       log.error(`${who}; crash-loop breaker of ${apps} open again: next probe in ${probe.cooldownMs} ms`);

@@ -25,7 +25,9 @@ export function recycleWorker(w: PoolWorker, reason: string, log: Logger, unrout
 }
 
 /** Returns how many workers were sent for replacement by the memory guard. */
-export function checkHealth(workers: readonly PoolWorker[], now: number, o: PoolOptions, log: Logger, replace: (w: PoolWorker) => void, stalls: readonly Stall[]): number {
+export function checkHealth(
+  workers: readonly PoolWorker[], now: number, o: PoolOptions, log: Logger, replace: (w: PoolWorker) => void, stalls: readonly Stall[],
+): number {
   const alive = workers.filter((w) => w.killReason === undefined);
   for (const id of findHung(alive, now, o.heartbeatTimeoutMs, stalls)) {
     const w = alive.find((x) => x.id === id);

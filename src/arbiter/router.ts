@@ -144,7 +144,8 @@ export class Router {
       this.#release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
       this.#forget(call);
-      this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal, reason: w.killReason ?? null }));
+      const details = { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal, reason: w.killReason ?? null };
+      this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, details));
     }
     for (const other of this.#routable) this.#drainInto(other);
     this.failOrphanedQueue();

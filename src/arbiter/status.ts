@@ -15,7 +15,10 @@ export interface ArbiterStatus {
   readonly recycles: number;
   readonly reloading: { readonly replaced: number; readonly total: number; readonly queued: boolean } | null;
   /** `abandoned`: cancelled calls the worker is still running (it has not sent their final frame). */
-  readonly workers: readonly { id: number; pid: number | null; apps: readonly string[]; state: string; inflight: number; abandoned: number; served: number; uptimeMs: number; rssBytes: number }[];
+  readonly workers: readonly {
+    id: number; pid: number | null; apps: readonly string[]; state: string;
+    inflight: number; abandoned: number; served: number; uptimeMs: number; rssBytes: number;
+  }[];
   readonly apps: readonly { name: string; limit: number | null; holders: number }[];
   readonly calls: { readonly inflight: number; readonly queued: number; readonly total: number; readonly errors: number; readonly perSecond: number; readonly p95Ms: number };
   readonly crashLooping: readonly string[];
@@ -42,11 +45,16 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
     memoryReplacements: a.pool.memoryRetirements,
     recycles: a.pool.recycles,
     reloading: reloading ? { ...reloading, queued: a.reloadQueued } : null,
-    workers: workers.map((w) => ({ id: w.id, pid: w.process.pid ?? null, apps: w.apps, state: w.state, inflight: w.inflight, abandoned: abandoned.get(w) ?? 0, served: w.served, uptimeMs: Math.round(now - w.spawnedAt), rssBytes: w.rss })),
+    workers: workers.map((w) => ({
+      id: w.id, pid: w.process.pid ?? null, apps: w.apps, state: w.state, inflight: w.inflight, abandoned: abandoned.get(w) ?? 0, served: w.served,
+      uptimeMs: Math.round(now - w.spawnedAt), rssBytes: w.rss,
+    })),
     apps: a.pool.specs.map((s) => ({ name: s.name, limit: s.limit, holders: workers.filter((w) => w.state !== 'retiring' && w.apps.includes(s.name)).length })),
     calls: { inflight: a.router.inflight, queued: a.router.queued, total: a.router.stats.total, errors: a.router.stats.errors, perSecond: Math.round(a.router.stats.rate(now) * 10) / 10, p95Ms: Math.round(a.router.stats.p95() * 100) / 100 },
     crashLooping: a.pool.brokenAppSets,
-    breakers: a.pool.crashes.reports().map((b) => ({ apps: b.apps, state: b.state, nextProbeInMs: b.probeAt === null ? null : Math.max(0, Math.round(b.probeAt - now)), cooldownMs: b.cooldownMs })),
+    breakers: a.pool.crashes.reports().map((b) => ({
+      apps: b.apps, state: b.state, nextProbeInMs: b.probeAt === null ? null : Math.max(0, Math.round(b.probeAt - now)), cooldownMs: b.cooldownMs,
+    })),
     eventLoop: { stalls: a.pool.lag.count, maxStallMs: Math.round(a.pool.lag.maxMs) },
     autoscale: a.autoscaler ? { enabled: true, min: a.autoscaler.config.min, max: a.autoscaler.config.max, lastDecision: a.autoscaler.lastDecision, pausedForMs: a.autoscaler.pausedForMs } : { enabled: false },
     stash: a.stash.stats(),

@@ -32,7 +32,8 @@ export interface DirtyConfig {
   readonly hookTimeoutMs: number;
   /** A client that sends part of a frame and then nothing for this long is disconnected. */
   readonly frameStallTimeoutMs: number;
-  /** Liveness: a worker ignoring a cancelled call this long is recycled; init() past initTimeoutMs is killed; an open crash-loop breaker probes after crashCooldownMs (each 0 disables). */
+  // Liveness (each 0 disables): a worker ignoring a cancelled call for cancelGraceMs is recycled, an
+  // init() running past initTimeoutMs is killed, an open crash-loop breaker probes after crashCooldownMs.
   readonly cancelGraceMs: number;
   readonly initTimeoutMs: number;
   readonly crashCooldownMs: number;

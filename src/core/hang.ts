@@ -83,7 +83,9 @@ export interface StartingView {
  * the arbiter's running time since the fork, in input order, with that time. 0 (or any value that
  * is not a positive finite number) disables the deadline.
  */
-export function findOverdueInits(workers: readonly StartingView[], now: number, initTimeoutMs: number, stalls: readonly Stall[] = []): { id: WorkerId; waitedMs: number }[] {
+export function findOverdueInits(
+  workers: readonly StartingView[], now: number, initTimeoutMs: number, stalls: readonly Stall[] = [],
+): { id: WorkerId; waitedMs: number }[] {
   if (!Number.isFinite(initTimeoutMs) || initTimeoutMs <= 0) return [];
   const out: { id: WorkerId; waitedMs: number }[] = [];
   for (const w of workers) {

@@ -38,7 +38,8 @@ export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
 /** The breakers that are not closed, e.g. `open [a, b] probe in 12 s`; 'closed' when all are. */
 function describeBreakers(a: Arbiter): string {
   const now = performance.now();
-  const open = a.pool.crashes.reports().map((b) => `${b.state} [${b.apps.join(', ')}]${b.probeAt === null ? '' : ` probe in ${Math.max(0, Math.ceil((b.probeAt - now) / 1000))} s`}`);
+  const probe = (at: number | null): string => (at === null ? '' : ` probe in ${Math.max(0, Math.ceil((at - now) / 1000))} s`);
+  const open = a.pool.crashes.reports().map((b) => `${b.state} [${b.apps.join(', ')}]${probe(b.probeAt)}`);
   return open.length === 0 ? 'closed' : open.join('; ');
 }
 

@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const running = stopAfterAll(test);
 const ECHO = `${FIXTURES}:Echo`;
-const GRACE_MS = 1_000;
+const GRACE_MS = 2_000;
 
 interface Status {
   live: number;

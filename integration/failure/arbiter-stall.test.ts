@@ -10,9 +10,9 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const running = stopAfterAll(test);
 const ECHO = `${FIXTURES}:Echo`;
-const HEARTBEAT_TIMEOUT_MS = 800;
-/** How long the arbiter is frozen: the stimulus (four heartbeat timeouts), not a wait for a result. */
-const FREEZE_MS = 4 * HEARTBEAT_TIMEOUT_MS;
+const HEARTBEAT_TIMEOUT_MS = 1_200;
+/** How long the arbiter is frozen: the stimulus (three heartbeat timeouts), not a wait for a result. */
+const FREEZE_MS = 3 * HEARTBEAT_TIMEOUT_MS;
 
 interface Status { live: number; restarts: number; workers: { pid: number }[]; eventLoop: { stalls: number; maxStallMs: number } }
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;

@@ -72,7 +72,7 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   const line = (l = ''): void => {
     out.push(l);
   };
-  line('## B. Scale-up (SIGTTIN → new worker ready)');
+  line('## D. Scale-up (SIGTTIN → new worker ready)');
   line();
   line('| measurement | median ms [min–max] | p90 ms | × floor (median) | n |');
   line('|---|---|---|---|---|');

@@ -44,7 +44,7 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   if (!redisInstalled()) {
     const note = 'redis-server is not installed: the stash-vs-Redis rows are skipped (Debian/Ubuntu: `apt-get install -y redis-server`; the bench starts and stops it itself).';
     log(note);
-    return { markdown: ['## D. Stash next to Redis', '', `Skipped: ${note}`, ''], goals: [] };
+    return { markdown: ['## C. Stash next to Redis', '', `Skipped: ${note}`, ''], goals: [] };
   }
   const a = await startArbiter({ name: 'stash', dir: ctx.dir, config: { apps: [{ name: 'echo', module: BENCH_APPS, export: 'Echo' }], workers: 1 } });
   ctx.closing(a.stop);
@@ -92,7 +92,7 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   };
   const role = (id: string, rl: string): string => fmt(median((cpu.get(id) ?? []).map((c) => c[rl] ?? 0)), 1);
   const tot = (id: string): string => fmt(median((cpu.get(id) ?? []).map(totalCpu)), 1);
-  line(`## D. Stash next to Redis (${s.stashReps} repetitions)`);
+  line(`## C. Stash next to Redis (${s.stashReps} repetitions)`);
   line();
   line('| operation | pm2-dirty stash | Redis (ioredis, auto-pipelining) | stash ÷ Redis | CPU µs/call stash: client / arbiter | Redis: client / redis-server |');
   line('|---|---|---|---|---|---|');

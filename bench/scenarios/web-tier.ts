@@ -105,7 +105,7 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
     return c.some((x) => r in x) ? fmt(median(c.map((x) => x[r] ?? 0)), 1) : '–';
   };
   const total = (key: string): number => median((cpu.get(key) ?? []).map((x) => Object.values(x).reduce((a, b) => a + b, 0)));
-  line(`## C. Web tier: ${s.webClients} client processes × ${s.webInflight} calls in flight, ${s.webWorkers} workers (${s.webReps} repetitions)`);
+  line(`## B. Web tier: ${s.webClients} client processes × ${s.webInflight} calls in flight, ${s.webWorkers} workers (${s.webReps} repetitions)`);
   line();
   line('| transport | calls/s, all clients (× floor) | CPU µs/call: clients | middle (arbiter / relay) | workers (both) | total (× floor) |');
   line('|---|---|---|---|---|---|');

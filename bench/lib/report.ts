@@ -29,7 +29,7 @@ export function goalsSection(goals: readonly Goal[]): string[] {
   ];
   const verdict = (g: Goal): string => (g.floorWrong !== undefined ? 'FLOOR WRONG' : g.pass ? 'PASS' : 'MISS');
   for (const g of goals) {
-    const shown = g.floorWrong !== undefined ? `– (${g.floorWrong})` : ratio(g.value);
+    const shown = g.floorWrong === undefined ? ratio(g.value) : `${g.medianFavoursFloor === true ? `${ratio(g.value)}; ` : ''}${g.floorWrong}`;
     const spread = g.floorWrong !== undefined ? '–' : (g.spread ?? '–');
     out.push(`| ${g.name} | ${g.measured} | ${shown} | ${spread} | ${g.target} | **${verdict(g)}** |`);
   }

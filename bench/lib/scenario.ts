@@ -26,8 +26,13 @@ export interface Goal {
   readonly pass: boolean;
   /** Per-repetition ratios, "median [min–max]". */
   readonly spread?: string;
-  /** Set when the reference that should be a floor was beaten: the ratio is then not printed. */
+  /**
+   * Set when the reference that should be a floor was beaten in some repetition: the verdict is then
+   * FLOOR WRONG, and only a ratio of medians that still favours the floor is printed.
+   */
   readonly floorWrong?: string;
+  /** Whether the ratio of medians is on the floor's side (ours no better than the floor). */
+  readonly medianFavoursFloor?: boolean;
 }
 
 export interface ScenarioOutcome {
@@ -123,6 +128,6 @@ export function ratioGoal<K extends string>(
     target: `${higherIsBetter ? '≥' : '≤'} ${limit.toFixed(2)}×`,
     pass,
     spread: spreadText(book.paired(key, ours, ref)),
-    ...(beaten === '' ? {} : { floorWrong: beaten }),
+    ...(beaten === '' ? {} : { floorWrong: beaten, medianFavoursFloor: higherIsBetter ? value <= 1 : value >= 1 }),
   };
 }

@@ -74,7 +74,7 @@ try {
   for (const file of readdirSync(profDir)) {
     const p = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;
     const pid = Number(/CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1]);
-    const role = pid === a.pid ? 'arbiter' : pid === workerPid ? 'worker' : `pid ${pid}`;
+    const role = pid === a.pid ? 'arbiter' : pid === workerPid ? 'worker' : `other child, pid ${pid} (e.g. the arbiter's config probe)`;
     process.stdout.write(`${role} (whole life):\n${summarize(p, null, top).join('\n')}\n\n`);
     const keep = process.env['BENCH_PROFILE_KEEP'];
     if (keep !== undefined && keep !== '') writeFileSync(join(keep, `${role}.cpuprofile`), JSON.stringify(p));

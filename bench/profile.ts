@@ -1,5 +1,5 @@
 // `npm run bench:profile`: 64 calls in flight through the built arbiter for BENCH_PROFILE_MS
-// (default 4000) with `node --cpu-prof` on the arbiter and its worker, and the V8 profiler on this
+// (default 4000; BENCH_PROFILE_OP=incr or get: the stash instead of an echo call) with `node --cpu-prof` on the arbiter and its worker, and the V8 profiler on this
 // process (the client); prints the top functions by self time of each process. Where the CPU of a
 // call goes, for docs/benchmarks.md. A benchmark tool, not a test.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +59,15 @@ try {
   });
   const s = await status(a);
   const workerPid = s.workers[0]?.pid ?? 0;
-  const small = (): Promise<unknown> => a.client.execute('echo', 'echo', SMALL_TEXT);
+  const op = process.env['BENCH_PROFILE_OP'] ?? 'echo';
+  await a.client.stash.put('bench', 'v', SMALL_TEXT);
+  const ops: Record<string, () => Promise<unknown>> = {
+    echo: () => a.client.execute('echo', 'echo', SMALL_TEXT),
+    incr: () => a.client.stash.incr('bench', 'n'),
+    get: () => a.client.stash.get('bench', 'v'),
+  };
+  const small = ops[op];
+  if (small === undefined) throw new Error(`BENCH_PROFILE_OP: one of ${Object.keys(ops).join(', ')}`);
   await pipelined(small, 64, 1500, []); // warm-up (in the profile too, but short next to the window)
   const session = new Session();
   session.connect();

@@ -77,7 +77,7 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   ];
   // The clients exit when their IPC channel closes (they close their connection first).
   ctx.closing(() => {
-    for (const side of sides) for (const c of side.clients) c.disconnect();
+    for (const side of sides) for (const c of side.clients) if (c.connected) c.disconnect();
     return Promise.resolve();
   });
 

@@ -13,11 +13,21 @@ export function header(host: Machine, loadEnd: string, s: BenchSettings, seconds
     `- Node ${host.node}; scheduling: ${host.affinity.includes('-') || host.affinity.includes(',') ? 'default (not pinned)' : `pinned to CPU ${host.affinity}`}`,
     `- Code measured: ${host.build}`,
     `- Load average (1/5/15 min) at start: ${host.load}; at end: ${loadEnd}`,
+    ...busy(host, loadEnd),
     `- Method: transports interleaved, order rotated each repetition. Calls: per repetition 1 in flight = ${s.seqCalls} timed calls after ${s.seqUntimed} untimed; ` +
       `64 in flight = ${s.pipeMs} ms of keeping ${s.inflight} calls outstanding; 1 MiB = ${s.bigCalls} timed calls after ${s.bigWarmup}. ` +
       'Cells are the median over repetitions [min–max of the repetitions]; p99 is the median of the per-repetition p99s.',
     '',
   ];
+}
+
+/** A warning line when other work competed for the vCPUs (1-minute load above their number). */
+function busy(host: Machine, loadEnd: string): string[] {
+  const first = (l: string): number => Number(l.split('/')[0]);
+  const peak = Math.max(first(host.load), first(loadEnd));
+  return peak > host.usableCpus
+    ? [`- **Busy machine**: a 1-minute load of ${peak.toFixed(1)} on ${host.usableCpus} vCPUs; other jobs competed, so ratios and the per-repetition floor check are unreliable in this run.`]
+    : [];
 }
 
 export function goalsSection(goals: readonly Goal[]): string[] {

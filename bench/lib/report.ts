@@ -13,7 +13,7 @@ export function header(host: Machine, loadEnd: string, s: BenchSettings, seconds
     `- Node ${host.node}; scheduling: ${host.affinity.includes('-') || host.affinity.includes(',') ? 'default (not pinned)' : `pinned to CPU ${host.affinity}`}`,
     `- Code measured: ${host.build}`,
     `- Load average (1/5/15 min) at start: ${host.load}; at end: ${loadEnd}`,
-    ...busy(host, loadEnd),
+    ...busy(host),
     `- Method: transports interleaved, order rotated each repetition. Calls: per repetition 1 in flight = ${s.seqCalls} timed calls after ${s.seqUntimed} untimed; ` +
       `64 in flight = ${s.pipeMs} ms of keeping ${s.inflight} calls outstanding; 1 MiB = ${s.bigCalls} timed calls after ${s.bigWarmup}. ` +
       'Cells are the median over repetitions [min–max of the repetitions]; p99 is the median of the per-repetition p99s.',
@@ -21,12 +21,14 @@ export function header(host: Machine, loadEnd: string, s: BenchSettings, seconds
   ];
 }
 
-/** A warning line when other work competed for the vCPUs (1-minute load above their number). */
-function busy(host: Machine, loadEnd: string): string[] {
-  const first = (l: string): number => Number(l.split('/')[0]);
-  const peak = Math.max(first(host.load), first(loadEnd));
-  return peak > host.usableCpus
-    ? [`- **Busy machine**: a 1-minute load of ${peak.toFixed(1)} on ${host.usableCpus} vCPUs; other jobs competed, so ratios and the per-repetition floor check are unreliable in this run.`]
+/**
+ * A warning line when other work competed for the vCPUs: a 1-minute load above their number at the
+ * start (at the end the bench's own processes are in it).
+ */
+function busy(host: Machine): string[] {
+  const load = Number(host.load.split('/')[0]);
+  return load > host.usableCpus
+    ? [`- **Busy machine**: a 1-minute load of ${load.toFixed(1)} on ${host.usableCpus} vCPUs at the start; other jobs competed, so ratios and the per-repetition floor check are unreliable in this run.`]
     : [];
 }
 

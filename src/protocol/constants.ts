@@ -69,8 +69,9 @@ export function isMessageType(value: number): value is MessageType {
   return MESSAGE_TYPES.has(value);
 }
 
-/** Printable name of a message type, for logs and error messages ("REQUEST", "0x7f"). */
+const MESSAGE_TYPE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(MessageType).map(([name, value]) => [value, name]));
+
+/** Printable name of a message type, for logs and error messages ("REQUEST", "0x7f"). A lookup: the client names every request with it. */
 export function messageTypeName(type: number): string {
-  for (const [name, value] of Object.entries(MessageType)) if (value === type) return name;
-  return `0x${type.toString(16).padStart(2, '0')}`;
+  return MESSAGE_TYPE_NAMES.get(type) ?? `0x${type.toString(16).padStart(2, '0')}`;
 }

@@ -98,11 +98,31 @@ export function writeStash<R>(out: FrameOut<R>, id: bigint, op: StashOp, table: 
   return out.message(MessageType.STASH, id, payload, '');
 }
 
-/** The frames `write` produces, as a fresh chunk list. */
+/**
+ * Slab of the batch that one-off frames are encoded into. Their chunks are views of it: a FrameBatch
+ * never writes again into bytes it handed out, and a frame larger than this gets a buffer of its own.
+ */
+const ONE_OFF_SLAB = 16 * 1024;
+/** The shared one-off batch while no encodeWith is running (null inside one: a getter that encodes gets its own batch). */
+let spare: FrameBatch | null = new FrameBatch(ONE_OFF_SLAB);
+
+/**
+ * The frames `write` produces, as a fresh chunk list (views of a shared slab: the one-pass encoder,
+ * no batch, plan or buffer allocated per frame; the arbiter answers every STASH and STATUS this way).
+ */
 export function encodeWith(write: (out: FrameOut<void>) => void): Buffer[] {
-  const batch = new FrameBatch();
-  write(batch);
-  return batch.take();
+  const shared = spare;
+  spare = null;
+  const batch = shared ?? new FrameBatch();
+  try {
+    write(batch);
+    return batch.take();
+  } catch (error) {
+    batch.take(); // frames written before the throw are not sent with the next caller's
+    throw error;
+  } finally {
+    if (shared !== null) spare = shared;
+  }
 }
 
 export const encodeRequest = (id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] => encodeWith((out) => writeRequest(out, id, appPath, action, args, kwargs));

@@ -16,12 +16,14 @@ import {
   encodeResponse,
   encodeStash,
   encodeStatus,
+  encodeWith,
   parseChunk,
   parseErrorPayload,
   parseManage,
   parseRequest,
   parseResponse,
   parseStash,
+  writeResponse,
 } from '../../src/protocol/messages.js';
 import { validVectors } from './helpers.js';
 
@@ -154,4 +156,38 @@ test('parseResponse and parseChunk unwrap result and data', (t) => {
   t.is(parseResponse({ result: null }), null);
   t.throws(() => parseResponse(null), { instanceOf: DirtyProtocolError, message: /RESPONSE payload: expected a dict/ });
   t.throws(() => parseChunk('x'), { instanceOf: DirtyProtocolError, message: /CHUNK payload/ });
+});
+
+// encodeWith encodes one-off frames into a shared slab: earlier frames must keep their bytes, a
+// frame left by a failed write must not be sent with the next caller's, and a getter that encodes
+// while a value is being encoded gets its own batch.
+test('encodeWith: one-off frames from the shared slab stay intact, and a failed or nested write leaks nothing', (t) => {
+  const first = Buffer.concat(encodeResponse(1n, 'first'));
+  const kept = encodeResponse(2n, { a: 'x'.repeat(100) });
+  const keptBytes = Buffer.concat(kept);
+  for (let i = 0; i < 2000; i++) encodeResponse(BigInt(i + 3), 'y'.repeat(i % 50)); // wraps the 16 KiB slab many times
+  t.true(Buffer.concat(kept).equals(keptBytes), 'bytes already handed out are never written again');
+  t.true(first.equals(Buffer.concat(encodeResponse(1n, 'first'))));
+
+  t.throws(() =>
+    encodeWith((out) => {
+      writeResponse(out, 7n, 'sent before the throw');
+      writeResponse(out, 8n, Symbol('no TLV form'));
+    }),
+  );
+  const after = new FrameDecoder().push(Buffer.concat(encodeResponse(9n, 'next')));
+  t.deepEqual(
+    after.map((f) => f.requestId),
+    [9n],
+  );
+
+  const nested = {
+    get inner(): string {
+      return Buffer.concat(encodeResponse(11n, 'inner')).toString('latin1');
+    },
+  };
+  const outer = new FrameDecoder().push(Buffer.concat(encodeResponse(10n, nested)));
+  t.is(outer.length, 1);
+  const value = decodePayload(outer[0]!) as { result: { inner: string } };
+  t.true(value.result.inner.includes('inner'));
 });

@@ -1,4 +1,5 @@
-// Wire constants of gunicorn's dirty protocol v1 (header `>2sBBIQ` + TLV payload) and our limits.
+// Wire constants of gunicorn's dirty protocol v1 (header `>2sBBIQ` + TLV payload) and our limits;
+// the TLV tags and limits are in tlv-kinds.ts.
 // The format is written down once in docs/protocol.md; keep both in step.
 
 /** "GD", the first two bytes of every frame. */
@@ -8,12 +9,6 @@ export const VERSION = 1;
 export const HEADER_SIZE = 16;
 /** Largest payload a frame may announce (gunicorn's MAX_MESSAGE_SIZE); also the bytes/str limit. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
-/** Largest list or dict count (gunicorn's MAX_LIST_SIZE / MAX_DICT_SIZE). */
-export const MAX_ITEMS = 1_048_576;
-/** Our nesting limit (gunicorn has none): guards the recursive decoder against deep-nesting attacks. */
-export const MAX_DEPTH = 128;
-/** Byte values at least this long are referenced by encodeMessage, not copied. */
-export const ZERO_COPY_BYTES = 64 * 1024;
 /** Largest request id (uint64). */
 export const MAX_REQUEST_ID = 0xffff_ffff_ffff_ffffn;
 
@@ -49,19 +44,6 @@ export const StashOp = {
   EXISTS: 10,
 } as const;
 export type StashOp = (typeof StashOp)[keyof typeof StashOp];
-
-/** TLV type tags (the first byte of every encoded value). */
-export const Tag = {
-  NONE: 0x00,
-  BOOL: 0x01,
-  INT: 0x05,
-  FLOAT: 0x06,
-  BYTES: 0x10,
-  STR: 0x11,
-  LIST: 0x20,
-  DICT: 0x21,
-} as const;
-export type Tag = (typeof Tag)[keyof typeof Tag];
 
 const MESSAGE_TYPES: ReadonlySet<number> = new Set(Object.values(MessageType));
 

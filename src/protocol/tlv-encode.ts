@@ -2,11 +2,9 @@
 // and how much of it large byte values (referenced, not copied) account for. tlv-write.ts does the writing.
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
-import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, ZERO_COPY_BYTES } from './constants.js';
+import { MAX_PAYLOAD_BYTES } from './constants.js';
+import { isInt64, isPlainObject, MAX_DEPTH, MAX_ITEMS, SHORT_STRING, ZERO_COPY_BYTES } from './tlv-kinds.js';
 import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, withKey } from './tlv-path.js';
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 interface SizeState {
   /** Containers from the root to the current one (`stack[0..depth)`): depth limit and cycle detection. */
@@ -113,7 +111,7 @@ function sizeOf(value: unknown, state: SizeState): number {
     case 'undefined':
       return 1;
     case 'bigint':
-      if (value < INT64_MIN || value > INT64_MAX) throw new EncodeFailure(`bigint ${value} is outside the int64 range`);
+      if (!isInt64(value)) throw new EncodeFailure(`bigint ${value} is outside the int64 range`);
       return 9;
     case 'object':
       return value === null ? 1 : sizeOfObject(value, state);
@@ -123,13 +121,10 @@ function sizeOf(value: unknown, state: SizeState): number {
   }
 }
 
-/** Below this many UTF-16 units an ASCII check in JS beats the native byteLength call. */
-const SHORT_STRING = 24;
-
 /** UTF-8 byte length of `s`. */
 export function utf8Length(s: string): number {
   const len = s.length;
-  if (len < SHORT_STRING) {
+  if (len <= SHORT_STRING) {
     let i = 0;
     while (i < len && s.charCodeAt(i) < 0x80) i++;
     if (i === len) return len;
@@ -157,16 +152,11 @@ function sizeOfObject(value: object, state: SizeState): number {
   stack[state.depth++] = value;
   let size: number;
   if (Array.isArray(value)) size = sizeOfList(value, state);
-  else if (isPlainObject(value)) size = sizeOfDict(value as Record<string, unknown>, state);
+  else if (isPlainObject(value)) size = sizeOfDict(value, state);
   else if (value instanceof Map) size = sizeOfMap(value, state);
   else throw new EncodeFailure(describeUnsupportedObject(value));
   stack[--state.depth] = undefined;
   return size;
-}
-
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function checkCount(n: number): void {

@@ -1,11 +1,7 @@
 // TLV encoder, write pass: writes a value that planEncoding (tlv-encode.ts) accepted into one buffer;
 // with a chunk list, byte values >= ZERO_COPY_BYTES are referenced between pieces instead of copied.
 import { Buffer } from 'node:buffer';
-import { Tag, ZERO_COPY_BYTES } from './constants.js';
-
-const TWO_32 = 4294967296;
-/** Below this many UTF-16 units a JS loop beats the native UTF-8 call (see docs/protocol.md §Performance). */
-export const SHORT_STRING = 24;
+import { SHORT_STRING, Tag, TWO_32, ZERO_COPY_BYTES } from './tlv-kinds.js';
 
 /** Write-pass cursor. `chunks` is set when large byte values are referenced rather than copied. */
 export interface Writer {
@@ -94,7 +90,7 @@ function writeString(w: Writer, value: string): void {
   const { buf } = w;
   const at = w.pos + 5;
   const len = value.length;
-  if (len < SHORT_STRING && writeAscii(buf, at, value)) {
+  if (len <= SHORT_STRING && writeAscii(buf, at, value)) {
     writeHead(buf, w.pos, Tag.STR, len);
     w.pos = at + len;
     return;
@@ -112,7 +108,7 @@ const nativeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Writer
 
 /**
  * Writes `s` byte per char at `at` while it is ASCII (the caller checked room for `s.length` bytes);
- * true when all of it was. Below SHORT_STRING units this beats the native UTF-8 writer.
+ * true when all of it was. Up to SHORT_STRING chars this beats the native UTF-8 writer.
  */
 export function writeAscii(buf: Buffer, at: number, s: string): boolean {
   const len = s.length;

@@ -4,7 +4,8 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { HEADER_SIZE, MessageType, ZERO_COPY_BYTES } from '../../src/protocol/constants.js';
+import { HEADER_SIZE, MessageType } from '../../src/protocol/constants.js';
+import { ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
 import { FrameBatch, RELAY_COPY_MAX } from '../../src/protocol/frame-batch.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { encodeHeader, encodeMessage } from '../../src/protocol/frame.js';

@@ -3,7 +3,8 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { HEADER_SIZE, MAX_PAYLOAD_BYTES, MessageType, ZERO_COPY_BYTES, messageTypeName } from '../../src/protocol/constants.js';
+import { HEADER_SIZE, MAX_PAYLOAD_BYTES, MessageType, messageTypeName } from '../../src/protocol/constants.js';
+import { ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { FrameBatch } from '../../src/protocol/frame-batch.js';
 import { decodeHeader, decodePayload, encodeHeader, encodeMessage, type Frame } from '../../src/protocol/frame.js';

@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { MAX_DEPTH } from '../../src/protocol/constants.js';
+import { MAX_DEPTH } from '../../src/protocol/tlv-kinds.js';
 import { encodeMessage } from '../../src/protocol/frame.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { encodedSize, encodeValue } from '../../src/protocol/tlv.js';

@@ -3,7 +3,8 @@
 // errors, too little room) comes back as NO_FIT.
 import { Buffer } from 'node:buffer';
 import test from 'ava';
-import { MAX_DEPTH, MessageType, ZERO_COPY_BYTES } from '../../src/protocol/constants.js';
+import { MessageType } from '../../src/protocol/constants.js';
+import { MAX_DEPTH, ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
 import { encodeMessage } from '../../src/protocol/frame.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { fastFields, fastValue, NO_FIT } from '../../src/protocol/tlv-fast.js';

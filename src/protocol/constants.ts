@@ -30,7 +30,7 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 export const ManageOp = { ADD: 1, REMOVE: 2 } as const;
 export type ManageOp = (typeof ManageOp)[keyof typeof ManageOp];
 
-/** `op` of a STASH payload (gunicorn's STASH_OP_*). */
+/** `op` of a STASH payload: gunicorn's STASH_OP_* (1-10), then ours from 100, which gunicorn never uses (docs/stash.md). */
 export const StashOp = {
   PUT: 1,
   GET: 2,
@@ -42,6 +42,9 @@ export const StashOp = {
   DELETE_TABLE: 8,
   TABLES: 9,
   EXISTS: 10,
+  INCR: 100,
+  PUT_IF_ABSENT: 101,
+  COMPARE_AND_SET: 102,
 } as const;
 export type StashOp = (typeof StashOp)[keyof typeof StashOp];
 

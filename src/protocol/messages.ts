@@ -4,6 +4,7 @@ import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
+import { isPlainObject } from './tlv-kinds.js';
 import { describePrimitive } from './tlv-path.js';
 import { decodeDictFields, decodeValue } from './tlv-decode.js';
 
@@ -201,9 +202,7 @@ function isString(v: unknown): v is string {
 }
 
 function isDict(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainObject(v);
 }
 
 function isCount(v: unknown): v is number {

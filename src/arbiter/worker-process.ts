@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
-import { FrameChannel } from '../worker/channel.js';
+import { FrameChannel } from '../net/frame-channel.js';
 import type { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 

@@ -11,6 +11,13 @@ export const HEADER_SIZE = 16;
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 /** Largest request id (uint64). */
 export const MAX_REQUEST_ID = 0xffff_ffff_ffff_ffffn;
+/**
+ * Request id of the fence on the arbiter-worker channel: the arbiter sends CANCEL 0 (its request ids
+ * start at 1) when it stops routing to a worker. IPC 'retire' and the frame channel are two sockets
+ * with no order between them, so without the fence a worker could see 'retire' before a REQUEST
+ * already sent to it.
+ */
+export const FENCE_ID = 0n;
 
 /** Header byte 3. CANCEL is our extension, numbered away from gunicorn's blocks (0x0_, 0x1_). */
 export const MessageType = {

@@ -1,5 +1,5 @@
 // Payload shapes as gunicorn sends them (docs/protocol.md §Payloads): builders that return write-ready
-// chunks, and validating parsers for the payloads we act on.
+// chunks, and validating parsers for the payloads we act on (STASH payloads: stash/ops.ts, with gunicorn's rules).
 import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
@@ -20,15 +20,6 @@ export interface RequestPayload {
 export interface ManagePayload {
   readonly op: ManageOp;
   readonly count: number;
-}
-
-/** A decoded STASH payload; absent keys stay absent. `op` is not checked against StashOp here. */
-export interface StashPayload {
-  readonly op: number;
-  readonly table: string;
-  readonly key?: unknown;
-  readonly value?: unknown;
-  readonly pattern?: string;
 }
 
 /** Optional parts of a STASH message; like gunicorn, null and undefined are left out. */
@@ -147,24 +138,12 @@ function requestOf(appPath: unknown, action: unknown, args: unknown, kwargs: unk
   };
 }
 
-/** Validates a decoded MANAGE payload (`op` ADD or REMOVE, `count` a non-negative integer). */
+/** Validates a decoded MANAGE payload: `op` ADD or REMOVE, `count` a non-negative integer (absent or None: 1). */
 export function parseManage(value: unknown): ManagePayload {
   const p = dict('MANAGE', value);
   const op = field('MANAGE', p, 'op', '1 (ADD) or 2 (REMOVE)', (v): v is ManageOp => v === ManageOp.ADD || v === ManageOp.REMOVE);
-  const count = field('MANAGE', p, 'count', 'a non-negative integer', isCount);
+  const count = check('MANAGE', 'count', (Object.hasOwn(p, 'count') ? p['count'] : undefined) ?? 1, 'a non-negative integer', isCount);
   return { op, count };
-}
-
-/** Validates a decoded STASH payload. */
-export function parseStash(value: unknown): StashPayload {
-  const p = dict('STASH', value);
-  const op = field('STASH', p, 'op', 'an integer', isCount);
-  const table = field('STASH', p, 'table', 'a string', isString);
-  const out: { op: number; table: string; key?: unknown; value?: unknown; pattern?: string } = { op, table };
-  if (Object.hasOwn(p, 'key')) out.key = p['key'];
-  if (Object.hasOwn(p, 'value')) out.value = p['value'];
-  if (p['pattern'] !== undefined && p['pattern'] !== null) out.pattern = field('STASH', p, 'pattern', 'a string', isString);
-  return out;
 }
 
 /** RESPONSE payload -> `result`. */

@@ -4,10 +4,9 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { MAX_DEPTH } from '../../src/protocol/tlv-kinds.js';
-import { encodeMessage } from '../../src/protocol/frame.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { encodedSize, encodeValue } from '../../src/protocol/tlv.js';
-import { nestedLists } from './helpers.js';
+import { encodeMessage, nestedLists } from './helpers.js';
 
 class Point {
   x = 1;

@@ -5,10 +5,9 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
 import { MAX_DEPTH, ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
-import { encodeMessage } from '../../src/protocol/frame.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { fastFields, fastValue, NO_FIT } from '../../src/protocol/tlv-fast.js';
-import { mulberry32, nestedLists, randInt, randomString, randomValue } from './helpers.js';
+import { encodeMessage, mulberry32, nestedLists, randInt, randomString, randomValue } from './helpers.js';
 
 /** fastValue into a buffer of exactly `room` bytes after a 3-byte offset; the bytes it wrote, or NO_FIT. */
 function fast(value: unknown, room = 1 << 17, depth = 0): Buffer | typeof NO_FIT {

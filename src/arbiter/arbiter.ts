@@ -3,8 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ScaleCommand, ScaleResult } from '../core/types.js';
 import { scaleLogLine } from '../core/scaling.js';
+import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
-import { parseManage } from '../protocol/messages.js';
 import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
 import { dirname, join } from 'node:path';
 import { runHook } from '../config/hooks.js';
@@ -157,7 +157,12 @@ export class Arbiter {
 
   /** MANAGE (0x12) from the socket: {op: 1 add | 2 remove, count}. */
   manage(payload: unknown): ScaleReply & { target_workers: number; total_workers: number } {
-    const { op, count } = parseManage(payload);
+    const p = (payload ?? {}) as Record<string, unknown>;
+    const op = p['op'];
+    const count = p['count'] ?? 1;
+    if ((op !== ManageOp.ADD && op !== ManageOp.REMOVE) || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new DirtyError(`MANAGE expects {op: 1 (add) | 2 (remove), count: non-negative integer}, got ${JSON.stringify(payload)}`);
+    }
     const r = this.scale({ kind: op === ManageOp.ADD ? 'add' : 'remove', n: count }, op === ManageOp.ADD ? 'manage add' : 'manage remove');
     return { ...r, target_workers: r.target, total_workers: r.live };
   }

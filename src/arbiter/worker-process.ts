@@ -22,8 +22,21 @@ export function workerEntry(dir: string): string {
   return existsSync(bundle) ? bundle : join(dir, 'main.js');
 }
 
-/** pm2 injects its own variables into the arbiter; workers must not inherit them (pm2-contract §9.21). */
-const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG', 'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var', 'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC']);
+/**
+ * Variables pm2 puts into the environment of the processes it starts (the arbiter here). A worker that
+ * inherited them would carry the arbiter's pm2 identity (`pm_id`, `name`, `NODE_APP_INSTANCE`) and the
+ * module's settings (`pm2-dirty`, as JSON), so workers are forked without them.
+ */
+const PM2_KEYS = new Set([
+  'pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd',
+  'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code',
+  'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic',
+  'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version',
+  'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username',
+  'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG',
+  'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var',
+  'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC',
+]);
 
 /**
  * Node flags of a worker: the arbiter's own, plus V8's single-threaded GC unless they already say how

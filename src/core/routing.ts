@@ -24,8 +24,8 @@ export interface RouteChoice {
  * Ties are broken round-robin: the scan starts at index `cursor` (modulo the list length)
  * and the returned cursor points just past the chosen candidate, so equal workers take
  * turns as long as the caller keeps the candidate order stable (e.g. spawn order). When all
- * are full the cursor is returned unchanged. Unlike gunicorn (§5.4), a busy worker never
- * gets a call while another holder of the app is idle.
+ * are full the cursor is returned unchanged. Unlike gunicorn (per-app round-robin onto each
+ * worker's unbounded queue), a busy worker never gets a call while another holder of the app is idle.
  */
 export function pickWorker(candidates: readonly RouteCandidate[], cursor: number): RouteChoice {
   const count = candidates.length;

@@ -1,5 +1,5 @@
 // Payload shapes as gunicorn sends them (docs/protocol.md §Payloads): builders that return write-ready
-// chunks, and validating parsers for the payloads we act on (STASH payloads: stash/ops.ts, with gunicorn's rules).
+// chunks, and validating parsers for the call payloads (STASH is validated by stash/ops.ts, MANAGE by Arbiter.manage).
 import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
@@ -14,12 +14,6 @@ export interface RequestPayload {
   readonly action: string;
   readonly args: unknown[];
   readonly kwargs: Record<string, unknown>;
-}
-
-/** A decoded MANAGE payload. */
-export interface ManagePayload {
-  readonly op: ManageOp;
-  readonly count: number;
 }
 
 /** Optional parts of a STASH message; like gunicorn, null and undefined are left out. */
@@ -138,14 +132,6 @@ function requestOf(appPath: unknown, action: unknown, args: unknown, kwargs: unk
   };
 }
 
-/** Validates a decoded MANAGE payload: `op` ADD or REMOVE, `count` a non-negative integer (absent or None: 1). */
-export function parseManage(value: unknown): ManagePayload {
-  const p = dict('MANAGE', value);
-  const op = field('MANAGE', p, 'op', '1 (ADD) or 2 (REMOVE)', (v): v is ManageOp => v === ManageOp.ADD || v === ManageOp.REMOVE);
-  const count = check('MANAGE', 'count', (Object.hasOwn(p, 'count') ? p['count'] : undefined) ?? 1, 'a non-negative integer', isCount);
-  return { op, count };
-}
-
 /** RESPONSE payload -> `result`. */
 export function parseResponse(value: unknown): unknown {
   return dict('RESPONSE', value)['result'];
@@ -182,10 +168,6 @@ function isString(v: unknown): v is string {
 
 function isDict(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainObject(v);
-}
-
-function isCount(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) >= 0;
 }
 
 function dict(kind: string, value: unknown): Record<string, unknown> {

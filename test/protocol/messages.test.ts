@@ -18,7 +18,6 @@ import {
   encodeStatus,
   parseChunk,
   parseErrorPayload,
-  parseManage,
   parseRequest,
   parseResponse,
 } from '../../src/protocol/messages.js';
@@ -95,17 +94,6 @@ for (const [value, message] of badRequests) {
     t.throws(() => parseRequest(value), { instanceOf: DirtyProtocolError, message });
   });
 }
-
-test('parseManage reads both ops and rejects anything else', (t) => {
-  t.deepEqual(parseManage(payloadOf('manage-add')), { op: ManageOp.ADD, count: 2 });
-  t.deepEqual(parseManage(payloadOf('manage-remove')), { op: ManageOp.REMOVE, count: 1 });
-  t.deepEqual(parseManage({ op: 1, count: 0 }), { op: 1, count: 0 });
-  // The arbiter's reading: an absent or None count is 1.
-  t.deepEqual(parseManage({ op: 2 }), { op: 2, count: 1 });
-  t.deepEqual(parseManage({ op: 1, count: null }), { op: 1, count: 1 });
-  const bad: readonly unknown[] = [{ op: 3, count: 1 }, { op: '1', count: 1 }, {}, { op: 1, count: -1 }, { op: 1, count: 1.5 }, { op: 1, count: 2n ** 60n }, 'add', null];
-  for (const value of bad) t.throws(() => parseManage(value), { instanceOf: DirtyProtocolError, message: /Invalid MANAGE payload/ });
-});
 
 test('parseErrorPayload reads gunicorn errors; fromWire rebuilds the class', (t) => {
   const wireError = parseErrorPayload(payloadOf('error-timeout'));

@@ -1,4 +1,5 @@
 // Lint: typescript-eslint strict type-checked rules, plus fences that keep src/core and src/protocol pure.
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -31,6 +32,12 @@ function assertAcyclic(graph) {
   for (const folder of FOLDERS) visit(folder, []);
 }
 assertAcyclic(LAYERS);
+// A new folder under src/ must take its place in the layers before lint passes.
+for (const entry of readdirSync(new URL('./src/', import.meta.url), { withFileTypes: true })) {
+  if (entry.isDirectory() && !Object.hasOwn(LAYERS, entry.name)) {
+    throw new Error(`eslint.config.js: src/${entry.name} is in no layer: add it to LAYERS with the folders it may import`);
+  }
+}
 
 const layerRules = FOLDERS.map((folder) => ({
   files: [`src/${folder}/**/*.ts`],

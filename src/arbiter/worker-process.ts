@@ -73,6 +73,14 @@ export interface WorkerEvents {
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
+export interface WorkerProcessOptions {
+  readonly concurrency: number;
+  readonly heartbeatIntervalMs: number;
+  readonly socketPath: string;
+  readonly configPath: string | null;
+  readonly hookTimeoutMs: number;
+}
+
 export class WorkerProcess {
   readonly id: number;
   readonly apps: readonly string[];
@@ -80,10 +88,11 @@ export class WorkerProcess {
   readonly channel: FrameChannel;
   #exited = false;
 
-  constructor(id: number, specs: readonly AppLoadSpec[], opts: { concurrency: number; heartbeatIntervalMs: number; socketPath: string; configPath: string | null; hookTimeoutMs: number }, events: WorkerEvents) {
+  constructor(id: number, specs: readonly AppLoadSpec[], opts: WorkerProcessOptions, events: WorkerEvents) {
     this.id = id;
     this.apps = specs.map((s) => s.name);
-    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency: opts.concurrency, heartbeatIntervalMs: opts.heartbeatIntervalMs, configPath: opts.configPath, hookTimeoutMs: opts.hookTimeoutMs };
+    const { concurrency, heartbeatIntervalMs, configPath, hookTimeoutMs } = opts;
+    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency, heartbeatIntervalMs, configPath, hookTimeoutMs };
     // Linux caps process.title at the argv area: the app list in argv leaves room for the title.
     this.child = fork(WORKER_ENTRY, [`--apps=[${this.apps.join(', ')}]`], {
       execArgv: workerExecArgv(process.execArgv),

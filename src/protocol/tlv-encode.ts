@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { MAX_PAYLOAD_BYTES } from './constants.js';
-import { isInt64, isPlainObject, MAX_DEPTH, MAX_ITEMS, SHORT_STRING, ZERO_COPY_BYTES } from './tlv-kinds.js';
+import { isInt64, MAX_DEPTH, MAX_ITEMS, ObjectKind, objectKind, SHORT_STRING, ZERO_COPY_BYTES } from './tlv-kinds.js';
 import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, withKey } from './tlv-path.js';
 
 interface SizeState {
@@ -133,8 +133,9 @@ export function utf8Length(s: string): number {
 }
 
 function sizeOfObject(value: object, state: SizeState): number {
-  if (value instanceof Uint8Array) {
-    const n = value.byteLength;
+  const kind = objectKind(value);
+  if (kind === ObjectKind.BYTES) {
+    const n = (value as Uint8Array).byteLength;
     if (n > MAX_PAYLOAD_BYTES) throw new EncodeFailure(`${n} bytes exceed the 64 MiB limit`);
     if (state.zeroCopy && n >= ZERO_COPY_BYTES) state.referenced += n;
     return 5 + n;
@@ -151,9 +152,9 @@ function sizeOfObject(value: object, state: SizeState): number {
   if (depth >= MAX_DEPTH) throw new EncodeFailure(`nesting deeper than ${MAX_DEPTH} levels`);
   stack[state.depth++] = value;
   let size: number;
-  if (Array.isArray(value)) size = sizeOfList(value, state);
-  else if (isPlainObject(value)) size = sizeOfDict(value, state);
-  else if (value instanceof Map) size = sizeOfMap(value, state);
+  if (kind === ObjectKind.LIST) size = sizeOfList(value as readonly unknown[], state);
+  else if (kind === ObjectKind.DICT) size = sizeOfDict(value as Record<string, unknown>, state);
+  else if (kind === ObjectKind.MAP) size = sizeOfMap(value as ReadonlyMap<unknown, unknown>, state);
   else throw new EncodeFailure(describeUnsupportedObject(value));
   stack[--state.depth] = undefined;
   return size;

@@ -50,6 +50,18 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** What an object encodes to: bytes, a list, a dict (a plain object or a Map), or nothing (OTHER). */
+export const ObjectKind = { BYTES: 0, LIST: 1, DICT: 2, MAP: 3, OTHER: 4 } as const;
+export type ObjectKind = (typeof ObjectKind)[keyof typeof ObjectKind];
+
+/** The one classification of objects the two-pass encoder uses (the one-pass encoder accepts BYTES, LIST and DICT). */
+export function objectKind(value: object): ObjectKind {
+  if (value instanceof Uint8Array) return ObjectKind.BYTES;
+  if (Array.isArray(value)) return ObjectKind.LIST;
+  if (isPlainObject(value)) return ObjectKind.DICT;
+  return value instanceof Map ? ObjectKind.MAP : ObjectKind.OTHER;
+}
+
 /** Big-endian uint32 at `pos` (the caller checked that 4 bytes are there). */
 export function readU32(buf: Uint8Array, pos: number): number {
   return (buf[pos] ?? 0) * 0x1000000 + (((buf[pos + 1] ?? 0) << 16) | ((buf[pos + 2] ?? 0) << 8) | (buf[pos + 3] ?? 0));

@@ -1,6 +1,6 @@
 // The TLV vocabulary (docs/protocol.md §TLV and §JS mapping), written once and shared by the two-pass
 // encoder (tlv-encode.ts + tlv-write.ts), the one-pass encoder (tlv-fast.ts), the decoder (tlv-decode.ts)
-// and the app_path scanner (app-path.ts): type tags, limits, the int64 range, which objects are dicts.
+// and the app_path scanner (app-path.ts): type tags, limits, the int64 range, which objects encode to what.
 
 /** TLV type tags (the first byte of every encoded value). */
 export const Tag = {

@@ -1,5 +1,6 @@
 // Giving up on calls: timeouts and aborts send CANCEL, and late answers are dropped so that the
-// next call on the same connection always gets its own answer (gunicorn's desync bug, defect 6).
+// next call on the same connection always gets its own answer (gunicorn before 26.1.0 handed a late
+// answer to the next request on that worker).
 import test from 'ava';
 import { DirtyAbortError, DirtyTimeoutError } from '../../src/client/index.js';
 import { MessageType } from '../../src/protocol/constants.js';

@@ -7,7 +7,8 @@ import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
 import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
 import { dirname, join } from 'node:path';
-import { runHook } from './hooks.js';
+import { runHook } from '../config/hooks.js';
+import { probeApps } from './probe-apps.js';
 import { TargetStore } from './target-store.js';
 import { Autoscaler } from './autoscaler.js';
 import type { PoolWorker } from './pool-types.js';
@@ -116,7 +117,7 @@ export class Arbiter {
   async reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
     if (this.#stopping) return { ok: false, message: 'the arbiter is stopping', changes: [] };
     if (this.pool.reloading) return { ok: false, message: 'a reload is already in progress', changes: [] };
-    const next = await loadConfig(process.env);
+    const next = await loadConfig(probeApps, process.env);
     if (!next.ok) {
       for (const e of next.errors) this.#log.error(`reload refused, bad config: ${e}`);
       return { ok: false, message: `reload refused: ${next.errors.join('; ')}`, changes: [] };

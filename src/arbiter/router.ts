@@ -7,7 +7,7 @@ import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQ
 import { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { encodeError, writeCancel } from '../protocol/messages.js';
-import { FENCE_ID } from '../worker/executor.js';
+import { FENCE_ID } from '../protocol/constants.js';
 import type { PoolWorker } from './pool-types.js';
 import { CallStats } from './call-stats.js';
 import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';

@@ -15,7 +15,7 @@ export interface HeartbeatView {
  * - Starting workers are never hung here: loading an app may take long, and a boot
  *   deadline is a separate concern.
  * - A `timeoutMs` that is not a positive finite number disables the check and returns
- *   nothing. gunicorn's `dirty_timeout = 0` instead makes everything time out (defect 5).
+ *   nothing. gunicorn's `dirty_timeout = 0` instead makes every request time out.
  */
 export function findHung(workers: readonly HeartbeatView[], now: number, timeoutMs: number): WorkerId[] {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return [];

@@ -1,9 +1,10 @@
 // Payload shapes as gunicorn sends them (docs/protocol.md §Payloads): builders that return write-ready
-// chunks, and validating parsers for the payloads we act on.
+// chunks, and validating parsers for the call payloads (STASH is validated by stash/ops.ts, MANAGE by Arbiter.manage).
 import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
+import { isPlainObject } from './tlv-kinds.js';
 import { describePrimitive } from './tlv-path.js';
 import { decodeDictFields, decodeValue } from './tlv-decode.js';
 
@@ -13,21 +14,6 @@ export interface RequestPayload {
   readonly action: string;
   readonly args: unknown[];
   readonly kwargs: Record<string, unknown>;
-}
-
-/** A decoded MANAGE payload. */
-export interface ManagePayload {
-  readonly op: ManageOp;
-  readonly count: number;
-}
-
-/** A decoded STASH payload; absent keys stay absent. `op` is not checked against StashOp here. */
-export interface StashPayload {
-  readonly op: number;
-  readonly table: string;
-  readonly key?: unknown;
-  readonly value?: unknown;
-  readonly pattern?: string;
 }
 
 /** Optional parts of a STASH message; like gunicorn, null and undefined are left out. */
@@ -166,26 +152,6 @@ function requestOf(appPath: unknown, action: unknown, args: unknown, kwargs: unk
   };
 }
 
-/** Validates a decoded MANAGE payload (`op` ADD or REMOVE, `count` a non-negative integer). */
-export function parseManage(value: unknown): ManagePayload {
-  const p = dict('MANAGE', value);
-  const op = field('MANAGE', p, 'op', '1 (ADD) or 2 (REMOVE)', (v): v is ManageOp => v === ManageOp.ADD || v === ManageOp.REMOVE);
-  const count = field('MANAGE', p, 'count', 'a non-negative integer', isCount);
-  return { op, count };
-}
-
-/** Validates a decoded STASH payload. */
-export function parseStash(value: unknown): StashPayload {
-  const p = dict('STASH', value);
-  const op = field('STASH', p, 'op', 'an integer', isCount);
-  const table = field('STASH', p, 'table', 'a string', isString);
-  const out: { op: number; table: string; key?: unknown; value?: unknown; pattern?: string } = { op, table };
-  if (Object.hasOwn(p, 'key')) out.key = p['key'];
-  if (Object.hasOwn(p, 'value')) out.value = p['value'];
-  if (p['pattern'] !== undefined && p['pattern'] !== null) out.pattern = field('STASH', p, 'pattern', 'a string', isString);
-  return out;
-}
-
 /** RESPONSE payload -> `result`. */
 export function parseResponse(value: unknown): unknown {
   return dict('RESPONSE', value)['result'];
@@ -221,13 +187,7 @@ function isString(v: unknown): v is string {
 }
 
 function isDict(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-function isCount(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) >= 0;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainObject(v);
 }
 
 function dict(kind: string, value: unknown): Record<string, unknown> {

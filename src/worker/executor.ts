@@ -7,6 +7,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
 import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type ErrorDetails, type WireError } from '../errors.js';
+import { FENCE_ID } from '../protocol/constants.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import { decodeRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
@@ -31,12 +32,6 @@ interface Job extends Cancellable {
 
 const CANCELLED: WireError = new DirtyAbortError('call cancelled').toWire();
 
-/**
- * Request id of the fence: the arbiter sends CANCEL 0 (its request ids start at 1) when it stops
- * routing to this worker. IPC 'retire' and the frame channel are two sockets with no order between
- * them, so without the fence a worker could see 'retire' before a REQUEST already sent to it.
- */
-export const FENCE_ID = 0n;
 /** Without a fence (a SIGTERM from outside the arbiter), how long `idle()` waits for stragglers. */
 export const FENCE_GRACE_MS = 1000;
 

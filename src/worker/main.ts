@@ -5,7 +5,7 @@ import { DirtyProtocolError, toWire } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import { callHook, loadApp, type AppLoadSpec, type LoadedApp } from './app-host.js';
 import { Executor } from './executor.js';
-import { FrameChannel } from './channel.js';
+import { FrameChannel } from '../net/frame-channel.js';
 import { runProbe } from './probe.js';
 import type { ToArbiter, WorkerBoot } from './messages.js';
 import { loadWorkerInitHook, runWorkerInitHook } from './init-hook.js';

@@ -3,6 +3,17 @@
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import type { MessageType } from '../../src/protocol/constants.js';
+import { encodeWith } from '../../src/protocol/messages.js';
+
+/**
+ * A whole message with any payload value as a fresh chunk list (FrameBatch.message): small messages
+ * are one chunk, byte values >= 64 KiB are referenced between chunks; undefined is an empty payload.
+ */
+export function encodeMessage(type: MessageType, requestId: bigint, value?: unknown, path = 'payload'): Buffer[] {
+  return encodeWith((out) => {
+    out.message(type, requestId, value, path);
+  });
+}
 
 export interface ValidVector {
   readonly name: string;

@@ -1,5 +1,5 @@
 // DirtyClient: the validated public facade over one multiplexed connection to the dirty arbiter.
-import { STREAM_WINDOW } from '../core/stream-window.js';
+import { READ_WINDOW } from '../core/stream-window.js';
 import { ManageOp } from '../protocol/constants.js';
 import { writeManage, writeRequest, writeStatus } from '../protocol/messages.js';
 import { Connection } from './connection.js';
@@ -30,10 +30,11 @@ export interface ClientOptions {
    */
   readonly maxReconnectDelayMs?: number;
   /**
-   * Chunks each stream may receive ahead of its consumer (its flow-control window): a stream whose
-   * consumer falls behind holds at most this many, and the worker's generator waits meanwhile.
-   * @default 256
-   * @example { streamWindow: 16 }
+   * The most chunks a stream may receive ahead of its consumer (its flow-control window). Within
+   * it, the window aims at 4 MiB of chunks by their mean size: a stream whose consumer falls behind
+   * holds about that much (at most 256 chunks before the first is taken), and its generator waits.
+   * @default 8192
+   * @example { streamWindow: 64 }
    */
   readonly streamWindow?: number;
 }
@@ -68,7 +69,7 @@ export class DirtyClient {
 
   constructor(options: ClientOptions = {}) {
     check.assertOptionalRecord('options', options);
-    const { socketPath, timeoutMs = 30_000, maxReconnectDelayMs = 1000, streamWindow = STREAM_WINDOW } = options;
+    const { socketPath, timeoutMs = 30_000, maxReconnectDelayMs = 1000, streamWindow = READ_WINDOW } = options;
     check.assertOptionalString('socketPath', socketPath);
     check.assertDurationMs('timeoutMs', timeoutMs);
     check.assertDurationMs('maxReconnectDelayMs', maxReconnectDelayMs);
@@ -128,9 +129,9 @@ export class DirtyClient {
    * stream, from the first `next()` to its END (not restarted by each chunk). Leaving the loop
    * early (`break`, `throw`, `return`) sends CANCEL and drops later frames of this call only.
    *
-   * Backpressure is per stream (the CREDIT extension, docs/protocol.md): a stream receives at most
-   * `streamWindow` chunks (256) ahead of its consumer, and the generator in the worker waits for
-   * it. The client never stops reading its connection, so a slow consumer delays only its own
+   * Backpressure is per stream (the CREDIT extension, docs/protocol.md): a stream receives about
+   * 4 MiB (at most `streamWindow` chunks) ahead of its consumer, and the generator in the worker
+   * waits for it. The client never stops reading its connection, so a slow consumer delays only its own
    * stream; but a stream left unread past the arbiter's `streamStallTimeoutMs` is cancelled.
    * @example for await (const row of client.openStream('db', 'export', [table], { timeoutMs: 5000 })) write(row)
    */

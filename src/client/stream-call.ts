@@ -24,6 +24,8 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   readonly #encode: Encoder;
   readonly #options: RequestOptions;
   readonly #items: unknown[] = [];
+  /** Payload bytes of each item in #items. */
+  readonly #sizes: number[] = [];
   readonly #window: ReadWindow;
   readonly #waiters: Waiter[] = [];
   #id: bigint | undefined;
@@ -48,7 +50,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     if (!this.#started) this.#start();
     if (this.#items.length > 0) {
       const value = this.#items.shift();
-      this.#taken();
+      this.#taken(this.#sizes.shift() ?? 0);
       return Promise.resolve({ done: false, value });
     }
     if (this.#ended !== undefined) {
@@ -83,7 +85,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     }
     const id = this.#connection.nextId();
     let frames: readonly Buffer[] | null;
-    const { window } = this.#window;
+    const window = this.#window.opening;
     try {
       // The opening CREDIT travels with the REQUEST: this stream is read by windows from its first chunk.
       frames = this.#connection.encode((i, out) => {
@@ -120,7 +122,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     const id = frame.requestId;
     switch (frame.type) {
       case MessageType.CHUNK:
-        this.#push(readData(frame));
+        this.#push(readData(frame), frame.payload.length);
         return;
       case MessageType.END:
       case MessageType.RESPONSE: // gunicorn: a plain RESPONSE ends the stream, its result is discarded
@@ -143,19 +145,20 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     }
   }
 
-  #push(value: unknown): void {
+  #push(value: unknown, bytes: number): void {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      this.#taken();
+      this.#taken(bytes);
       waiter.resolve({ done: false, value });
       return;
     }
     this.#items.push(value);
+    this.#sizes.push(bytes);
   }
 
-  /** The consumer took a chunk: every half window taken is granted again. */
-  #taken(): void {
-    const credit = this.#window.taken();
+  /** The consumer took a chunk of `bytes`: room made in the window is granted again (ReadWindow). */
+  #taken(bytes: number): void {
+    const credit = this.#window.taken(bytes);
     if (credit > 0 && this.#id !== undefined && this.#ended === undefined) this.#connection.credit(this.#id, credit);
   }
 
@@ -187,5 +190,6 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
 
   #dropItems(): void {
     this.#items.length = 0;
+    this.#sizes.length = 0;
   }
 }

@@ -5,8 +5,12 @@
 // - ReadWindow: the reader's (the client), which grants more as its consumer takes chunks.
 // Pure counting, no clock: the shells decide when a full window has lasted too long.
 
-/** Chunks a stream may have in flight before its reader makes room: the default window at every hop. */
+/** The window a worker starts every stream with (and what the arbiter lets it run ahead of a stock client). */
 export const STREAM_WINDOW = 256;
+/** The reader's largest window in chunks (its default `streamWindow`). */
+export const READ_WINDOW = 8192;
+/** What the reader aims to have in flight and buffered per stream, in payload bytes. */
+export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** What a sender may still send: starts at the window, each chunk takes one, CREDIT adds. */
 export class SendCredit {
@@ -33,22 +37,43 @@ export class SendCredit {
 }
 
 /**
- * The reader's side: `taken()` once per chunk the consumer takes; returns the credit to send now,
- * batched per half window (0: nothing to send yet). The opening CREDIT (the whole window) is the caller's.
+ * The reader's side: the window is counted in chunks on the wire, but sized by bytes here. It opens
+ * at `min(STREAM_WINDOW, maxChunks)` and then aims at `maxBytes` of chunks granted and not yet
+ * taken, judged by the mean size of the chunks taken so far, between 1 and `maxChunks` chunks: a
+ * stream of tokens may run thousands of chunks ahead (its grants travel two hops, and a reader
+ * that keeps up must not wait for them), one of 1 MiB tiles only a few. `taken(bytes)` once per
+ * chunk the consumer takes returns the credit to send now, batched per half window (0: none yet).
  */
 export class ReadWindow {
-  readonly window: number;
-  #owed = 0;
+  /** The opening credit, sent with the request. */
+  readonly opening: number;
+  readonly #maxChunks: number;
+  readonly #maxBytes: number;
+  #granted: number;
+  #taken = 0;
+  #takenBytes = 0;
 
-  constructor(window = STREAM_WINDOW) {
-    this.window = Math.max(1, window);
+  constructor(maxChunks = READ_WINDOW, maxBytes = READ_WINDOW_BYTES) {
+    this.#maxChunks = Math.max(1, maxChunks);
+    this.#maxBytes = Math.max(1, maxBytes);
+    this.opening = Math.min(STREAM_WINDOW, this.#maxChunks);
+    this.#granted = this.opening;
   }
 
-  taken(): number {
-    if (++this.#owed * 2 < this.window) return 0;
-    const n = this.#owed;
-    this.#owed = 0;
-    return n;
+  /** The window the reader aims at now, in chunks. */
+  get target(): number {
+    const mean = this.#taken === 0 ? 1 : Math.max(1, this.#takenBytes / this.#taken);
+    return Math.max(1, Math.min(this.#maxChunks, Math.floor(this.#maxBytes / mean)));
+  }
+
+  taken(bytes: number): number {
+    this.#taken++;
+    this.#takenBytes += bytes;
+    const target = this.target;
+    const room = target - (this.#granted - this.#taken);
+    if (room <= 0 || room * 2 < target) return 0;
+    this.#granted += room;
+    return room;
   }
 }
 

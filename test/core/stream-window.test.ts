@@ -15,14 +15,33 @@ test('SendCredit defaults to STREAM_WINDOW', (t) => {
   t.is(new SendCredit().available, STREAM_WINDOW);
 });
 
-test('ReadWindow grants in batches of half a window', (t) => {
+test('ReadWindow opens at its chunk limit when it is small, and grants in batches of half a window', (t) => {
   const r = new ReadWindow(8);
-  t.deepEqual(Array.from({ length: 12 }, () => r.taken()), [0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4]);
+  t.is(r.opening, 8);
+  t.deepEqual(Array.from({ length: 12 }, () => r.taken(10)), [0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4]);
 });
 
 test('ReadWindow of 1 grants every chunk', (t) => {
   const r = new ReadWindow(1);
-  t.deepEqual([r.taken(), r.taken()], [1, 1]);
+  t.deepEqual([r.taken(10), r.taken(10)], [1, 1]);
+});
+
+test('ReadWindow: small chunks widen the window towards its byte target, within the chunk limit', (t) => {
+  const r = new ReadWindow(8192, 4096);
+  t.is(r.opening, STREAM_WINDOW);
+  t.is(r.taken(4), 1024 - (STREAM_WINDOW - 1)); // 4 bytes a chunk: 1024 chunks make 4096 bytes
+  t.is(r.target, 1024);
+  const tiny = new ReadWindow(2000, 4096);
+  t.is(tiny.taken(1), 2000 - (STREAM_WINDOW - 1)); // 1 byte a chunk: the chunk limit rules
+});
+
+test('ReadWindow: large chunks narrow the window, no grant until the reader is within it', (t) => {
+  const r = new ReadWindow(8192, 4096);
+  const grants = Array.from({ length: STREAM_WINDOW }, () => r.taken(1024)); // target 4 chunks
+  // granted 256, taken k: room = 4 - (256 - k) reaches half the target (2) at k = 254
+  t.deepEqual(grants.slice(0, 253), Array.from({ length: 253 }, () => 0));
+  t.deepEqual(grants.slice(253), [2, 0, 2]);
+  t.is(r.target, 4);
 });
 
 test('RelayWindow without CREDIT: the worker runs a window ahead of what the socket accepted', (t) => {

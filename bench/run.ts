@@ -1,6 +1,6 @@
 // `npm run bench`: calls (64-byte round trip, 64 in flight, 1 MiB) through our arbiter next to
 // the raw two-hop Unix-socket floor, workerpool (process mode) and piscina; then scale-up by
-// SIGTTIN next to a bare fork(). Prints one Markdown report on stdout (progress on stderr).
+// SIGTTIN next to a bare fork(); then the stream rows (bench/streams.ts). Prints one Markdown report on stdout (progress on stderr).
 // A benchmark, not a test: nothing here asserts a timing; PASS/MISS are computed and printed.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { started } from './lib/proc.js';
 import { buildReport, type Results, type SeriesKey } from './lib/report.js';
 import { forkToFirstMessage, settledAt, ttinCycle } from './lib/scaleup.js';
 import { floor, ours, piscina, verify, workerpoolProcess, type Transport } from './lib/transports.js';
+import { streamRows, streamSettings } from './streams.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
 const int = (name: string, fallback: number): number => {
@@ -204,8 +205,9 @@ try {
   log(`settings ${JSON.stringify(settings)}`);
   await calls();
   await scaleUp();
+  const streams = await streamRows(dir, streamSettings(quick), log);
   const report = buildReport(host, loadNow(), settings, results, (Date.now() - t0) / 1000);
-  process.stdout.write(report);
+  process.stdout.write(`${report}\n${streams}`);
   const out = process.env['BENCH_JSON'];
   if (out !== undefined && out !== '') writeFileSync(out, JSON.stringify({ host, settings, series: Object.fromEntries(results.series), scale: results.scale }, null, 2));
 } finally {

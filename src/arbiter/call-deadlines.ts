@@ -70,18 +70,19 @@ export class CallDeadlines {
   expired(call: Call, stall: boolean): void {
     if (stall) call.stall = undefined;
     else call.deadline = undefined;
-    const what = `${call.app}.${actionOf(call.payload)}`;
+    const action = actionOf(call.payload);
+    const what = `${call.app}.${action}`;
     const error = stall
       ? new DirtyTimeoutError(`Stream ${what} stalled: its reader made no room for ${this.#stallMs} ms (streamStallTimeoutMs); the call was cancelled`, {
           app_path: call.app,
-          action: actionOf(call.payload),
+          action,
           limit: 'streamStallTimeoutMs',
           timeout: Math.round(this.#stallMs / 1000),
           timeout_ms: this.#stallMs,
         })
       : new DirtyTimeoutError(`${what} ran past timeoutMs (${this.#timeoutMs} ms from dispatch to its last frame); the call was cancelled`, {
           app_path: call.app,
-          action: actionOf(call.payload),
+          action,
           limit: 'timeoutMs',
           timeout: Math.round(this.#timeoutMs / 1000),
           timeout_ms: this.#timeoutMs,

@@ -112,6 +112,7 @@ test('row 3: timeoutMs is a deadline from dispatch to the last frame, even while
   t.is((err as DirtyError).details['limit'], 'timeoutMs');
   t.true(got.length >= 3, 'chunks were flowing');
   t.true(took >= 1000 && took < 1000 + 400, `the deadline fired ${took} ms after the call (timeoutMs 1000)`);
+  t.log(`the arbiter's deadline: the caller had its error ${took} ms after the call (timeoutMs 1000)`);
   await waitFor(() => h.journal(k).some((e) => e.ev === 'closed'), 'the worker to stop the generator');
 });
 
@@ -130,5 +131,6 @@ test("the client's timeoutMs bounds a whole stream too", async (t) => {
   t.regex(err.message, /Echo\.track timed out after 1000 ms \(the client's timeoutMs\)/);
   t.true(got.length >= 3);
   t.true(took >= 1000 && took < 1000 + 400, `fired after ${took} ms`);
+  t.log(`the client's deadline fired ${took} ms after the call (timeoutMs 1000)`);
   await waitFor(() => h.journal(k).some((e) => e.ev === 'closed'), 'the worker to stop the generator');
 });

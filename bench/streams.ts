@@ -30,9 +30,15 @@ export interface StreamSettings {
   readonly reps: number;
   /** Length of each 64-in-flight run. */
   readonly runMs: number;
+  /** BENCH_STREAMS_AA=1: both runs of (a) without the stream, to see the noise of the machine. */
+  readonly aa: boolean;
 }
 
-export const streamSettings = (quick: boolean): StreamSettings => ({ reps: quick ? 2 : 5, runMs: quick ? 1000 : 2000 });
+export const streamSettings = (quick: boolean): StreamSettings => ({
+  reps: Number(process.env['BENCH_STREAMS_REPS'] ?? 0) || (quick ? 2 : 5),
+  runMs: quick ? 1000 : 2000,
+  aa: process.env['BENCH_STREAMS_AA'] === '1',
+});
 
 interface CallsRun {
   readonly rate: number;
@@ -172,11 +178,11 @@ export async function streamRows(dir: string, settings: StreamSettings, log: (li
     for (let rep = 0; rep < settings.reps; rep++) {
       const first = rep % 2 === 0;
       for (const withStream of first ? [false, true] : [true, false]) {
-        const slow = withStream ? await slowStream(c) : undefined;
+        const slow = withStream && !settings.aa ? await slowStream(c) : undefined;
         const run = await callsRun(c, settings.runMs);
         const taken = await slow?.stop();
         (withStream ? beside : alone).push(run);
-        log(`streams rep ${rep + 1}/${settings.reps} 64 in flight ${withStream ? `beside a stream read at 10/s (${taken} taken)` : 'alone'}: ${f0(run.rate)} calls/s, p99 ${run.p99Ms.toFixed(2)} ms`);
+        log(`streams rep ${rep + 1}/${settings.reps} 64 in flight ${slow ? `beside a stream read at 10/s (${taken} taken)` : withStream ? 'alone (A/A: in place of the stream run)' : 'alone'}: ${f0(run.rate)} calls/s, p99 ${run.p99Ms.toFixed(2)} ms`);
       }
       for (const which of first ? ['ours', 'floor'] : ['floor', 'ours']) {
         const s = which === 'ours' ? await oursFast(c) : await floorFast(relayPath);

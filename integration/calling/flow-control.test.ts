@@ -31,7 +31,7 @@ async function unreadStream(socketPath: string, k: string, t: { teardown: (fn: (
   return socket;
 }
 
-test('row 1: a stream whose consumer stopped leaves the other calls and the stash of the same client on time', async (t) => {
+test('row 1: a stream whose consumer stopped leaves the other calls, streams and the stash of the same client on time', async (t) => {
   const a = await h.start({ apps: [ECHO], workers: 2 });
   const c = a.client(5000);
   const k = key('unread-client');
@@ -42,6 +42,11 @@ test('row 1: a stream whose consumer stopped leaves the other calls and the stas
   const results = await Promise.all([...Array.from({ length: 10 }, (_, i) => c.execute(ECHO, 'echo', i)), c.stash.put('flow', 'k', 'v')]);
   t.deepEqual(results.slice(0, 10), [...Array(10).keys()]);
   t.true(Date.now() - t0 < 4000, 'the calls completed well within their 5 s timeout');
+  // Another stream on the same client runs to its end (on the other worker) meanwhile.
+  const other: unknown[] = [];
+  for await (const x of c.stream(ECHO, 'count', 20_000)) other.push(x);
+  t.is(other.length, 20_000);
+  t.is(other[19_999], 19_999);
   // Leaving early cancels, and the generator stopped after about one window: it was paused, not buffered.
   await stream.return?.();
   const end = await waitFor(() => closed(k), 'the generator to be closed');

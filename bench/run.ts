@@ -14,9 +14,10 @@ import { settings } from './lib/settings.js';
 import { calls } from './scenarios/calls.js';
 import { scaleUp } from './scenarios/scale-up.js';
 import { stash } from './scenarios/stash.js';
+import { streams } from './scenarios/streams.js';
 import { webTier } from './scenarios/web-tier.js';
 
-const scenarios: readonly Scenario[] = [calls, webTier, stash, scaleUp];
+const scenarios: readonly Scenario[] = [calls, webTier, stash, scaleUp, streams];
 
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);

@@ -22,7 +22,7 @@ test('a timeout rejects with DirtyTimeoutError, sends CANCEL, and the late answe
   await arbiter.waitForFrames(MessageType.REQUEST, 2);
   const error = await failing;
   t.is(error.code, 'DIRTY_ERR_TIMEOUT');
-  t.deepEqual(error.details, { timeout_ms: 50 });
+  t.deepEqual(error.details, { timeout_ms: 50, limit: 'timeoutMs' });
   t.regex(error.message, /m:A\.hold timed out after 50 ms/);
   const late = held[0]!;
   await arbiter.waitForFrames(MessageType.CANCEL, 1);

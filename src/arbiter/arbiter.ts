@@ -53,6 +53,7 @@ export class Arbiter {
       concurrency: c.concurrency,
       maxQueue: c.maxQueue,
       timeoutMs: c.timeoutMs,
+      streamStallTimeoutMs: c.streamStallTimeoutMs,
       knownApps: this.#knownApps,
       expectsHolder: (app) => this.pool.expectsHolder(app),
       now: () => performance.now(),
@@ -84,9 +85,7 @@ export class Arbiter {
     await listenPrivately(this.server.server, path);
     this.#log.info(`Dirty arbiter listening on ${path} (pid:${process.pid})`);
     this.#sweep = setInterval(() => {
-      const now = performance.now();
-      this.router.sweep(now);
-      this.stash.sweep(now, 1000);
+      this.stash.sweep(performance.now(), 1000);
     }, 1000);
     this.#sweep.unref();
     this.pool.start();

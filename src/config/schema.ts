@@ -32,6 +32,8 @@ export interface DirtyConfig {
   readonly hookTimeoutMs: number;
   /** A client that sends part of a frame and then nothing for this long is disconnected. */
   readonly frameStallTimeoutMs: number;
+  /** A stream whose window stays full (its reader takes nothing) this long is cancelled (0 disables). */
+  readonly streamStallTimeoutMs: number;
   /** Hook names defined in the config file (the functions themselves stay in the file). */
   readonly hooks: readonly HookName[];
   /** The raw `autoscale` section, validated by the autoscaler. */
@@ -63,6 +65,7 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
   hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },
   frameStallTimeoutMs: { kind: 'positive', fallback: () => 10_000 },
+  streamStallTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
 };
 
 /** Lifecycle hooks (functions in the config file; gunicorn's names, camel-cased). */

@@ -19,7 +19,7 @@ export const MAX_REQUEST_ID = 0xffff_ffff_ffff_ffffn;
  */
 export const FENCE_ID = 0n;
 
-/** Header byte 3. CANCEL is our extension, numbered away from gunicorn's blocks (0x0_, 0x1_). */
+/** Header byte 3. CANCEL and CREDIT are our extensions, numbered away from gunicorn's blocks (0x0_, 0x1_). */
 export const MessageType = {
   REQUEST: 0x01,
   RESPONSE: 0x02,
@@ -30,6 +30,7 @@ export const MessageType = {
   STATUS: 0x11,
   MANAGE: 0x12,
   CANCEL: 0x20,
+  CREDIT: 0x21,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

@@ -28,6 +28,7 @@ const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
 const RESPONSE_KEYS = ['result'] as const;
 const responseFields: unknown[] = [undefined];
 const CHUNK_KEYS = ['data'] as const;
+const CREDIT_KEYS = ['credit'] as const;
 /** The kwargs of a call that has none (encoded as `{}`; never handed to code that could change it). */
 const NO_KWARGS: Record<string, unknown> = Object.freeze({});
 
@@ -63,6 +64,14 @@ export function writeError<R>(out: FrameOut<R>, id: bigint, wire: WireError): R 
 /** CANCEL (our extension, 0x20): empty payload, "abandon the call with this request id". */
 export function writeCancel<R>(out: FrameOut<R>, id: bigint): R {
   return out.message(MessageType.CANCEL, id);
+}
+
+/**
+ * CREDIT (our extension, 0x21) `{credit}`: the reader of stream `id` takes `credit` more CHUNK frames.
+ * The first one for an id opts that stream into per-stream flow control (docs/protocol.md).
+ */
+export function writeCredit<R>(out: FrameOut<R>, id: bigint, credit: number): R {
+  return out.fields(MessageType.CREDIT, id, CREDIT_KEYS, [credit]);
 }
 
 /** MANAGE `{op, count}`. */
@@ -123,6 +132,8 @@ export const encodeError = (id: bigint, wire: WireError): Buffer[] => encodeWith
 
 export const encodeCancel = (id: bigint): Buffer[] => encodeWith((out) => writeCancel(out, id));
 
+export const encodeCredit = (id: bigint, credit: number): Buffer[] => encodeWith((out) => writeCredit(out, id, credit));
+
 export const encodeManage = (id: bigint, op: ManageOp, count: number): Buffer[] => encodeWith((out) => writeManage(out, id, op, count));
 
 export const encodeStatus = (id: bigint): Buffer[] => encodeWith((out) => writeStatus(out, id));
@@ -165,6 +176,23 @@ export function decodeResponse(payload: Buffer, start = 0, end = payload.length)
   const result = v[0];
   v[0] = undefined;
   return result;
+}
+
+/** Largest grant one CREDIT may carry (uint32): a window is counted in frames, never near this. */
+export const MAX_CREDIT = 0xffff_ffff;
+
+/** Validates a decoded CREDIT payload and returns its `credit`: an integer from 1 to MAX_CREDIT. */
+export function parseCredit(value: unknown): number {
+  return field('CREDIT', dict('CREDIT', value), 'credit', `an integer from 1 to ${MAX_CREDIT}`, isCredit);
+}
+
+/** The `credit` of the CREDIT payload `buf[start, end)`. */
+export function decodeCredit(buf: Buffer, start = 0, end = buf.length): number {
+  return parseCredit(start === end ? null : decodeValue(buf.subarray(start, end)));
+}
+
+function isCredit(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_CREDIT;
 }
 
 /** CHUNK payload -> `data`. */

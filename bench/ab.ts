@@ -5,6 +5,7 @@
 // git), optionally followed by `,NODE=<flags>` (the arbiter's node
 // flags, default the package's node_args; workers inherit them) or `,KEY=value` environment entries.
 // Prints each repetition and, per build, the median ratio to the floor and of CPU per call.
+// AB_OP=incr|get compares the stash path of the builds instead of echo calls.
 // A benchmark, not a test: nothing is asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ if (specs.length === 0) {
 }
 const reps = Number(process.env['AB_REPS'] ?? 12);
 const windowMs = Number(process.env['AB_WINDOW_MS'] ?? 400);
+/** AB_OP=incr or get: the builds run that stash operation instead of an echo call (the floor stays the reference). */
+const op = process.env['AB_OP'] ?? 'echo';
 const dir = mkdtempSync(join(tmpdir(), 'pdb-ab-'));
 
 async function build(spec: string, name: string): Promise<Side> {
@@ -49,7 +52,9 @@ async function build(spec: string, name: string): Promise<Side> {
     env,
     config: { apps: [{ name: 'echo', module: BENCH_APPS, export: 'Echo' }], workers: 1, concurrency: 1 },
   });
-  const small = (): Promise<unknown> => a.client.execute('echo', 'echo', SMALL_TEXT);
+  await a.client.stash.put('bench', 'v', SMALL_TEXT);
+  const small = (): Promise<unknown> =>
+    op === 'incr' ? a.client.stash.incr('bench', 'n') : op === 'get' ? a.client.stash.get('bench', 'v') : a.client.execute('echo', 'echo', SMALL_TEXT);
   // Waits (up to the call's timeout) for the arbiter and its worker; an arbiter that dies says so at once.
   const died = exited(a.child).then(() => {
     throw new Error(`bench:ab: the arbiter of ${spec} exited:\n${a.output()}`);

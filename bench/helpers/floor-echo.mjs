@@ -1,19 +1,12 @@
-// Floor echo worker: listens on a Unix socket (argv[2]) and writes every frame back unchanged.
-// Writes are corked per 'data' event so pipelined frames leave in one syscall.
+// Floor echo worker: listens on a Unix socket (argv[2]) and answers every frame with the same
+// payload under the same id, all answers of one tick in one write (floor-frames.mjs).
 import { createServer } from 'node:net';
-import { frameReader, header } from './floor-frames.mjs';
+import { frameReader, TickOut } from './floor-frames.mjs';
 
 const path = process.argv[2];
 const server = createServer((socket) => {
-  const push = frameReader((id, payload) => {
-    socket.write(header(id, payload.length));
-    if (payload.length > 0) socket.write(payload);
-  });
-  socket.on('data', (chunk) => {
-    socket.cork();
-    push(chunk);
-    socket.uncork();
-  });
+  const out = new TickOut(socket);
+  socket.on('data', frameReader((id, buf, start, end, pieces) => out.frame(id, buf, start, end, pieces)));
   socket.on('error', () => socket.destroy());
 });
 server.listen(path, () => process.send?.('ready'));

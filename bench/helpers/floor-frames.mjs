@@ -1,79 +1,144 @@
-// Floor framing for the raw Unix-socket relay: [u32 payload length][u32 id][payload], big-endian.
-// A chunk list plus a byte count (like src/protocol/frame-decoder.ts): a frame inside one chunk is
-// a view, a frame spanning chunks is copied once. No validation: this is the floor, not a protocol.
+// The honest floor's framing: [u32 payload length][u32 id][payload], big-endian. What a careful
+// transport pays and no more:
+// - reading: a frame inside one read chunk is handed on as (chunk, start, end), no copy, no view;
+//   a frame spanning reads as the list of its pieces (views, no copy). Nothing is ever copied twice.
+// - writing: every frame of one tick goes into one slab (small payloads copied once, large ones
+//   referenced) and leaves in ONE socket write when the tick ends: one syscall per socket per tick.
+// No validation: this is the floor, not a protocol.
 import { Buffer } from 'node:buffer';
 
 export const HEADER = 8;
+const SLAB = 64 * 1024;
+/** Payloads above this are referenced (one more iovec in the same writev), not copied. */
+const COPY_MAX = 16 * 1024;
 
-/** Returns push(chunk), calling onFrame(id, payload) for every complete frame, in order. */
+/**
+ * Returns push(chunk); calls onFrame(id, buf, start, end, pieces) for every complete frame, in order:
+ * pieces === null: the payload is buf[start, end); else it is the concatenation of `pieces` (end = its length).
+ */
 export function frameReader(onFrame) {
-  const chunks = [];
-  let head = 0; // consumed bytes of chunks[0]
-  let bytes = 0; // unconsumed bytes
-  let len = -1; // payload length of the frame being awaited, -1 while the header is incomplete
+  const hdr = Buffer.alloc(HEADER);
+  let hdrFill = 0; // bytes of a header that spans reads
+  let need = 0; // payload bytes still missing of a frame that spans reads
+  let pieces = null;
   let id = 0;
-  const scratch = Buffer.alloc(HEADER);
-
-  const copy = (target, n) => {
-    let copied = 0;
-    let start = head;
-    for (const c of chunks) {
-      if (copied >= n) break;
-      copied += c.copy(target, copied, start, Math.min(c.length, start + n - copied));
-      start = 0;
-    }
-  };
-  const skip = (n) => {
-    bytes -= n;
-    head += n;
-    while (chunks.length > 0 && head >= chunks[0].length) {
-      head -= chunks[0].length;
-      chunks.shift();
-    }
-  };
-  const take = (n) => {
-    const first = chunks[0];
-    if (first.length - head >= n) {
-      const view = first.subarray(head, head + n);
-      skip(n);
-      return view;
-    }
-    const out = Buffer.allocUnsafe(n);
-    copy(out, n);
-    skip(n);
-    return out;
-  };
+  let total = 0;
 
   return (chunk) => {
-    chunks.push(chunk);
-    bytes += chunk.length;
-    for (;;) {
-      if (len < 0) {
-        if (bytes < HEADER) return;
-        const first = chunks[0];
-        let h = first;
-        let at = head;
-        if (first.length - head < HEADER) {
-          copy(scratch, HEADER);
-          h = scratch;
-          at = 0;
-        }
-        len = h.readUInt32BE(at);
-        id = h.readUInt32BE(at + 4);
-        skip(HEADER);
+    const n = chunk.length;
+    let at = 0;
+    if (pieces !== null) {
+      const k = Math.min(need, n);
+      pieces.push(k === n ? chunk : chunk.subarray(0, k));
+      need -= k;
+      at = k;
+      if (need > 0) return;
+      const p = pieces;
+      pieces = null;
+      onFrame(id, null, 0, total, p);
+    }
+    while (at < n) {
+      let len;
+      if (hdrFill > 0 || n - at < HEADER) {
+        const k = Math.min(HEADER - hdrFill, n - at);
+        chunk.copy(hdr, hdrFill, at, at + k);
+        hdrFill += k;
+        at += k;
+        if (hdrFill < HEADER) return;
+        hdrFill = 0;
+        len = hdr.readUInt32BE(0);
+        id = hdr.readUInt32BE(4);
+      } else {
+        len = chunk.readUInt32BE(at);
+        id = chunk.readUInt32BE(at + 4);
+        at += HEADER;
       }
-      if (bytes < len) return;
-      const payload = len === 0 ? Buffer.alloc(0) : take(len);
-      const fid = id;
-      len = -1;
-      onFrame(fid, payload);
+      if (n - at >= len) {
+        onFrame(id, chunk, at, at + len, null);
+        at += len;
+        continue;
+      }
+      total = len;
+      need = len - (n - at);
+      pieces = at < n ? [chunk.subarray(at)] : [];
+      return;
     }
   };
 }
 
-export function header(id, length) {
-  const h = Buffer.allocUnsafe(HEADER);
-  h.writeUInt32BE(length, 0);
-  h.writeUInt32BE(id, 4);
-  return h;
+/** Frames for one socket, written once per tick (process.nextTick after the first frame of the tick). */
+export class TickOut {
+  #socket;
+  #slab = Buffer.allocUnsafe(SLAB);
+  #start = 0;
+  #pos = 0;
+  #out = [];
+  #scheduled = false;
+  #flushBound = () => this.flush();
+
+  constructor(socket) {
+    this.#socket = socket;
+  }
+
+  /** Queues one frame: payload buf[start, end), or `pieces` when not null. */
+  frame(id, buf, start, end, pieces) {
+    const len = pieces === null ? end - start : end;
+    const big = len > COPY_MAX;
+    const at = this.#reserve(big ? HEADER : HEADER + len);
+    const slab = this.#slab;
+    slab.writeUInt32BE(len, at);
+    slab.writeUInt32BE(id, at + 4);
+    this.#pos = at + HEADER;
+    if (big) {
+      this.#cut();
+      if (pieces === null) this.#out.push(buf.subarray(start, end));
+      else for (const p of pieces) this.#out.push(p);
+    } else if (pieces === null) {
+      this.#pos += buf.copy(slab, this.#pos, start, end);
+    } else {
+      for (const p of pieces) this.#pos += p.copy(slab, this.#pos);
+    }
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flushBound);
+    }
+  }
+
+  flush() {
+    this.#scheduled = false;
+    this.#cut();
+    const out = this.#out;
+    if (out.length === 0) return;
+    this.#out = [];
+    const s = this.#socket;
+    if (s.destroyed) return;
+    if (out.length === 1) {
+      s.write(out[0]);
+      return;
+    }
+    s.cork();
+    for (const c of out) s.write(c);
+    s.uncork();
+  }
+
+  #reserve(n) {
+    if (this.#slab.length - this.#pos < n) {
+      this.#cut();
+      this.#slab = Buffer.allocUnsafe(Math.max(n, SLAB));
+      this.#start = this.#pos = 0;
+    }
+    return this.#pos;
+  }
+
+  #cut() {
+    if (this.#pos === this.#start) return;
+    this.#out.push(this.#slab.subarray(this.#start, this.#pos));
+    this.#start = this.#pos;
+  }
+}
+
+/** The payload of a frame as one Buffer: a view when it came in one read, else its pieces copied once. */
+export function payloadOf(buf, start, end, pieces) {
+  if (pieces === null) return buf.subarray(start, end);
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, end);
 }

@@ -1,53 +1,55 @@
-// Floor relay (the arbiter stand-in): listens on argv[2], keeps one connection to the echo worker
-// on argv[3], parses frame boundaries, gives each call a relay id (a Map, like the arbiter's
-// request-id rewrite) and forwards header + payload without touching the payload bytes.
+// Floor relay (the arbiter stand-in): listens on argv[2] and keeps one connection to each echo
+// worker on argv[3..]. It parses frame boundaries, gives each call a relay id (a Map, like the
+// arbiter's request-id rewrite), sends it to the worker with the fewest calls in flight, and
+// forwards the payload untouched; every socket gets one write per tick (floor-frames.mjs).
 import { connect, createServer } from 'node:net';
-import { frameReader, header } from './floor-frames.mjs';
+import { frameReader, TickOut } from './floor-frames.mjs';
 
-const [listenPath, workerPath] = process.argv.slice(2);
-const calls = new Map(); // relay id -> { socket, id }
+const [listenPath, ...workerPaths] = process.argv.slice(2);
+const calls = new Map(); // relay id -> { out, id, worker }
 let nextId = 1;
 
-const upstream = connect(workerPath);
-upstream.on('data', (() => {
-  const corked = new Set();
-  const push = frameReader((rid, payload) => {
-    const call = calls.get(rid);
-    if (call === undefined) return;
-    calls.delete(rid);
-    const s = call.socket;
-    if (!corked.has(s)) {
-      corked.add(s);
-      s.cork();
-    }
-    s.write(header(call.id, payload.length));
-    if (payload.length > 0) s.write(payload);
+const workers = workerPaths.map((path) => {
+  const socket = connect(path);
+  const w = { socket, out: new TickOut(socket), inflight: 0 };
+  socket.on(
+    'data',
+    frameReader((rid, buf, start, end, pieces) => {
+      const call = calls.get(rid);
+      if (call === undefined) return;
+      calls.delete(rid);
+      w.inflight--;
+      call.out.frame(call.id, buf, start, end, pieces);
+    }),
+  );
+  socket.on('error', (err) => {
+    console.error(`floor relay: worker ${path}: ${err.message}`);
+    process.exit(1);
   });
-  return (chunk) => {
-    push(chunk);
-    for (const s of corked) s.uncork();
-    corked.clear();
-  };
-})());
-upstream.on('error', (err) => {
-  console.error(`floor relay: upstream ${err.message}`);
-  process.exit(1);
+  return w;
 });
 
+function pick() {
+  let best = workers[0];
+  for (let i = 1; i < workers.length; i++) if (workers[i].inflight < best.inflight) best = workers[i];
+  return best;
+}
+
 const server = createServer((socket) => {
-  const push = frameReader((id, payload) => {
-    const rid = nextId++;
-    if (nextId > 0xfffffff0) nextId = 1;
-    calls.set(rid, { socket, id });
-    upstream.write(header(rid, payload.length));
-    if (payload.length > 0) upstream.write(payload);
-  });
-  socket.on('data', (chunk) => {
-    upstream.cork();
-    push(chunk);
-    upstream.uncork();
-  });
+  const out = new TickOut(socket);
+  socket.on(
+    'data',
+    frameReader((id, buf, start, end, pieces) => {
+      const rid = nextId++;
+      if (nextId > 0xfffffff0) nextId = 1;
+      const w = pick();
+      w.inflight++;
+      calls.set(rid, { out, id });
+      w.out.frame(rid, buf, start, end, pieces);
+    }),
+  );
   socket.on('error', () => socket.destroy());
 });
-upstream.on('connect', () => server.listen(listenPath, () => process.send?.('ready')));
+await Promise.all(workers.map((w) => new Promise((resolve) => w.socket.once('connect', resolve))));
+server.listen(listenPath, () => process.send?.('ready'));
 process.on('disconnect', () => process.exit(0));

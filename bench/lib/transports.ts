@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import workerpool from 'workerpool';
-import { frameReader, header } from '../helpers/floor-frames.mjs';
+import { FloorClient } from '../helpers/floor-client.mjs';
+import { frameReader, header } from '../helpers/legacy-floor/frames.mjs';
 import { ARBITER_NODE_ARGS, BENCH_APPS, ROOT, startArbiter, status, type BenchArbiter } from './arbiter.js';
 
 /** BENCH_FLOOR_NODE_ARGS=default: the floor without our flags (for comparison). */
@@ -75,8 +76,8 @@ export async function ours(dir: string): Promise<Transport & { readonly arbiter:
 
 // ---- raw Unix-socket floor -------------------------------------------------------------------
 
-/** Pipelined client of the floor framing: any number of calls in flight, matched by id. */
-class FloorClient {
+/** The old floor's client (kept for one release): one corked write per call. */
+class LegacyFloorClient {
   readonly #socket: Socket;
   readonly #pending = new Map<number, (payload: Buffer) => void>();
   #nextId = 1;
@@ -92,7 +93,7 @@ class FloorClient {
     socket.on('data', push);
   }
 
-  static async connect(path: string): Promise<FloorClient> {
+  static async connect(path: string): Promise<LegacyFloorClient> {
     const socket = createConnection(path);
     await within(
       new Promise<void>((resolve, reject) => {
@@ -102,7 +103,7 @@ class FloorClient {
       5000,
       `floor socket ${path}`,
     );
-    return new FloorClient(socket);
+    return new LegacyFloorClient(socket);
   }
 
   call(payload: Buffer): Promise<Buffer> {
@@ -126,44 +127,71 @@ class FloorClient {
 export interface Floor {
   readonly twoHop: Transport;
   readonly oneHop: Transport;
+  readonly relayPath: string;
   readonly close: () => Promise<void>;
 }
 
-/** Starts the echo worker and the relay, and connects one client to each (2 hops and 1 hop). */
-export async function floor(dir: string): Promise<Floor> {
-  const echoPath = join(dir, 'floor-echo.sock');
-  const relayPath = join(dir, 'floor-relay.sock');
-  // The floor runs with the node flags our arbiter and workers get, so that only the design differs.
-  const echo = await forkReady(join(ROOT, 'bench/helpers/floor-echo.mjs'), [echoPath], undefined, FLOOR_NODE_ARGS);
-  const relay = await forkReady(join(ROOT, 'bench/helpers/floor-relay.mjs'), [relayPath, echoPath], undefined, FLOOR_NODE_ARGS);
-  const viaRelay = await FloorClient.connect(relayPath);
-  const direct = await FloorClient.connect(echoPath);
+/**
+ * Starts `workers` echo processes and the relay in front of them, and connects one client to the
+ * relay (2 hops) and one to the first echo process (1 hop). All of them run with the arbiter's node
+ * flags, so that only the design differs.
+ */
+export async function floor(dir: string, workers = 1, name = 'floor'): Promise<Floor> {
+  const echoPaths = Array.from({ length: workers }, (_v, i) => join(dir, `${name}-echo${i}.sock`));
+  const relayPath = join(dir, `${name}-relay.sock`);
+  const echoes: ChildProcess[] = [];
+  for (const p of echoPaths) echoes.push(await forkReady(join(ROOT, 'bench/helpers/floor-echo.mjs'), [p], undefined, FLOOR_NODE_ARGS));
+  const relay = await forkReady(join(ROOT, 'bench/helpers/floor-relay.mjs'), [relayPath, ...echoPaths], undefined, FLOOR_NODE_ARGS);
+  const viaRelay = await within(FloorClient.connect(relayPath), 5000, `floor socket ${relayPath}`);
+  const direct = await within(FloorClient.connect(echoPaths[0] ?? ''), 5000, 'floor echo socket');
   const pidOf = (c: ChildProcess): number => c.pid ?? 0;
   const twoHop: Transport = {
     key: 'floor2',
-    label: 'floor: raw UDS, 2 hops (client → relay proc → echo proc)',
+    label: 'honest floor: raw UDS, 2 hops (client → relay proc → echo proc), one write per socket per tick',
     small: () => viaRelay.call(SMALL_BYTES),
     big: () => viaRelay.call(BIG),
-    processes: () => [
-      { role: 'relay', pid: pidOf(relay) },
-      { role: 'echo', pid: pidOf(echo) },
-    ],
+    processes: () => [{ role: 'relay', pid: pidOf(relay) }, ...echoes.map((e) => ({ role: 'echo', pid: pidOf(e) }))],
     close: () => Promise.resolve(viaRelay.close()),
   };
   const oneHop: Transport = {
     key: 'floor1',
-    label: 'raw UDS, 1 hop (client → echo proc), for reference',
+    label: 'honest floor, 1 hop (client → echo proc), for reference',
     small: () => direct.call(SMALL_BYTES),
     big: () => direct.call(BIG),
-    processes: () => [{ role: 'echo', pid: pidOf(echo) }],
+    processes: () => [{ role: 'echo', pid: pidOf(echoes[0] as ChildProcess) }],
     close: () => Promise.resolve(direct.close()),
   };
   return {
     twoHop,
     oneHop,
+    relayPath,
     close: async () => {
       viaRelay.close();
       direct.close();
+      await stop(relay);
+      for (const e of echoes) await stop(e);
+    },
+  };
+}
+
+/** The floor as it was before (a corked write per call and per frame): kept one release so readers see the change. */
+export async function legacyFloor(dir: string): Promise<Transport> {
+  const echoPath = join(dir, 'legacy-echo.sock');
+  const relayPath = join(dir, 'legacy-relay.sock');
+  const echo = await forkReady(join(ROOT, 'bench/helpers/legacy-floor/echo.mjs'), [echoPath], undefined, FLOOR_NODE_ARGS);
+  const relay = await forkReady(join(ROOT, 'bench/helpers/legacy-floor/relay.mjs'), [relayPath, echoPath], undefined, FLOOR_NODE_ARGS);
+  const client = await LegacyFloorClient.connect(relayPath);
+  return {
+    key: 'floor2old',
+    label: 'old floor (until 0.1.0): 2 hops, a write per call and per frame',
+    small: () => client.call(SMALL_BYTES),
+    big: () => client.call(BIG),
+    processes: () => [
+      { role: 'relay', pid: relay.pid ?? 0 },
+      { role: 'echo', pid: echo.pid ?? 0 },
+    ],
+    close: async () => {
+      client.close();
       await stop(relay);
       await stop(echo);
     },

@@ -72,25 +72,16 @@ test('the arbiter timeout (timeoutMs) answers DirtyTimeoutError and the late ans
   const a = await h.start({ ...oneWorker, timeoutMs: 300 });
   const c = a.client();
   const k = key('arbiter-timeout');
-  // The arbiter sweeps once a second: its answer comes 0.3 to 1.3 s in, well before the 3 s answer.
+  // The arbiter's deadline fires 0.3 s after dispatch, well before the 3 s answer.
   const err = await t.throwsAsync(c.execute(ECHO, 'stubborn', 3000, 'LATE', k));
   t.true(err instanceof DirtyTimeoutError);
-  t.regex(err.message, /Worker timeout/);
+  t.regex(err.message, /Echo\.stubborn ran past timeoutMs \(300 ms/);
   t.is((err as DirtyError).details['timeout_ms'], 300);
   t.false(has(k, 'end'), 'the arbiter answered before the worker did');
   const after = await Promise.all([1, 2, 3].map((i) => c.execute(ECHO, 'echo', `own-${i}`)));
   t.deepEqual(after, ['own-1', 'own-2', 'own-3']);
   await waitFor(() => has(k, 'end'), 'the late answer to be produced');
   t.deepEqual(await Promise.all([4, 5].map((i) => c.execute(ECHO, 'echo', `own-${i}`))), ['own-4', 'own-5']);
-});
-
-test('a stream that lasts longer than the arbiter timeout is not cut while chunks keep coming', async (t) => {
-  const a = await h.start({ ...oneWorker, timeoutMs: 1000 });
-  const c = a.client();
-  const got: unknown[] = [];
-  // 20 ticks of 150 ms: 3 s in all, far above timeoutMs, but never a second without a chunk.
-  for await (const x of c.stream(ECHO, 'ticks', 20, 150)) got.push(x);
-  t.deepEqual(got, [...Array(20).keys()]);
 });
 
 test('a worker slot held by an abandoned call that ignores its signal is not handed a new call', async (t) => {

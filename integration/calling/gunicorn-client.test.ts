@@ -8,7 +8,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { ECHO, harness } from './helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { ECHO, harness, key } from './helpers.js';
 
 const h = harness();
 test.after.always(() => h.cleanup());
@@ -36,9 +37,9 @@ interface Scenario {
   id_mismatches: number;
 }
 
-function runPython<T = Scenario>(socketPath: string, app: string, mode?: string): Promise<T> {
+function runPython<T = Scenario>(socketPath: string, app: string, mode?: string, ...more: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile('python3', [SCRIPT, socketPath, app, ...(mode === undefined ? [] : [mode])], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('python3', [SCRIPT, socketPath, app, ...(mode === undefined ? [] : [mode]), ...more], { timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`python client failed: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout) as T);
     });
@@ -91,6 +92,24 @@ test('several gunicorn-style clients at once, each on its own connection', async
   }
   const ids = outs.flatMap((o) => o.sent_ids);
   t.is(new Set(ids).size, ids.length, 'no id collision across the runs');
+});
+
+test('a gunicorn-style client (no CREDIT) streams with and without a slow reader; its slow stream holds up no other call on the worker', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1, concurrency: 2 });
+  const k = key('py-flow');
+  let done = false;
+  const run = runPython<{ fast: number[]; slow: number[]; after: string }>(a.socketPath, ECHO, 'flow', k).finally(() => (done = true));
+  run.catch(() => undefined); // awaited below; a failed assertion before that must not leave it unhandled
+  await waitFor(() => h.journal(`${k}-slow`).length > 0, 'the slow stream to start');
+  // The reader now stops reading for 3 s after its first chunk: the stream fills the arbiter's
+  // socket and waits, but the worker's other slot goes on serving (it is never paused as a whole).
+  const c = a.client(10_000);
+  const t0 = Date.now();
+  for (let i = 0; i < 20; i++) t.is(await c.execute(ECHO, 'echo', i), i);
+  t.true(Date.now() - t0 < 1500, `20 calls took ${Date.now() - t0} ms next to the unread stream`);
+  t.false(done, 'the echo calls finished while the slow stream was still being read');
+  const out = await run;
+  t.deepEqual(out, { fast: [300, 300 * 65536], slow: [300, 300 * 65536], after: 'after' });
 });
 
 test('a gunicorn-style stash client works against our arbiter, with the specific missing-key/table classes', async (t) => {

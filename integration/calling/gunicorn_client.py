@@ -23,6 +23,7 @@ import json
 import socket
 import struct
 import sys
+import time
 import uuid
 
 MAGIC = b"GD"
@@ -317,6 +318,24 @@ def stash_scenario(client):
     return out
 
 
+def flow_scenario(client, app, key):
+    """300 chunks of 64 KiB read at once; 300 read slowly (a 3 s pause after the first, then 1 ms each); one call."""
+    out = {}
+    count = size = 0
+    for data in client.stream(app, "blobs", key + "-fast", 300, 65536):
+        count += 1
+        size += len(data)
+    out["fast"] = [count, size]
+    count = size = 0
+    for data in client.stream(app, "blobs", key + "-slow", 300, 65536):
+        count += 1
+        size += len(data)
+        time.sleep(3 if count == 1 else 0.001)
+    out["slow"] = [count, size]
+    out["after"] = client.execute(app, "echo", "after")
+    return out
+
+
 def error_info(e):
     return {"class": type(e).__name__, "message": e.message, "details": jsonable(e.details)}
 
@@ -326,6 +345,9 @@ def main():
     client = DirtyClient(socket_path, timeout=10.0)
     if len(sys.argv) > 3 and sys.argv[3] == "stash":
         json.dump(stash_scenario(client), sys.stdout)
+        return
+    if len(sys.argv) > 4 and sys.argv[3] == "flow":
+        json.dump(flow_scenario(client, app, sys.argv[4]), sys.stdout)
         return
     out = {"echo": {}}
     values = {

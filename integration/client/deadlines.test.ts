@@ -2,7 +2,7 @@
 // before its time, in deadline order across timeout values; cancelled ones never fire.
 import { performance } from 'node:perf_hooks';
 import test from 'ava';
-import { Deadlines } from '../../src/client/deadlines.js';
+import { Deadlines } from '../../src/net/deadlines.js';
 import { waitFor } from './wait-for.js';
 
 interface Fired {

@@ -9,7 +9,8 @@ import { createClient, type ClientOptions, type DirtyClient } from '../../src/cl
 import type { WireError } from '../../src/errors.js';
 import { MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { decodePayload, encodeMessage } from '../../src/protocol/frame.js';
+import { decodePayload } from '../../src/protocol/frame.js';
+import { encodeMessage } from '../../test/protocol/helpers.js';
 import { waitFor } from './wait-for.js';
 
 /** A frame as the fake saw it, payload decoded. */

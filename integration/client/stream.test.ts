@@ -1,5 +1,5 @@
 // Streaming calls: chunks until END, ERROR and RESPONSE endings, early break with CANCEL,
-// the idle timeout, abort, and connection-level read backpressure.
+// the whole-stream deadline, abort, and per-stream windows (CREDIT).
 import test from 'ava';
 import { DirtyAbortError, DirtyAppError, DirtyTimeoutError } from '../../src/client/index.js';
 import { Connection, type Written } from '../../src/client/connection.js';
@@ -9,7 +9,6 @@ import { MessageType } from '../../src/protocol/constants.js';
 import { writeRequest } from '../../src/protocol/messages.js';
 import type { FrameOut } from '../../src/protocol/frame-batch.js';
 import { FakeArbiter, echo, setup, type Received, type RequestBody } from './fake-arbiter.js';
-import { waitFor } from './wait-for.js';
 
 /** `count` = args[0]; `ending` = args[1]: 'end' (default), 'error', 'response' or 'none'. */
 function streamer(frame: Received): void {
@@ -85,13 +84,13 @@ test('leaving the loop early sends CANCEL, drops later chunks, and the connectio
   t.is(arbiter.accepted, 1);
 });
 
-test('the idle timeout fails a stream whose arbiter goes quiet, and sends CANCEL', async (t) => {
+test('the deadline fails a stream whose arbiter goes quiet, and sends CANCEL', async (t) => {
   const { arbiter, client } = await setup(t, (frame) => {
     if (frame.type !== MessageType.REQUEST) return;
     if ((frame.value as RequestBody).action === 'gen') frame.peer.chunk(frame.id, 'only one');
     else echo(frame);
   });
-  await client.execute('m:A', 'connect'); // so that the idle timeout covers only the arbiter's silence
+  await client.execute('m:A', 'connect'); // so that the deadline covers only the arbiter's silence
   const items: unknown[] = [];
   const error = await t.throwsAsync(async () => {
     for await (const item of client.openStream('m:A', 'gen', [], { timeoutMs: 500 })) items.push(item);
@@ -115,22 +114,41 @@ test('aborting a stream rejects the pending next() and sends CANCEL', async (t) 
   t.deepEqual(await iterator.next(), { done: true, value: undefined });
 });
 
-test('unconsumed chunks pause reading the socket until consumers drain them', async (t) => {
-  const arbiter = await FakeArbiter.create(streamer);
+/** A sender that honours CREDIT: 'paced' streams args[0] chunks, only as many as the client granted. */
+function pacedStreamer(): (frame: Received) => void {
+  const left = new Map<bigint, { next: number; total: number }>();
+  return (frame) => {
+    if (frame.type === MessageType.REQUEST && (frame.value as RequestBody).action === 'paced') {
+      left.set(frame.id, { next: 0, total: (frame.value as RequestBody).args[0] as number });
+    } else if (frame.type === MessageType.CREDIT) {
+      const s = left.get(frame.id);
+      if (s === undefined) return;
+      for (let n = (frame.value as { credit: number }).credit; n > 0 && s.next < s.total; n--) frame.peer.chunk(frame.id, `chunk ${s.next++}`);
+      if (s.next === s.total) frame.peer.end(frame.id);
+    } else echo(frame);
+  };
+}
+
+test('a consumer that takes nothing holds up only its own stream: the client opens a window and grants it again as chunks are taken', async (t) => {
+  const arbiter = await FakeArbiter.create(pacedStreamer());
   t.teardown(() => arbiter.stop());
   await arbiter.listen();
-  const connection = new Connection({ socketPath: () => arbiter.socketPath, defaultTimeoutMs: 5000, maxReconnectDelayMs: 100, highWaterChunks: 4 });
+  const connection = new Connection({ socketPath: () => arbiter.socketPath, defaultTimeoutMs: 5000, maxReconnectDelayMs: 100, streamWindow: 4 });
   t.teardown(() => connection.close());
   const encode = (action: string, args: unknown[]) => (id: bigint, out: FrameOut<Written>) => writeRequest(out, id, 'm:A', action, args);
-  const stream = new StreamCall(connection, 'm:A.gen', encode('gen', [10]), {});
-  const first = await stream.next();
-  t.deepEqual(first, { done: false, value: 'chunk 0' });
-  // Nothing consumes: the buffer reaches the high-water mark and reading stops.
-  await waitFor(() => connection.readGate.paused, { what: 'read pause' });
-  const echoed = unaryCall(connection, 'm:A.after', encode('after', []), {});
+  const stream = new StreamCall(connection, 'm:A.paced', encode('paced', [10]), {});
+  t.deepEqual(await stream.next(), { done: false, value: 'chunk 0' });
+  // The REQUEST came with its opening CREDIT (the window).
+  const [opening] = await arbiter.waitForFrames(MessageType.CREDIT, 1);
+  t.deepEqual(opening?.value, { credit: 4 });
+  // Nothing consumes the stream now: other calls on the same connection are still answered.
+  t.like(await unaryCall(connection, 'm:A.after', encode('after', []), {}), { action: 'after' });
+  t.is(arbiter.ofType(MessageType.CREDIT).length, 1, 'one chunk taken: no grant yet');
   const rest: unknown[] = [];
   for await (const item of stream) rest.push(item);
-  t.false(connection.readGate.paused);
   t.deepEqual(rest, Array.from({ length: 9 }, (_, index) => `chunk ${index + 1}`));
-  t.like(await echoed, { action: 'after' });
+  // Grants of half a window (2) as the consumer takes chunks, until the stream has them all.
+  const grants = arbiter.ofType(MessageType.CREDIT).slice(1).map((f) => f.value);
+  t.true(grants.length >= 3);
+  t.deepEqual(grants, grants.map(() => ({ credit: 2 })));
 });

@@ -3,7 +3,8 @@
 import { connect, type Socket } from 'node:net';
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
-import { encodeHeader, encodeMessage } from '../../src/protocol/frame.js';
+import { encodeHeader } from '../../src/protocol/frame.js';
+import { encodeMessage } from '../../test/protocol/helpers.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { decodePayload } from '../../src/protocol/frame.js';
 import { encodeRequest } from '../../src/protocol/messages.js';

@@ -244,7 +244,7 @@ export class Pm2Sandbox {
 
   /**
    * Every `axm:reply` on pm2's bus from now on (the CLI stops reading after the first reply, so this
-   * is how "replies exactly once" is observed). One bus for the whole file (pm2-contract §8); closed
+   * is how "replies exactly once" is observed). One bus for the whole file, opened once; closed
    * by cleanup() before the daemon is killed.
    */
   async openBus(): Promise<BusReply[]> {

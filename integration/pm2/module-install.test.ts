@@ -1,5 +1,5 @@
-// The real module path: `pm2 install file://<dir named pm2-dirty>` (pm2-contract §2.2: the folder's
-// basename must be the package name, npm only symlinks it, so it must hold node_modules already).
+// The real module path: `pm2 install file://<dir named pm2-dirty>` (pm2 requires the folder's
+// basename to be the package name; npm only symlinks it, so it must hold node_modules already).
 // The folder here holds symlinks to this checkout's package.json, dist and node_modules; the
 // install runs offline with an empty npm cache.
 import test from 'ava';

@@ -7,7 +7,8 @@ import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
 import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
 import { dirname, join } from 'node:path';
-import { runHook } from './hooks.js';
+import { runHook } from '../config/hooks.js';
+import { probeApps } from './probe-apps.js';
 import { TargetStore } from './target-store.js';
 import { Autoscaler } from './autoscaler.js';
 import type { PoolWorker } from './pool-types.js';
@@ -57,6 +58,7 @@ export class Arbiter {
       concurrency: c.concurrency,
       maxQueue: c.maxQueue,
       timeoutMs: c.timeoutMs,
+      streamStallTimeoutMs: c.streamStallTimeoutMs,
       knownApps: this.#knownApps,
       expectsHolder: (app) => this.pool.expectsHolder(app),
       now: () => performance.now(),
@@ -89,9 +91,7 @@ export class Arbiter {
     await listenPrivately(this.server.server, path);
     this.#log.info(`Dirty arbiter listening on ${path} (pid:${process.pid})`);
     this.#sweep = setInterval(() => {
-      const now = performance.now();
-      this.router.sweep(now);
-      this.stash.sweep(now, 1000);
+      this.stash.sweep(performance.now(), 1000);
     }, 1000);
     this.#sweep.unref();
     // Calls that ignore their cancellation: checked 4 times a second, so a recycle follows cancelGraceMs closely.
@@ -155,7 +155,7 @@ export class Arbiter {
   }
 
   async #reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
-    const next = await loadConfig(process.env);
+    const next = await loadConfig(probeApps, process.env);
     if (!next.ok) {
       for (const e of next.errors) this.#log.error(`reload refused, bad config: ${e}`);
       return { ok: false, message: `reload refused: ${next.errors.join('; ')}`, changes: [] };

@@ -1,7 +1,15 @@
 // The autoscaler shell: samples the pool every second, asks core/autoscale what to do, and
 // scales through the same clamped path as signals and actions (source 'autoscaler').
 import { performance } from 'node:perf_hooks';
-import { decide, initialAutoscaleState, noteManualScale, observe, type AutoscaleConfig, type AutoscaleDecision, type AutoscaleState } from '../core/autoscale.js';
+import {
+  decide,
+  initialAutoscaleState,
+  noteManualScale,
+  observe,
+  type AutoscaleConfig,
+  type AutoscaleDecision,
+  type AutoscaleState,
+} from '../core/autoscale.js';
 import type { Pool } from './pool.js';
 
 export interface LoadProbe {

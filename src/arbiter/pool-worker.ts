@@ -23,7 +23,13 @@ export function heartbeatIntervalMs(timeoutMs: number): number {
 }
 
 export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: PoolOptions, now: number, on: PoolWorkerEvents): PoolWorker {
-  const opts = { concurrency: o.concurrency, heartbeatIntervalMs: heartbeatIntervalMs(o.heartbeatTimeoutMs), socketPath: o.socketPath, configPath: o.configPath, hookTimeoutMs: o.hookTimeoutMs };
+  const opts = {
+    concurrency: o.concurrency,
+    heartbeatIntervalMs: heartbeatIntervalMs(o.heartbeatTimeoutMs),
+    socketPath: o.socketPath,
+    configPath: o.configPath,
+    hookTimeoutMs: o.hookTimeoutMs,
+  };
   const w: PoolWorker = {
     id,
     process: new WorkerProcess(id, specs, opts, {

@@ -8,7 +8,8 @@ import { WORKER_ENTRY, workerEnv } from './worker-process.js';
 export function probeApps(apps: readonly AppLoadSpec[], timeoutMs = 60_000): Promise<ProbedApp[]> {
   const boot: WorkerBoot = { mode: 'probe', apps };
   return new Promise((resolve) => {
-    const child = fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: workerEnv(process.env, { PM2_DIRTY_WORKER: JSON.stringify(boot) }) });
+    const env = workerEnv(process.env, { PM2_DIRTY_WORKER: JSON.stringify(boot) });
+    const child = fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
     let report: ProbedApp[] | null = null;
     const fail = (why: string): ProbedApp[] => apps.map((a) => ({ name: a.name, error: why }));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -1,6 +1,8 @@
 // Types of the router: a client connection (Peer), a call's record, a worker's load, options.
 import { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RelayWindow } from '../core/stream-window.js';
+import type { Deadline } from '../net/deadlines.js';
 import type { PoolWorker } from './pool-types.js';
 import type { SentCalls } from './sent-calls.js';
 
@@ -26,10 +28,19 @@ export interface Call {
   readonly queuedAt: number;
   worker: PoolWorker | null;
   sentAt: number;
-  /** Last sign of progress (sent, or a CHUNK relayed): the arbiter timeout counts from here. */
+  /** Last sign of progress (sent, or a CHUNK relayed). */
   activeAt: number;
   /** A CHUNK was relayed: the call has started and cannot be run again elsewhere. */
   streamed?: boolean;
+  // Flow control and limits (stream-flow.ts, call-deadlines.ts):
+  /** The stream's credit accounting, from its first CHUNK or CREDIT. */
+  window?: RelayWindow;
+  /** Waiting for a congested client socket to drain before the worker gets more credit. */
+  awaitingDrain?: boolean;
+  /** timeoutMs, from dispatch. */
+  deadline?: Deadline | undefined;
+  /** streamStallTimeoutMs, while the window is full. */
+  stall?: Deadline | undefined;
 }
 
 export interface WorkerLoad {
@@ -45,6 +56,8 @@ export interface RouterOptions {
   readonly concurrency: number;
   readonly maxQueue: number;
   readonly timeoutMs: number;
+  /** A stream whose window stays full this long is cancelled (0: never). */
+  readonly streamStallTimeoutMs: number;
   readonly knownApps: ReadonlySet<string>;
   /** True while some worker holds or will hold the app (starting, or waiting for a respawn). */
   readonly expectsHolder: (app: string) => boolean;

@@ -1,15 +1,18 @@
 // Routes calls: to the ready holder of the app with the fewest outstanding calls (ties round-
 // robin), else into the bounded queue; relays answers by rewriting request ids, never re-encoding.
 // A call abandoned on a worker (timeout, abort, closed client) keeps its worker slot until the
-// worker's final frame for it arrives: the worker is really busy until then.
+// worker's final frame for it arrives: the worker is really busy until then. Streams run under
+// per-stream credit (stream-flow.ts); timeoutMs and stalled streams fire on precise deadlines.
 import { DispatchQueue } from '../core/dispatch-queue.js';
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { encodeError, writeCancel } from '../protocol/messages.js';
-import { FENCE_ID } from '../worker/executor.js';
+import { FENCE_ID } from '../protocol/constants.js';
 import type { PoolWorker } from './pool-types.js';
+import { CallDeadlines } from './call-deadlines.js';
 import { CallStats } from './call-stats.js';
+import { StreamFlow } from './stream-flow.js';
 import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { WorkerChoice } from './worker-choice.js';
 import type { AbandonedCall } from './stuck-calls.js';
@@ -27,7 +30,8 @@ export class Router {
   /** Workers that may be handed calls: ready, not retiring, not dead (a dead one's state may still read 'ready'). */
   readonly #routable = new Set<PoolWorker>();
   readonly #fenced = new WeakSet<PoolWorker>();
-  readonly #throttled = new Set<PoolWorker>();
+  readonly #deadlines: CallDeadlines;
+  readonly #flow: StreamFlow;
   #nextWid = 1;
   #maxQueueWaitMs = 0;
   /** The time read once per turn of the event loop (a batch of frames), -1 until read. */
@@ -40,6 +44,8 @@ export class Router {
     this.#o = o;
     this.#queue = new DispatchQueue<Call>(o.maxQueue);
     this.#choice = new WorkerChoice(o.concurrency);
+    this.#deadlines = new CallDeadlines(o.timeoutMs, o.streamStallTimeoutMs, (call, err) => this.#expired(call, err));
+    this.#flow = new StreamFlow(this.#deadlines, (call) => this.#calls.get(call.wid) === call);
   }
 
   /** `now()` of the options, read once per turn: every frame of one read batch gets the same time. */
@@ -106,6 +112,12 @@ export class Router {
     if (call) this.#abandon(call);
   }
 
+  /** CREDIT from the client: its reader made room in the stream `clientId`. */
+  credit(peer: Peer, clientId: bigint, n: number): void {
+    const call = peer.calls.get(clientId);
+    if (call) this.#flow.credit(call, n);
+  }
+
   peerClosed(peer: Peer): void {
     for (const call of [...peer.calls.values()]) this.#abandon(call);
   }
@@ -136,7 +148,6 @@ export class Router {
     const started = new Set((this.#choice.load(w)?.sent.wids() ?? []).slice(0, Math.max(1, this.#o.concurrency)));
     this.workerRetiring(w);
     this.#choice.forget(w);
-    this.#throttled.delete(w);
     for (const [wid, a] of this.#abandoned) if (a.worker === w) this.#abandoned.delete(wid);
     const how = w.killReason !== undefined ? `was killed (${w.killReason})` : signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     for (const call of [...this.#calls.values()]) {
@@ -181,25 +192,18 @@ export class Router {
     if (type === MessageType.CHUNK) {
       call.activeAt = now;
       call.streamed = true;
-      if (call.peer.congested) this.#throttle(w, call.peer);
+      this.#flow.relayed(call, w);
       return;
     }
     this.stats.record(now - call.queuedAt, type === MessageType.ERROR, now);
     this.#complete(call, w, now);
   }
 
-  /** Fails calls silent for timeoutMs since they were sent or last streamed a chunk (and tells their workers). */
-  sweep(now: number): void {
-    if (this.#o.timeoutMs <= 0) return;
-    for (const call of [...this.#calls.values()]) {
-      if (!call.worker || now - call.activeAt < this.#o.timeoutMs) continue;
-      if (this.#throttled.has(call.worker)) {
-        call.activeAt = now; // the worker is paused because a client reads slowly: not the worker's silence
-        continue;
-      }
-      this.#abandon(call);
-      this.#reject(call.peer, call.clientId, new DirtyTimeoutError('Worker timeout', { timeout: Math.round(this.#o.timeoutMs / 1000), timeout_ms: this.#o.timeoutMs }));
-    }
+  /** timeoutMs or streamStallTimeoutMs passed: the worker is told to stop, the caller gets `error`. */
+  #expired(call: Call, error: DirtyTimeoutError): void {
+    if (this.#calls.get(call.wid) !== call) return;
+    this.#abandon(call);
+    this.#reject(call.peer, call.clientId, error);
   }
 
   workerLoad(w: PoolWorker): number {
@@ -216,6 +220,7 @@ export class Router {
     call.sentAt = call.activeAt = now;
     this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, now - call.queuedAt);
     this.#choice.sent(w, call.wid, now);
+    this.#deadlines.dispatched(call);
     w.inflight++;
     void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
   }
@@ -241,6 +246,7 @@ export class Router {
   }
 
   #forget(call: Call): void {
+    this.#deadlines.ended(call);
     this.#calls.delete(call.wid);
     call.peer.calls.delete(call.clientId);
   }
@@ -283,16 +289,5 @@ export class Router {
       if (!next) return;
       this.#dispatch(next.item, w, now);
     }
-  }
-
-  /** A slow stream reader pauses the worker feeding it until its socket drains (backpressure). */
-  #throttle(w: PoolWorker, peer: Peer): void {
-    if (this.#throttled.has(w)) return;
-    this.#throttled.add(w);
-    w.process.channel.pause();
-    peer.onceDrained(() => {
-      this.#throttled.delete(w);
-      w.process.channel.resume();
-    });
   }
 }

@@ -1,5 +1,5 @@
 // The arbiter's Unix socket server: one FrameDecoder per connection, many calls in flight per
-// connection; REQUEST/CANCEL go to the router, STATUS/MANAGE/STASH are answered here.
+// connection; REQUEST/CANCEL/CREDIT go to the router, STATUS/MANAGE/STASH are answered here.
 import { createServer, type Server, type Socket } from 'node:net';
 import { DirtyError, DirtyProtocolError, isDirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { decodeValue } from '../protocol/tlv.js';
-import { encodeError, encodeResponse } from '../protocol/messages.js';
+import { decodeCredit, encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
 import type { Call } from './router-types.js';
@@ -30,6 +30,7 @@ class Connection implements Peer {
   readonly calls = new Map<bigint, Call>();
   failed = false;
   readonly #writer: TickWriter;
+  readonly #drainWaiters: (() => void)[] = [];
 
   constructor(socket: Socket) {
     this.socket = socket;
@@ -59,17 +60,22 @@ class Connection implements Peer {
     if (buffered > MAX_UNREAD_BYTES) this.socket.destroy();
   }
 
+  /** Runs `fn` once the socket is no longer congested (or closed); many streams share one listener. */
   onceDrained(fn: () => void): void {
-    if (this.socket.destroyed || !this.congested) fn();
-    else {
-      const done = (): void => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        fn();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
+    if (this.socket.destroyed || !this.congested) {
+      fn();
+      return;
     }
+    this.#drainWaiters.push(fn);
+    if (this.#drainWaiters.length > 1) return;
+    const done = (): void => {
+      if (!this.socket.destroyed && this.congested) return; // 'drain' below the high-water mark only
+      this.socket.off('drain', done);
+      this.socket.off('close', done);
+      for (const waiter of this.#drainWaiters.splice(0)) waiter();
+    };
+    this.socket.on('drain', done);
+    this.socket.on('close', done);
   }
 }
 
@@ -166,6 +172,9 @@ export class ArbiterServer {
       }
       case MessageType.CANCEL:
         this.#router.cancel(conn, id);
+        return;
+      case MessageType.CREDIT:
+        this.#router.credit(conn, id, decodeCredit(buf, start, end));
         return;
       case MessageType.STATUS:
         this.#answer(conn, id, () => this.#control.status());

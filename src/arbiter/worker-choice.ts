@@ -1,7 +1,7 @@
 // Which ready worker takes a call (core/routing's policy applied to live workers): the ready
 // holders of each app, each worker's outstanding calls and capacity (slots plus a prefetch sized
 // by its service-time EWMA), ties round-robin. Part of the router; kept apart to keep files small.
-import { PREFETCH_BUDGET_MS, pickWorker, updateEwma, workerCapacity, type RouteCandidate } from '../core/routing.js';
+import { pickWorker, updateEwma, workerCapacity, type RouteCandidate } from '../core/routing.js';
 import type { PoolWorker } from './pool-types.js';
 import type { WorkerLoad } from './router-types.js';
 import { SentCalls } from './sent-calls.js';
@@ -71,19 +71,12 @@ export class WorkerChoice {
     return r.id === null ? null : (list[r.id] ?? null);
   }
 
-  /**
-   * How many calls `w` may have outstanding: its slots, plus core/routing's prefetch only while its
-   * calls are known to be short and none of its current calls has run past the prefetch budget.
-   * A prefetched call is committed to that worker and cannot go to another holder that frees up
-   * first, so unknown or long service times get no prefetch: their extra calls wait in the queue.
-   */
+  /** How many calls `w` may have outstanding: core/routing's workerCapacity for its service time and oldest call. */
   capacity(w: PoolWorker, now: number): number {
-    const slots = Math.max(1, this.#concurrency);
     const l = this.#load.get(w);
-    if (!l || l.ewmaMs === null || !(l.ewmaMs < PREFETCH_BUDGET_MS)) return slots;
+    if (!l) return workerCapacity(this.#concurrency, null);
     const oldest = l.sent.oldestAt();
-    if (oldest !== undefined && now - oldest > PREFETCH_BUDGET_MS) return slots;
-    return workerCapacity(this.#concurrency, l.ewmaMs);
+    return workerCapacity(this.#concurrency, l.ewmaMs, oldest === undefined ? null : now - oldest);
   }
 
   sent(w: PoolWorker, wid: number, now: number): void {

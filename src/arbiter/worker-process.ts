@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
-import { FrameChannel } from '../worker/channel.js';
+import { FrameChannel } from '../net/frame-channel.js';
 import type { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 
@@ -22,8 +22,21 @@ export function workerEntry(dir: string): string {
   return existsSync(bundle) ? bundle : join(dir, 'main.js');
 }
 
-/** pm2 injects its own variables into the arbiter; workers must not inherit them (pm2-contract §9.21). */
-const PM2_KEYS = new Set(['pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd', 'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code', 'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic', 'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version', 'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username', 'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG', 'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var', 'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC']);
+/**
+ * Variables pm2 puts into the environment of the processes it starts (the arbiter here). A worker that
+ * inherited them would carry the arbiter's pm2 identity (`pm_id`, `name`, `NODE_APP_INSTANCE`) and the
+ * module's settings (`pm2-dirty`, as JSON), so workers are forked without them.
+ */
+const PM2_KEYS = new Set([
+  'pm_id', 'name', 'NODE_APP_INSTANCE', 'pmx', 'treekill', 'autorestart', 'pm_exec_path', 'pm_cwd',
+  'pm_out_log_path', 'pm_err_log_path', 'pm_pid_path', 'km_link', 'vizion_running', 'unique_id', 'exit_code',
+  'status', 'PM2_USAGE', 'PM2_JSON_PROCESSING', 'axm_actions', 'axm_monitor', 'axm_options', 'axm_dynamic',
+  'created_at', 'pm_uptime', 'restart_time', 'unstable_restarts', 'versioning', 'node_version', 'version',
+  'instances', 'exec_mode', 'exec_interpreter', 'pm2_env', 'windowsHide', 'kill_retry_time', 'username',
+  'namespace', 'filter_env', 'merge_logs', 'vizion', 'watch', 'env', 'pm2-dirty', 'PM2_DIRTY_CONFIG',
+  'wait_ready', 'kill_timeout', 'listen_timeout', 'autostart', 'stop_exit_codes', 'instance_var',
+  'automation', 'prev_restart_delay', 'PM2_PROGRAMMATIC',
+]);
 
 /**
  * Node flags of a worker: the arbiter's own, plus V8's single-threaded GC unless they already say how
@@ -60,6 +73,14 @@ export interface WorkerEvents {
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
+export interface WorkerProcessOptions {
+  readonly concurrency: number;
+  readonly heartbeatIntervalMs: number;
+  readonly socketPath: string;
+  readonly configPath: string | null;
+  readonly hookTimeoutMs: number;
+}
+
 export class WorkerProcess {
   readonly id: number;
   readonly apps: readonly string[];
@@ -67,10 +88,11 @@ export class WorkerProcess {
   readonly channel: FrameChannel;
   #exited = false;
 
-  constructor(id: number, specs: readonly AppLoadSpec[], opts: { concurrency: number; heartbeatIntervalMs: number; socketPath: string; configPath: string | null; hookTimeoutMs: number }, events: WorkerEvents) {
+  constructor(id: number, specs: readonly AppLoadSpec[], opts: WorkerProcessOptions, events: WorkerEvents) {
     this.id = id;
     this.apps = specs.map((s) => s.name);
-    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency: opts.concurrency, heartbeatIntervalMs: opts.heartbeatIntervalMs, configPath: opts.configPath, hookTimeoutMs: opts.hookTimeoutMs };
+    const { concurrency, heartbeatIntervalMs, configPath, hookTimeoutMs } = opts;
+    const boot: WorkerBoot = { mode: 'serve', id, apps: specs, concurrency, heartbeatIntervalMs, configPath, hookTimeoutMs };
     // Linux caps process.title at the argv area: the app list in argv leaves room for the title.
     this.child = fork(WORKER_ENTRY, [`--apps=[${this.apps.join(', ')}]`], {
       execArgv: workerExecArgv(process.execArgv),

@@ -1,4 +1,5 @@
 // DirtyClient: the validated public facade over one multiplexed connection to the dirty arbiter.
+import { READ_WINDOW } from '../core/stream-window.js';
 import { ManageOp } from '../protocol/constants.js';
 import { writeManage, writeRequest, writeStatus } from '../protocol/messages.js';
 import { Connection } from './connection.js';
@@ -17,7 +18,7 @@ export interface ClientOptions {
    */
   readonly socketPath?: string;
   /**
-   * Default deadline of each call in ms (for streams: the idle timeout between frames).
+   * Default deadline of each call in ms, from the call to its last frame (for streams: to END, however many chunks).
    * @default 30000
    * @example { timeoutMs: 120_000 }
    */
@@ -28,6 +29,14 @@ export interface ClientOptions {
    * @example { maxReconnectDelayMs: 5000 }
    */
   readonly maxReconnectDelayMs?: number;
+  /**
+   * The most chunks a stream may receive ahead of its consumer (its flow-control window). Within
+   * it, the window aims at 4 MiB of chunks by their mean size: a stream whose consumer falls behind
+   * holds about that much (at most 256 chunks before the first is taken), and its generator waits.
+   * @default 8192
+   * @example { streamWindow: 64 }
+   */
+  readonly streamWindow?: number;
 }
 
 /** Options of `call()` and `openStream()`. */
@@ -60,14 +69,16 @@ export class DirtyClient {
 
   constructor(options: ClientOptions = {}) {
     check.assertOptionalRecord('options', options);
-    const { socketPath, timeoutMs = 30_000, maxReconnectDelayMs = 1000 } = options;
+    const { socketPath, timeoutMs = 30_000, maxReconnectDelayMs = 1000, streamWindow = READ_WINDOW } = options;
     check.assertOptionalString('socketPath', socketPath);
     check.assertDurationMs('timeoutMs', timeoutMs);
     check.assertDurationMs('maxReconnectDelayMs', maxReconnectDelayMs);
+    check.assertPositiveInteger('streamWindow', streamWindow);
     this.#connection = new Connection({
       socketPath: () => resolveSocketPath(process.env, socketPath),
       defaultTimeoutMs: timeoutMs,
       maxReconnectDelayMs,
+      streamWindow,
     });
     this.stash = new StashClient(this.#connection);
   }
@@ -114,15 +125,14 @@ export class DirtyClient {
   /**
    * Streams the chunks yielded by a generator action, ending when the action returns.
    *
-   * The request is sent on the first `next()`. `timeoutMs` is an **idle** timeout: the longest
-   * wait for the next frame, not a deadline for the whole stream. Leaving the loop early
-   * (`break`, `throw`, `return`) sends CANCEL and drops later frames of this call only.
+   * The request is sent on the first `next()`. `timeoutMs` is a deadline for the **whole**
+   * stream, from the first `next()` to its END (not restarted by each chunk). Leaving the loop
+   * early (`break`, `throw`, `return`) sends CANCEL and drops later frames of this call only.
    *
-   * Backpressure is per connection: when the chunks received but not yet consumed, across all
-   * streams of this client, reach 1024 chunks or 16 MiB, the client stops reading the socket
-   * until consumers take them back under half of that. Every answer to this client waits
-   * meanwhile: stream idle timeouts are suspended, but the deadlines of `execute()`/`call()`
-   * keep running. So consume streams or leave them (`break`); never keep an unfinished one aside.
+   * Backpressure is per stream (the CREDIT extension, docs/protocol.md): a stream receives about
+   * 4 MiB (at most `streamWindow` chunks) ahead of its consumer, and the generator in the worker
+   * waits for it. The client never stops reading its connection, so a slow consumer delays only its own
+   * stream; but a stream left unread past the arbiter's `streamStallTimeoutMs` is cancelled.
    * @example for await (const row of client.openStream('db', 'export', [table], { timeoutMs: 5000 })) write(row)
    */
   openStream(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<unknown> {

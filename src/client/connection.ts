@@ -1,16 +1,16 @@
 // One Unix-socket connection per client, multiplexing every call by request id (docs/protocol.md):
-// lazy connect, reconnect with capped backoff, at-most-once failure of sent calls, read backpressure.
+// lazy connect, reconnect with capped backoff, at-most-once failure of sent calls. It never stops
+// reading: streams are flow-controlled one by one (CREDIT), so one slow consumer holds up no one else.
 import { createConnection, type Socket } from 'node:net';
 import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
 import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
 import type { Frame } from '../protocol/frame.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
-import { encodeWith, writeCancel } from '../protocol/messages.js';
+import { encodeWith, writeCancel, writeCredit } from '../protocol/messages.js';
 import { TickWriter } from '../net/tick-writer.js';
 import { MessageType, messageTypeName } from '../protocol/constants.js';
 import { closedError } from './call-outcome.js';
-import { Deadlines } from './deadlines.js';
-import { ReadGate } from './read-gate.js';
+import { Deadlines } from '../net/deadlines.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 
 /** What a call hands the connection: frames for its id are routed here until it leaves the table. */
@@ -35,10 +35,8 @@ export interface ConnectionOptions {
   readonly socketPath: () => string;
   readonly defaultTimeoutMs: number;
   readonly maxReconnectDelayMs: number;
-  /** Pause reading once this many chunks are buffered across streams. */
-  readonly highWaterChunks?: number;
-  /** Pause reading once this many payload bytes are buffered across streams. */
-  readonly highWaterBytes?: number;
+  /** Chunks a stream may receive ahead of its consumer (its CREDIT window). */
+  readonly streamWindow?: number;
 }
 
 
@@ -59,8 +57,6 @@ const NO_FRAMES: readonly Buffer[] = Object.freeze([]);
 export class Connection {
   readonly #options: ConnectionOptions;
   readonly #slots = new Map<bigint, CallSink>();
-  /** Streams report the chunks they buffer here (see ReadGate). */
-  readonly readGate: ReadGate;
   /** The deadlines of this connection's single-answer calls, on one timer. */
   readonly deadlines = new Deadlines();
   #socketPath: string | undefined;
@@ -80,7 +76,6 @@ export class Connection {
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
-    this.readGate = new ReadGate(options.highWaterChunks ?? 1024, options.highWaterBytes ?? 16 * 1024 * 1024);
   }
 
   get closed(): boolean {
@@ -89,6 +84,10 @@ export class Connection {
 
   get defaultTimeoutMs(): number {
     return this.#options.defaultTimeoutMs;
+  }
+
+  get streamWindow(): number | undefined {
+    return this.#options.streamWindow;
   }
 
   /** The socket path once resolved (at the first connect), else undefined. */
@@ -159,6 +158,11 @@ export class Connection {
     return slot.state;
   }
 
+  /** The consumer of stream `id` made room for `n` more chunks (CREDIT), if the call is out. */
+  credit(id: bigint, n: number): void {
+    if (this.#slots.get(id)?.state === 'sent' && this.#connected && this.#writer !== undefined) writeCredit(this.#writer, id, n);
+  }
+
   /** Fails every call with DirtyConnectionError('client closed') and destroys the socket. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -184,7 +188,6 @@ export class Connection {
     this.#socket = socket;
     this.#decoder = new FrameDecoder();
     this.#writer = new TickWriter(socket);
-    this.readGate.attach(socket);
     socket.on('connect', () => {
       this.#onConnect(socket);
     });

@@ -1,8 +1,7 @@
 // client.stash: gunicorn's stash operations over the client's connection (STASH 0x10 frames),
 // plus atomic extensions (incr, putIfAbsent, compareAndSet) and a Map-like table view.
 import { StashKeyNotFoundError, StashTableNotFoundError } from '../errors.js';
-import { MessageType } from '../protocol/constants.js';
-import { StashOp } from '../stash/ops.js';
+import { MessageType, StashOp } from '../protocol/constants.js';
 import type { Connection } from './connection.js';
 import type { RequestOptions } from './unary-call.js';
 import * as check from './validate.js';
@@ -12,7 +11,7 @@ export interface StashWriteOptions extends RequestOptions {
   readonly ttlMs?: number;
 }
 
-type Payload = Record<string, unknown>;
+type Fields = Record<string, unknown>;
 
 /**
  * The arbiter's shared tables. Every operation is one round trip and atomic in the arbiter.
@@ -28,14 +27,14 @@ export class StashClient {
     this.#conn = conn;
   }
 
-  #send(op: StashOp, table: string, extra: Payload = {}, options: RequestOptions = {}): Promise<unknown> {
+  #send(op: StashOp, table: string, extra: Fields = {}, options: RequestOptions = {}): Promise<unknown> {
     if (typeof table !== 'string') throw new TypeError(`Expected \`table\` to be a string, got \`${String(table)}\` (${typeof table})`);
-    const payload: Payload = { op, table };
+    const payload: Fields = { op, table };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) payload[k] = v;
     return this.#conn.request(MessageType.STASH, payload, options);
   }
 
-  #write(options: StashWriteOptions): Payload {
+  #write(options: StashWriteOptions): Fields {
     if (options.ttlMs !== undefined) check.assertDurationMs('ttlMs', options.ttlMs);
     return { ttl_ms: options.ttlMs };
   }

@@ -1,6 +1,10 @@
 // A streaming call as a single-use async iterator: CHUNK data until END (or RESPONSE), ERROR rejects,
-// an idle timeout between frames, and CANCEL when the consumer leaves early.
+// one deadline for the whole stream, and CANCEL when the consumer leaves early. It reads by windows
+// (CREDIT): the request opens a window, and each half window the consumer takes is granted again,
+// so at most a window of chunks waits here for a slow consumer.
+import { ReadWindow } from '../core/stream-window.js';
 import { MessageType } from '../protocol/constants.js';
+import { writeCredit } from '../protocol/messages.js';
 import type { Frame } from '../protocol/frame.js';
 import { abortError, closedError, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, CallState, Connection, Encoder } from './connection.js';
@@ -11,11 +15,6 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-interface Buffered {
-  readonly value: unknown;
-  readonly bytes: number;
-}
-
 const DONE: IteratorResult<unknown> = { done: true, value: undefined };
 
 /** The request is sent on the first `next()`; `return()` (a `break` in for-await) cancels it. */
@@ -24,7 +23,10 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   readonly #label: string;
   readonly #encode: Encoder;
   readonly #options: RequestOptions;
-  readonly #items: Buffered[] = [];
+  readonly #items: unknown[] = [];
+  /** Payload bytes of each item in #items. */
+  readonly #sizes: number[] = [];
+  readonly #window: ReadWindow;
   readonly #waiters: Waiter[] = [];
   #id: bigint | undefined;
   #started = false;
@@ -37,6 +39,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     this.#label = label;
     this.#encode = encode;
     this.#options = options;
+    this.#window = new ReadWindow(connection.streamWindow);
   }
 
   [Symbol.asyncIterator](): this {
@@ -45,10 +48,10 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
 
   next(): Promise<IteratorResult<unknown>> {
     if (!this.#started) this.#start();
-    const item = this.#items.shift();
-    if (item !== undefined) {
-      this.#connection.readGate.release(item.bytes);
-      return Promise.resolve({ done: false, value: item.value });
+    if (this.#items.length > 0) {
+      const value = this.#items.shift();
+      this.#taken(this.#sizes.shift() ?? 0);
+      return Promise.resolve({ done: false, value });
     }
     if (this.#ended !== undefined) {
       const { error } = this.#ended;
@@ -82,8 +85,13 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     }
     const id = this.#connection.nextId();
     let frames: readonly Buffer[] | null;
+    const window = this.#window.opening;
     try {
-      frames = this.#connection.encode(this.#encode, id);
+      // The opening CREDIT travels with the REQUEST: this stream is read by windows from its first chunk.
+      frames = this.#connection.encode((i, out) => {
+        this.#encode(i, out);
+        return writeCredit(out, i, window);
+      }, id);
     } catch (error) {
       this.#end(error instanceof Error ? error : new Error(String(error)));
       return;
@@ -91,7 +99,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
     this.#id = id;
     const timeoutMs = this.#options.timeoutMs ?? this.#connection.defaultTimeoutMs;
     this.#timer = setTimeout(() => {
-      this.#onIdle(id, timeoutMs);
+      this.#onDeadline(id, timeoutMs);
     }, timeoutMs);
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#connection.open(id, frames, this.#sink());
@@ -132,27 +140,30 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
       case MessageType.STATUS:
       case MessageType.MANAGE:
       case MessageType.CANCEL:
+      case MessageType.CREDIT:
         throw unexpectedFrame(frame, this.#label);
     }
   }
 
   #push(value: unknown, bytes: number): void {
-    this.#timer?.refresh();
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
+      this.#taken(bytes);
       waiter.resolve({ done: false, value });
       return;
     }
-    this.#items.push({ value, bytes });
-    this.#connection.readGate.hold(bytes);
+    this.#items.push(value);
+    this.#sizes.push(bytes);
   }
 
-  #onIdle(id: bigint, timeoutMs: number): void {
-    // A read pause is our consumers' doing, not the arbiter's: keep waiting.
-    if (this.#connection.readGate.paused) {
-      this.#timer?.refresh();
-      return;
-    }
+  /** The consumer took a chunk of `bytes`: room made in the window is granted again (ReadWindow). */
+  #taken(bytes: number): void {
+    const credit = this.#window.taken(bytes);
+    if (credit > 0 && this.#id !== undefined && this.#ended === undefined) this.#connection.credit(this.#id, credit);
+  }
+
+  /** The whole stream, to its END, had `timeoutMs`. */
+  #onDeadline(id: bigint, timeoutMs: number): void {
     const state: CallState | undefined = this.#connection.abandon(id);
     this.#end(timeoutError(this.#label, timeoutMs, state, this.#connection));
   }
@@ -178,6 +189,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   }
 
   #dropItems(): void {
-    for (const item of this.#items.splice(0)) this.#connection.readGate.release(item.bytes);
+    this.#items.length = 0;
+    this.#sizes.length = 0;
   }
 }

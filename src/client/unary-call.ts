@@ -5,7 +5,7 @@ import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
 import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, CallState, Connection, Encoder } from './connection.js';
-import type { Deadline, Expiring } from './deadlines.js';
+import type { Deadline, Expiring } from '../net/deadlines.js';
 
 /** Per-call options shared by every single-answer call. */
 export interface RequestOptions {
@@ -142,6 +142,7 @@ class UnaryCall implements CallSink, Expiring {
       case MessageType.STATUS:
       case MessageType.MANAGE:
       case MessageType.CANCEL:
+      case MessageType.CREDIT:
         throw unexpectedFrame(frame, this.#label());
     }
   }

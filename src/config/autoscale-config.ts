@@ -3,12 +3,24 @@ import { DEFAULT_AUTOSCALE_CONFIG, type AutoscaleConfig } from '../core/autoscal
 
 export type AutoscaleResult = { readonly ok: true; readonly config: AutoscaleConfig | null } | { readonly ok: false; readonly errors: readonly string[] };
 
-const INTEGER_KEYS = ['min', 'max', 'windowMs', 'maxQueueWaitMs', 'scaleUpStep', 'scaleUpCooldownMs', 'idleCooldownMs', 'scaleDownStep', 'manualHoldMs'] as const;
+const INTEGER_KEYS = [
+  'min',
+  'max',
+  'windowMs',
+  'maxQueueWaitMs',
+  'scaleUpStep',
+  'scaleUpCooldownMs',
+  'idleCooldownMs',
+  'scaleDownStep',
+  'manualHoldMs',
+] as const;
 
 /** `undefined`/`false` disable autoscaling; an object enables it with defaults for missing keys. */
 export function parseAutoscale(raw: unknown, maxWorkers: number): AutoscaleResult {
   if (raw === undefined || raw === null || raw === false) return { ok: true, config: null };
-  if (typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: [`\`autoscale\` must be an object { min, max, ... } or false, got ${JSON.stringify(raw)}`] };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, errors: [`\`autoscale\` must be an object { min, max, ... } or false, got ${JSON.stringify(raw)}`] };
+  }
   const r = raw as Record<string, unknown>;
   const errors: string[] = [];
   const known = new Set<string>([...INTEGER_KEYS, 'targetUtilization']);
@@ -18,8 +30,9 @@ export function parseAutoscale(raw: unknown, maxWorkers: number): AutoscaleResul
     const v = r[k];
     if (v === undefined) continue;
     const positive = k === 'min' || k === 'max' || k === 'scaleUpStep' || k === 'scaleDownStep' || k === 'windowMs';
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (positive ? 1 : 0)) errors.push(`\`autoscale.${k}\` must be a ${positive ? 'positive' : 'non-negative'} integer, got ${JSON.stringify(v)}`);
-    else out[k] = v;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (positive ? 1 : 0)) {
+      errors.push(`\`autoscale.${k}\` must be a ${positive ? 'positive' : 'non-negative'} integer, got ${JSON.stringify(v)}`);
+    } else out[k] = v;
   }
   const u = r['targetUtilization'];
   if (u !== undefined) {

@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import { homedir, availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { probeApps } from '../arbiter/probe-apps.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
+import type { ProbedApp } from '../worker/messages.js';
 import { HOOK_NAMES, resolveConfig, type DirtyConfig } from './schema.js';
-import type { HookFn, HookFns } from '../arbiter/hooks.js';
+import type { HookFn, HookFns } from './hooks.js';
 import type { AutoscaleConfig } from '../core/autoscale.js';
 import { parseAutoscale } from './autoscale-config.js';
 import type { AppEntry } from './specs.js';
@@ -26,6 +26,9 @@ export interface LoadedConfig extends DirtyConfig {
   /** Autoscaling settings, or null when `autoscale` is absent or false. */
   readonly autoscaleConfig: AutoscaleConfig | null;
 }
+
+/** Imports the app modules away from the caller (the arbiter forks a probe process) and reports each one's limit or error. */
+export type ProbeApps = (apps: readonly AppLoadSpec[]) => Promise<ProbedApp[]>;
 
 export type LoadResult = { readonly ok: true; readonly config: LoadedConfig } | { readonly ok: false; readonly errors: readonly string[] };
 
@@ -64,8 +67,8 @@ async function importConfig(configPath: string): Promise<Record<string, unknown>
   return value as Record<string, unknown>;
 }
 
-/** Loads everything the arbiter needs; every problem is reported, none is thrown. */
-export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+/** Loads everything the arbiter needs, probing the apps with `probe`; every problem is reported, none is thrown. */
+export async function loadConfig(probe: ProbeApps, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
   const { values: overrides, error } = moduleOverrides(env);
   if (error !== undefined) return { ok: false, errors: [error] };
   const fromModule = overrides['config'];
@@ -84,12 +87,12 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   if (!r.ok) return { ok: false, errors: r.errors.map((e) => `${configPath}: ${e}`) };
   const hookFns: HookFns = {};
   for (const h of HOOK_NAMES) if (typeof file[h] === 'function') hookFns[h] = file[h] as HookFn;
-  return finishApps(r.config, configPath, hookFns);
+  return finishApps(r.config, configPath, hookFns, probe);
 }
 
-async function finishApps(config: DirtyConfig, configPath: string, hookFns: HookFns): Promise<LoadResult> {
+async function finishApps(config: DirtyConfig, configPath: string, hookFns: HookFns, probe: ProbeApps): Promise<LoadResult> {
   const specs = config.apps.map((entry) => ({ name: entry.name, specifier: specifierFor(entry, configPath), exportName: entry.exportName }));
-  const probed = await probeApps(specs);
+  const probed = await probe(specs);
   const errors: string[] = [];
   const resolvedApps: ResolvedApp[] = [];
   config.apps.forEach((entry, i) => {

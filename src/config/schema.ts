@@ -32,6 +32,8 @@ export interface DirtyConfig {
   readonly hookTimeoutMs: number;
   /** A client that sends part of a frame and then nothing for this long is disconnected. */
   readonly frameStallTimeoutMs: number;
+  /** A stream whose window stays full (its reader takes nothing) this long is cancelled (0 disables). */
+  readonly streamStallTimeoutMs: number;
   // Liveness (each 0 disables): a worker ignoring a cancelled call for cancelGraceMs is recycled, an
   // init() running past initTimeoutMs is killed, an open crash-loop breaker probes after crashCooldownMs.
   readonly cancelGraceMs: number;
@@ -68,6 +70,7 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
   hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },
   frameStallTimeoutMs: { kind: 'positive', fallback: () => 10_000 },
+  streamStallTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
   cancelGraceMs: { kind: 'ms', fallback: () => 5_000 },
   initTimeoutMs: { kind: 'ms', fallback: () => 60_000 },
   crashCooldownMs: { kind: 'ms', fallback: () => 30_000 },

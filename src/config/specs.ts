@@ -43,7 +43,9 @@ function parseObject(spec: Record<string, unknown>, where: string): SpecResult {
   const exportName = spec['export'] ?? 'default';
   if (typeof module !== 'string' || module === '') return { ok: false, error: `${where}.module must be a non-empty string, got ${show(module)}` };
   if (typeof exportName !== 'string' || exportName === '') return { ok: false, error: `${where}.export must be a non-empty string, got ${show(exportName)}` };
-  if (name !== undefined && (typeof name !== 'string' || name === '')) return { ok: false, error: `${where}.name must be a non-empty string, got ${show(name)}` };
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    return { ok: false, error: `${where}.name must be a non-empty string, got ${show(name)}` };
+  }
   const limit = parseLimit(spec['workers'], `${where}.workers`);
   if (!limit.ok) return limit;
   return { ok: true, entry: { name: name ?? `${module}:${exportName}`, module, exportName, limit: limit.limit } };

@@ -1,5 +1,5 @@
-// Placement policy: which apps a new worker loads (gunicorn's allocation, §3.4) and which
-// workers a scale-down retires without stripping a limited app (the fix for §4.4).
+// Placement policy: which apps a new worker loads (gunicorn's per-app allocation of `module:N` specs)
+// and which workers a scale-down retires without stripping a limited app (gunicorn retires the oldest).
 
 import type { AppName, AppSpec, WorkerId, WorkerView } from './types.js';
 
@@ -69,7 +69,7 @@ function victimOrder(a: WorkerView, b: WorkerView): number {
  *
  * - A worker is never taken if that drops a limited app below its limit; an app already
  *   below its limit loses no holder at all. gunicorn retires the oldest workers, which are
- *   exactly the ones holding limited apps (§4.4 / defect 1); we do not. When no safe
+ *   exactly the ones holding limited apps, so a limited app can drop below its count; we do not. When no safe
  *   worker is left, fewer victims than asked are returned.
  * - Among safe workers: idle ones (inflight 0) first, since retiring them aborts nothing
  *   and frees them at once; then starting ones, which have not loaded anything yet and

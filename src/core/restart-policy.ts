@@ -1,5 +1,6 @@
 // Crash-restart policy: exponential backoff over the recent crashes of an app set and a
-// crash-loop breaker. gunicorn respawns a failing worker 100+ times a second (defect 9).
+// crash-loop breaker. gunicorn respawns a worker whose app's init() fails at once, with no bound:
+// 100+ times a second.
 
 export interface RestartPolicy {
   /** Delay before the respawn that follows the first recent crash. */

@@ -24,8 +24,8 @@ export interface RouteChoice {
  * Ties are broken round-robin: the scan starts at index `cursor` (modulo the list length)
  * and the returned cursor points just past the chosen candidate, so equal workers take
  * turns as long as the caller keeps the candidate order stable (e.g. spawn order). When all
- * are full the cursor is returned unchanged. Unlike gunicorn (§5.4), a busy worker never
- * gets a call while another holder of the app is idle.
+ * are full the cursor is returned unchanged. Unlike gunicorn (per-app round-robin onto each
+ * worker's unbounded queue), a busy worker never gets a call while another holder of the app is idle.
  */
 export function pickWorker(candidates: readonly RouteCandidate[], cursor: number): RouteChoice {
   const count = candidates.length;
@@ -46,38 +46,39 @@ export function pickWorker(candidates: readonly RouteCandidate[], cursor: number
   return { id: best.id, cursor: (bestIndex + 1) % count };
 }
 
-/** The prefetch used before any service time has been measured. */
-export const PREFETCH_UNKNOWN = 1;
 /** The deepest prefetch, reached by calls of `PREFETCH_BUDGET_MS / PREFETCH_MAX` (0.125 ms) or less. */
 export const PREFETCH_MAX = 64;
 /** How much queued work (in ms of service time) a worker may hold beyond its own slots. */
 export const PREFETCH_BUDGET_MS = 8;
 
 /**
- * How many calls the arbiter keeps outstanding on one worker: its `concurrency` plus a
- * prefetch.
+ * How many calls the arbiter keeps outstanding on one worker: its `concurrency` plus a prefetch.
  *
- * Without a prefetch, a worker that finishes a call idles for one arbiter round trip (the
- * answer travels back, the arbiter picks the next call, the call travels out). The
- * prefetch is sized to cover `PREFETCH_BUDGET_MS` of work: floor(8 / ewma), between 1 and
- * 64. Tiny calls (0.125 ms or less) get 64, so throughput is not bound by round trips (and,
- * with the writers' flush every 16 frames, calls flow through the processes instead of
- * waiting in the arbiter for a worker's whole batch to come back); calls
- * of 8 ms or more get 1, so long calls do not pile up behind each other on one worker
- * while another worker goes idle (they wait in the arbiter's queue instead, where the first
- * free worker takes them). Unknown service time gets 1 until the first answers arrive.
+ * Without a prefetch, a worker that finishes a call idles for one arbiter round trip (the answer
+ * travels back, the arbiter picks the next call, the call travels out). The prefetch covers
+ * `PREFETCH_BUDGET_MS` of work: floor(8 / ewma), between 1 and 64. Tiny calls (0.125 ms or less) get
+ * 64, so throughput is not bound by round trips (and, with the writers' flush every 16 frames, calls
+ * flow through the processes instead of waiting in the arbiter for a worker's whole batch to come back).
+ *
+ * A prefetched call is committed to its worker: it cannot go to another holder of the app that frees
+ * up first. So there is no prefetch while the service time is unknown (no answer yet), when calls
+ * take `PREFETCH_BUDGET_MS` or more, or while the worker's oldest outstanding call has been out
+ * longer than that (a call that is long this time, whatever the average says): those calls wait
+ * in the arbiter's queue, where the first free worker takes them.
  * A non-positive or non-integer concurrency counts as 1.
+ * @param oldestCallMs How long the worker's oldest outstanding call has been out; null when it has none.
  */
-export function workerCapacity(concurrency: number, ewmaServiceMs: number | null): number {
+export function workerCapacity(concurrency: number, ewmaServiceMs: number | null, oldestCallMs: number | null = null): number {
   const slots = Number.isSafeInteger(concurrency) && concurrency > 0 ? concurrency : 1;
-  return slots + prefetchFor(ewmaServiceMs);
+  return slots + prefetchFor(ewmaServiceMs, oldestCallMs);
 }
 
-function prefetchFor(ewmaServiceMs: number | null): number {
-  if (ewmaServiceMs === null || Number.isNaN(ewmaServiceMs)) return PREFETCH_UNKNOWN;
+function prefetchFor(ewmaServiceMs: number | null, oldestCallMs: number | null): number {
+  // `!(x < budget)` also catches NaN, which means "unknown" (see updateEwma).
+  if (ewmaServiceMs === null || !(ewmaServiceMs < PREFETCH_BUDGET_MS)) return 0;
+  if (oldestCallMs !== null && oldestCallMs > PREFETCH_BUDGET_MS) return 0;
   if (ewmaServiceMs <= 0) return PREFETCH_MAX;
-  const prefetch = Math.floor(PREFETCH_BUDGET_MS / ewmaServiceMs);
-  return Math.min(PREFETCH_MAX, Math.max(1, prefetch));
+  return Math.min(PREFETCH_MAX, Math.floor(PREFETCH_BUDGET_MS / ewmaServiceMs));
 }
 
 /** Weight of a new sample in `updateEwma`. */

@@ -16,7 +16,7 @@ const FLUSH_BYTES = 256 * 1024;
 /**
  * A batch of this many frames is handed to the socket at once too: the peer process starts on them
  * while this one encodes the rest of its tick, so that processes overlap instead of passing one
- * wave of frames along (docs/benchmarks.md, "Third session"). Paired with core/routing's deep prefetch.
+ * wave of frames along (docs/benchmarks.md, "Decision log"). Paired with core/routing's deep prefetch.
  */
 export const FLUSH_FRAMES = 16;
 

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Arbiter } from '../arbiter/arbiter.js';
 import { SocketInUseError } from '../arbiter/socket-file.js';
 import { consoleLogger as log } from '../arbiter/logger.js';
+import { probeApps } from '../arbiter/probe-apps.js';
 import { loadConfig } from '../config/load.js';
 import type { ScaleCommand } from '../core/types.js';
 import { registerMetrics } from './metrics.js';
@@ -118,7 +119,7 @@ io.action('reload', (reply: Reply) => {
 });
 
 // 3. Config, then the arbiter.
-const loaded = await loadConfig();
+const loaded = await loadConfig(probeApps);
 if (!loaded.ok) {
   const why = loaded.errors.join('; ');
   log.error(`bad config: ${why} (not starting; exit ${EXIT_CONFIG}, which pm2 does not restart until the config is fixed)`);

@@ -4,14 +4,14 @@
 // the one app_path string is materialised. Anything odd goes to decodeValue itself, which then
 // throws its own error (or, should this scan be stricter than the decoder, answers for it).
 import { Buffer, isUtf8 } from 'node:buffer';
-import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, Tag } from './constants.js';
+import { MAX_PAYLOAD_BYTES } from './constants.js';
+import { MAX_DEPTH, MAX_ITEMS, MIN_DICT_ENTRY, readU32, Tag } from './tlv-kinds.js';
 import { decodeValue } from './tlv-decode.js';
 
 /** Marks a payload the scan does not accept (then decodeValue decides). */
 const BAD = -1;
-/** Smallest encoded list item and dict entry (a str key plus a one-byte value), as in the decoder. */
+/** Smallest encoded list item (MIN_DICT_ENTRY is a dict entry's), as in the decoder. */
 const MIN_ITEM = 1;
-const MIN_DICT_ENTRY = 6;
 /** Up to about this many bytes an ASCII scan in JS beats isUtf8 (a subarray and a native call). */
 const ASCII_SCAN = 128;
 /** "app_path" in ASCII. */
@@ -38,7 +38,7 @@ export function scanAppPath(payload: Buffer): string | undefined | null {
   if (payload[0] !== Tag.DICT) return skipValue(payload, 0, 0) === end ? undefined : null; // valid TLV, not a dict
   let pos = countEnd(payload, 1, MIN_DICT_ENTRY, 0);
   if (pos === BAD) return null;
-  const n = u32(payload, 1);
+  const n = readU32(payload, 1);
   let appStart = -1;
   let appEnd = -1;
   for (let i = 0; i < n; i++) {
@@ -109,14 +109,14 @@ function skipValue(buf: Buffer, pos: number, depth: number): number {
     case Tag.LIST: {
       let at = countEnd(buf, pos + 1, MIN_ITEM, depth);
       if (at === BAD) return BAD;
-      const n = u32(buf, pos + 1);
+      const n = readU32(buf, pos + 1);
       for (let i = 0; i < n && at !== BAD; i++) at = skipValue(buf, at, depth + 1);
       return at;
     }
     case Tag.DICT: {
       let at = countEnd(buf, pos + 1, MIN_DICT_ENTRY, depth);
       if (at === BAD) return BAD;
-      const n = u32(buf, pos + 1);
+      const n = readU32(buf, pos + 1);
       for (let i = 0; i < n && at !== BAD; i++) {
         at = skipKey(buf, at);
         if (at !== BAD) at = skipValue(buf, at, depth + 1);
@@ -136,7 +136,7 @@ function skipFixed(buf: Buffer, pos: number, n: number): number {
 /** End of a bytes/str value (tag, u32 length, bytes) within the limits, or BAD. */
 function skipSized(buf: Buffer, pos: number): number {
   if (buf.length - pos - 1 < 4) return BAD;
-  const n = u32(buf, pos + 1);
+  const n = readU32(buf, pos + 1);
   const start = pos + 5;
   if (n > MAX_PAYLOAD_BYTES || n > buf.length - start) return BAD;
   return start + n;
@@ -156,7 +156,7 @@ function skipKey(buf: Buffer, pos: number): number {
 /** After the u32 count at `pos` of a container at `depth`: the decoder's count, room and depth limits. */
 function countEnd(buf: Buffer, pos: number, minItemBytes: number, depth: number): number {
   if (buf.length - pos < 4 || depth >= MAX_DEPTH) return BAD;
-  const n = u32(buf, pos);
+  const n = readU32(buf, pos);
   const at = pos + 4;
   return n > MAX_ITEMS || n * minItemBytes > buf.length - at ? BAD : at;
 }
@@ -170,11 +170,6 @@ function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
     if (bits < 0x80) return true; // ASCII is valid UTF-8
   }
   return isUtf8(buf.subarray(start, end));
-}
-
-/** Big-endian uint32 at `pos` (the caller checked that 4 bytes are there). */
-function u32(buf: Buffer, pos: number): number {
-  return (buf[pos] ?? 0) * 0x1000000 + (((buf[pos + 1] ?? 0) << 16) | ((buf[pos + 2] ?? 0) << 8) | (buf[pos + 3] ?? 0));
 }
 
 function isKey(buf: Buffer, start: number): boolean {

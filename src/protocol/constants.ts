@@ -1,4 +1,5 @@
-// Wire constants of gunicorn's dirty protocol v1 (header `>2sBBIQ` + TLV payload) and our limits.
+// Wire constants of gunicorn's dirty protocol v1 (header `>2sBBIQ` + TLV payload) and our limits;
+// the TLV tags and limits are in tlv-kinds.ts.
 // The format is written down once in docs/protocol.md; keep both in step.
 
 /** "GD", the first two bytes of every frame. */
@@ -8,16 +9,17 @@ export const VERSION = 1;
 export const HEADER_SIZE = 16;
 /** Largest payload a frame may announce (gunicorn's MAX_MESSAGE_SIZE); also the bytes/str limit. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
-/** Largest list or dict count (gunicorn's MAX_LIST_SIZE / MAX_DICT_SIZE). */
-export const MAX_ITEMS = 1_048_576;
-/** Our nesting limit (gunicorn has none): guards the recursive decoder against deep-nesting attacks. */
-export const MAX_DEPTH = 128;
-/** Byte values at least this long are referenced by encodeMessage, not copied. */
-export const ZERO_COPY_BYTES = 64 * 1024;
 /** Largest request id (uint64). */
 export const MAX_REQUEST_ID = 0xffff_ffff_ffff_ffffn;
+/**
+ * Request id of the fence on the arbiter-worker channel: the arbiter sends CANCEL 0 (its request ids
+ * start at 1) when it stops routing to a worker. IPC 'retire' and the frame channel are two sockets
+ * with no order between them, so without the fence a worker could see 'retire' before a REQUEST
+ * already sent to it.
+ */
+export const FENCE_ID = 0n;
 
-/** Header byte 3. CANCEL is our extension, numbered away from gunicorn's blocks (0x0_, 0x1_). */
+/** Header byte 3. CANCEL and CREDIT are our extensions, numbered away from gunicorn's blocks (0x0_, 0x1_). */
 export const MessageType = {
   REQUEST: 0x01,
   RESPONSE: 0x02,
@@ -28,6 +30,7 @@ export const MessageType = {
   STATUS: 0x11,
   MANAGE: 0x12,
   CANCEL: 0x20,
+  CREDIT: 0x21,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -35,7 +38,7 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 export const ManageOp = { ADD: 1, REMOVE: 2 } as const;
 export type ManageOp = (typeof ManageOp)[keyof typeof ManageOp];
 
-/** `op` of a STASH payload (gunicorn's STASH_OP_*). */
+/** `op` of a STASH payload: gunicorn's STASH_OP_* (1-10), then ours from 100, which gunicorn never uses (docs/stash.md). */
 export const StashOp = {
   PUT: 1,
   GET: 2,
@@ -47,21 +50,11 @@ export const StashOp = {
   DELETE_TABLE: 8,
   TABLES: 9,
   EXISTS: 10,
+  INCR: 100,
+  PUT_IF_ABSENT: 101,
+  COMPARE_AND_SET: 102,
 } as const;
 export type StashOp = (typeof StashOp)[keyof typeof StashOp];
-
-/** TLV type tags (the first byte of every encoded value). */
-export const Tag = {
-  NONE: 0x00,
-  BOOL: 0x01,
-  INT: 0x05,
-  FLOAT: 0x06,
-  BYTES: 0x10,
-  STR: 0x11,
-  LIST: 0x20,
-  DICT: 0x21,
-} as const;
-export type Tag = (typeof Tag)[keyof typeof Tag];
 
 const MESSAGE_TYPES: ReadonlySet<number> = new Set(Object.values(MessageType));
 
@@ -69,8 +62,9 @@ export function isMessageType(value: number): value is MessageType {
   return MESSAGE_TYPES.has(value);
 }
 
-/** Printable name of a message type, for logs and error messages ("REQUEST", "0x7f"). */
+const MESSAGE_TYPE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(MessageType).map(([name, value]) => [value, name]));
+
+/** Printable name of a message type, for logs and error messages ("REQUEST", "0x7f"). A lookup: the client names every request with it. */
 export function messageTypeName(type: number): string {
-  for (const [name, value] of Object.entries(MessageType)) if (value === type) return name;
-  return `0x${type.toString(16).padStart(2, '0')}`;
+  return MESSAGE_TYPE_NAMES.get(type) ?? `0x${type.toString(16).padStart(2, '0')}`;
 }

@@ -3,6 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, VERSION, isMessageType, type MessageType } from './constants.js';
+import { joinUint64 } from './tlv-kinds.js';
 import { decodeHeader, type Frame } from './frame.js';
 
 /**
@@ -17,8 +18,6 @@ export type FrameHandler = (type: MessageType, requestId: bigint, buf: Buffer, s
  * (`length` bytes in all): nothing is copied. For a relay, which only passes payloads on.
  */
 export type PiecesHandler = (type: MessageType, requestId: bigint, pieces: Buffer[], length: number) => void;
-
-const TWO_32 = 4294967296;
 
 export interface FrameDecoderOptions {
   /** Largest payload a header may announce; lower it to bound memory per connection. @default MAX_PAYLOAD_BYTES (64 MiB) */
@@ -141,8 +140,7 @@ export class FrameDecoder {
     }
     const hi = (h[at + 8] ?? 0) * 0x1000000 + (((h[at + 9] ?? 0) << 16) | ((h[at + 10] ?? 0) << 8) | (h[at + 11] ?? 0));
     const lo = (h[at + 12] ?? 0) * 0x1000000 + (((h[at + 13] ?? 0) << 16) | ((h[at + 14] ?? 0) << 8) | (h[at + 15] ?? 0));
-    // Ids are small counters in practice: build the bigint from one exact double when it fits.
-    this.#id = hi < 0x200000 ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    this.#id = joinUint64(hi, lo);
     this.#type = type as MessageType;
     this.#len = len;
     this.#skip(HEADER_SIZE);

@@ -3,6 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, MAX_REQUEST_ID, VERSION, isMessageType, messageTypeName, type MessageType } from './constants.js';
+import { joinUint64 } from './tlv-kinds.js';
 
 /** The fields of a validated header. */
 export interface FrameHeader {
@@ -10,8 +11,6 @@ export interface FrameHeader {
   readonly requestId: bigint;
   readonly payloadLength: number;
 }
-
-const TWO_32 = 4294967296;
 
 /** 16-byte header: magic "GD", version 1, type, uint32 payload length, uint64 request id. */
 export function encodeHeader(type: MessageType, requestId: bigint, payloadLength: number): Buffer {
@@ -50,8 +49,7 @@ export function decodeHeader(buf: Uint8Array, offset = 0, maxPayloadBytes = MAX_
   }
   const hi = (b(8) * 0x1000000) + ((b(9) << 16) | (b(10) << 8) | b(11));
   const lo = (b(12) * 0x1000000) + ((b(13) << 16) | (b(14) << 8) | b(15));
-  // Ids are small counters in practice: build the bigint from one exact double when it fits.
-  const requestId = hi < 0x200000 ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  const requestId = joinUint64(hi, lo);
   return { type, requestId, payloadLength };
 }
 

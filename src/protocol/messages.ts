@@ -1,9 +1,10 @@
 // Payload shapes as gunicorn sends them (docs/protocol.md §Payloads): builders that return write-ready
-// chunks, and validating parsers for the payloads we act on.
+// chunks, and validating parsers for the call payloads (STASH is validated by stash/ops.ts, MANAGE by Arbiter.manage).
 import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
+import { isPlainObject } from './tlv-kinds.js';
 import { describePrimitive } from './tlv-path.js';
 import { decodeDictFields, decodeValue } from './tlv-decode.js';
 
@@ -13,21 +14,6 @@ export interface RequestPayload {
   readonly action: string;
   readonly args: unknown[];
   readonly kwargs: Record<string, unknown>;
-}
-
-/** A decoded MANAGE payload. */
-export interface ManagePayload {
-  readonly op: ManageOp;
-  readonly count: number;
-}
-
-/** A decoded STASH payload; absent keys stay absent. `op` is not checked against StashOp here. */
-export interface StashPayload {
-  readonly op: number;
-  readonly table: string;
-  readonly key?: unknown;
-  readonly value?: unknown;
-  readonly pattern?: string;
 }
 
 /** Optional parts of a STASH message; like gunicorn, null and undefined are left out. */
@@ -42,6 +28,7 @@ const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
 const RESPONSE_KEYS = ['result'] as const;
 const responseFields: unknown[] = [undefined];
 const CHUNK_KEYS = ['data'] as const;
+const CREDIT_KEYS = ['credit'] as const;
 /** The kwargs of a call that has none (encoded as `{}`; never handed to code that could change it). */
 const NO_KWARGS: Record<string, unknown> = Object.freeze({});
 
@@ -79,6 +66,14 @@ export function writeCancel<R>(out: FrameOut<R>, id: bigint): R {
   return out.message(MessageType.CANCEL, id);
 }
 
+/**
+ * CREDIT (our extension, 0x21) `{credit}`: the reader of stream `id` takes `credit` more CHUNK frames.
+ * The first one for an id opts that stream into per-stream flow control (docs/protocol.md).
+ */
+export function writeCredit<R>(out: FrameOut<R>, id: bigint, credit: number): R {
+  return out.fields(MessageType.CREDIT, id, CREDIT_KEYS, [credit]);
+}
+
 /** MANAGE `{op, count}`. */
 export function writeManage<R>(out: FrameOut<R>, id: bigint, op: ManageOp, count: number): R {
   return out.message(MessageType.MANAGE, id, { op, count }, '');
@@ -98,11 +93,31 @@ export function writeStash<R>(out: FrameOut<R>, id: bigint, op: StashOp, table: 
   return out.message(MessageType.STASH, id, payload, '');
 }
 
-/** The frames `write` produces, as a fresh chunk list. */
+/**
+ * Slab of the batch that one-off frames are encoded into. Their chunks are views of it: a FrameBatch
+ * never writes again into bytes it handed out, and a frame larger than this gets a buffer of its own.
+ */
+const ONE_OFF_SLAB = 16 * 1024;
+/** The shared one-off batch while no encodeWith is running (null inside one: a getter that encodes gets its own batch). */
+let spare: FrameBatch | null = new FrameBatch(ONE_OFF_SLAB);
+
+/**
+ * The frames `write` produces, as a fresh chunk list (views of a shared slab: the one-pass encoder,
+ * no batch, plan or buffer allocated per frame; the arbiter answers every STASH and STATUS this way).
+ */
 export function encodeWith(write: (out: FrameOut<void>) => void): Buffer[] {
-  const batch = new FrameBatch();
-  write(batch);
-  return batch.take();
+  const shared = spare;
+  spare = null;
+  const batch = shared ?? new FrameBatch();
+  try {
+    write(batch);
+    return batch.take();
+  } catch (error) {
+    batch.take(); // frames written before the throw are not sent with the next caller's
+    throw error;
+  } finally {
+    if (shared !== null) spare = shared;
+  }
 }
 
 export const encodeRequest = (id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] => encodeWith((out) => writeRequest(out, id, appPath, action, args, kwargs));
@@ -116,6 +131,8 @@ export const encodeEnd = (id: bigint): Buffer[] => encodeWith((out) => writeEnd(
 export const encodeError = (id: bigint, wire: WireError): Buffer[] => encodeWith((out) => writeError(out, id, wire));
 
 export const encodeCancel = (id: bigint): Buffer[] => encodeWith((out) => writeCancel(out, id));
+
+export const encodeCredit = (id: bigint, credit: number): Buffer[] => encodeWith((out) => writeCredit(out, id, credit));
 
 export const encodeManage = (id: bigint, op: ManageOp, count: number): Buffer[] => encodeWith((out) => writeManage(out, id, op, count));
 
@@ -146,26 +163,6 @@ function requestOf(appPath: unknown, action: unknown, args: unknown, kwargs: unk
   };
 }
 
-/** Validates a decoded MANAGE payload (`op` ADD or REMOVE, `count` a non-negative integer). */
-export function parseManage(value: unknown): ManagePayload {
-  const p = dict('MANAGE', value);
-  const op = field('MANAGE', p, 'op', '1 (ADD) or 2 (REMOVE)', (v): v is ManageOp => v === ManageOp.ADD || v === ManageOp.REMOVE);
-  const count = field('MANAGE', p, 'count', 'a non-negative integer', isCount);
-  return { op, count };
-}
-
-/** Validates a decoded STASH payload. */
-export function parseStash(value: unknown): StashPayload {
-  const p = dict('STASH', value);
-  const op = field('STASH', p, 'op', 'an integer', isCount);
-  const table = field('STASH', p, 'table', 'a string', isString);
-  const out: { op: number; table: string; key?: unknown; value?: unknown; pattern?: string } = { op, table };
-  if (Object.hasOwn(p, 'key')) out.key = p['key'];
-  if (Object.hasOwn(p, 'value')) out.value = p['value'];
-  if (p['pattern'] !== undefined && p['pattern'] !== null) out.pattern = field('STASH', p, 'pattern', 'a string', isString);
-  return out;
-}
-
 /** RESPONSE payload -> `result`. */
 export function parseResponse(value: unknown): unknown {
   return dict('RESPONSE', value)['result'];
@@ -179,6 +176,23 @@ export function decodeResponse(payload: Buffer, start = 0, end = payload.length)
   const result = v[0];
   v[0] = undefined;
   return result;
+}
+
+/** Largest grant one CREDIT may carry (uint32): a window is counted in frames, never near this. */
+export const MAX_CREDIT = 0xffff_ffff;
+
+/** Validates a decoded CREDIT payload and returns its `credit`: an integer from 1 to MAX_CREDIT. */
+export function parseCredit(value: unknown): number {
+  return field('CREDIT', dict('CREDIT', value), 'credit', `an integer from 1 to ${MAX_CREDIT}`, isCredit);
+}
+
+/** The `credit` of the CREDIT payload `buf[start, end)`. */
+export function decodeCredit(buf: Buffer, start = 0, end = buf.length): number {
+  return parseCredit(start === end ? null : decodeValue(buf.subarray(start, end)));
+}
+
+function isCredit(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_CREDIT;
 }
 
 /** CHUNK payload -> `data`. */
@@ -201,13 +215,7 @@ function isString(v: unknown): v is string {
 }
 
 function isDict(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-function isCount(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) >= 0;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainObject(v);
 }
 
 function dict(kind: string, value: unknown): Record<string, unknown> {

@@ -2,7 +2,8 @@
 // count and nesting level; bytes come back as views into the input, never copies.
 import { Buffer, isUtf8 } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
-import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, Tag } from './constants.js';
+import { MAX_PAYLOAD_BYTES } from './constants.js';
+import { MAX_DEPTH, MAX_ITEMS, MIN_DICT_ENTRY, readU32, SHORT_STRING, Tag, TWO_32 } from './tlv-kinds.js';
 
 /** Highest `maxDepth` accepted: keeps the recursive decoder far from the JS stack limit. */
 const MAX_DEPTH_OPTION = 1024;
@@ -43,12 +44,6 @@ function done<T>(value: T): T {
   return value;
 }
 
-
-const TWO_32 = 4294967296;
-/** Strings up to this many bytes go through the cache of short strings (readShort). */
-const SHORT_STRING = 24;
-/** Smallest encoded dict entry: a str key (tag + length) plus a one-byte value. */
-const MIN_DICT_ENTRY = 6;
 
 /** Decodes exactly one TLV value from `input`; trailing bytes are an error. */
 export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown {
@@ -135,9 +130,9 @@ function readValue(r: Reader): unknown {
 
 /** Big-endian uint32 at r.pos (the caller checked that 4 bytes are there). */
 function readUint32(r: Reader): number {
-  const { buf, pos } = r;
+  const { pos } = r;
   r.pos = pos + 4;
-  return (buf[pos] ?? 0) * 0x1000000 + (((buf[pos + 1] ?? 0) << 16) | ((buf[pos + 2] ?? 0) << 8) | (buf[pos + 3] ?? 0));
+  return readU32(r.buf, pos);
 }
 
 /** Length of a bytes/str value: within the 64 MiB limit and within the input. */

@@ -2,11 +2,9 @@
 // and how much of it large byte values (referenced, not copied) account for. tlv-write.ts does the writing.
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
-import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, ZERO_COPY_BYTES } from './constants.js';
+import { MAX_PAYLOAD_BYTES } from './constants.js';
+import { isInt64, MAX_DEPTH, MAX_ITEMS, ObjectKind, objectKind, SHORT_STRING, ZERO_COPY_BYTES } from './tlv-kinds.js';
 import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, withKey } from './tlv-path.js';
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 interface SizeState {
   /** Containers from the root to the current one (`stack[0..depth)`): depth limit and cycle detection. */
@@ -113,7 +111,7 @@ function sizeOf(value: unknown, state: SizeState): number {
     case 'undefined':
       return 1;
     case 'bigint':
-      if (value < INT64_MIN || value > INT64_MAX) throw new EncodeFailure(`bigint ${value} is outside the int64 range`);
+      if (!isInt64(value)) throw new EncodeFailure(`bigint ${value} is outside the int64 range`);
       return 9;
     case 'object':
       return value === null ? 1 : sizeOfObject(value, state);
@@ -123,13 +121,10 @@ function sizeOf(value: unknown, state: SizeState): number {
   }
 }
 
-/** Below this many UTF-16 units an ASCII check in JS beats the native byteLength call. */
-const SHORT_STRING = 24;
-
 /** UTF-8 byte length of `s`. */
 export function utf8Length(s: string): number {
   const len = s.length;
-  if (len < SHORT_STRING) {
+  if (len <= SHORT_STRING) {
     let i = 0;
     while (i < len && s.charCodeAt(i) < 0x80) i++;
     if (i === len) return len;
@@ -138,8 +133,9 @@ export function utf8Length(s: string): number {
 }
 
 function sizeOfObject(value: object, state: SizeState): number {
-  if (value instanceof Uint8Array) {
-    const n = value.byteLength;
+  const kind = objectKind(value);
+  if (kind === ObjectKind.BYTES) {
+    const n = (value as Uint8Array).byteLength;
     if (n > MAX_PAYLOAD_BYTES) throw new EncodeFailure(`${n} bytes exceed the 64 MiB limit`);
     if (state.zeroCopy && n >= ZERO_COPY_BYTES) state.referenced += n;
     return 5 + n;
@@ -156,17 +152,12 @@ function sizeOfObject(value: object, state: SizeState): number {
   if (depth >= MAX_DEPTH) throw new EncodeFailure(`nesting deeper than ${MAX_DEPTH} levels`);
   stack[state.depth++] = value;
   let size: number;
-  if (Array.isArray(value)) size = sizeOfList(value, state);
-  else if (isPlainObject(value)) size = sizeOfDict(value as Record<string, unknown>, state);
-  else if (value instanceof Map) size = sizeOfMap(value, state);
+  if (kind === ObjectKind.LIST) size = sizeOfList(value as readonly unknown[], state);
+  else if (kind === ObjectKind.DICT) size = sizeOfDict(value as Record<string, unknown>, state);
+  else if (kind === ObjectKind.MAP) size = sizeOfMap(value as ReadonlyMap<unknown, unknown>, state);
   else throw new EncodeFailure(describeUnsupportedObject(value));
   stack[--state.depth] = undefined;
   return size;
-}
-
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function checkCount(n: number): void {

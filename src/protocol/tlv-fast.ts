@@ -5,14 +5,11 @@
 // symbols, functions. It accepts only what that encoder accepts and writes the same bytes (tested);
 // after NO_FIT the caller encodes with the two-pass encoder, which names the error if there is one.
 import type { Buffer } from 'node:buffer';
-import { MAX_DEPTH, MAX_ITEMS, Tag, ZERO_COPY_BYTES } from './constants.js';
-import { SHORT_STRING, writeAscii, writeHead, writeNumber, utf8Write } from './tlv-write.js';
+import { isInt64, isPlainObject, MAX_DEPTH, MAX_ITEMS, SHORT_STRING, Tag, ZERO_COPY_BYTES } from './tlv-kinds.js';
+import { writeAscii, writeHead, writeNumber, utf8Write } from './tlv-write.js';
 
 /** What the writers return when the value needs the two-pass encoder. */
 export const NO_FIT = -1;
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * Writes the dict `{ [keys[i]]: values[i] }` at `buf[pos]` (depth 1 for its values, as planFields
@@ -49,7 +46,7 @@ export function fastValue(buf: Buffer, pos: number, value: unknown, depth: numbe
       buf[pos] = Tag.NONE;
       return pos + 1;
     case 'bigint':
-      if (buf.length - pos < 9 || value < INT64_MIN || value > INT64_MAX) return NO_FIT;
+      if (buf.length - pos < 9 || !isInt64(value)) return NO_FIT;
       buf[pos] = Tag.INT;
       buf.writeBigInt64BE(value, pos + 1);
       return pos + 9;
@@ -67,7 +64,7 @@ export function fastValue(buf: Buffer, pos: number, value: unknown, depth: numbe
 function fastString(buf: Buffer, pos: number, s: string): number {
   const len = s.length;
   const room = buf.length - pos - 5;
-  if (len < SHORT_STRING && room >= len && writeAscii(buf, pos + 5, s)) {
+  if (len <= SHORT_STRING && room >= len && writeAscii(buf, pos + 5, s)) {
     writeHead(buf, pos, Tag.STR, len);
     return pos + 5 + len;
   }
@@ -96,9 +93,8 @@ function fastObject(buf: Buffer, pos: number, value: object, depth: number): num
     for (let i = 0; i < n && at >= 0; i++) at = fastValue(buf, at, list[i], depth + 1);
     return at;
   }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return NO_FIT;
-  const dict = value as Record<string, unknown>;
+  if (!isPlainObject(value)) return NO_FIT;
+  const dict = value;
   const keys = Object.keys(dict);
   const n = keys.length;
   if (n > MAX_ITEMS) return NO_FIT;

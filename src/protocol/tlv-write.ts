@@ -1,11 +1,7 @@
 // TLV encoder, write pass: writes a value that planEncoding (tlv-encode.ts) accepted into one buffer;
 // with a chunk list, byte values >= ZERO_COPY_BYTES are referenced between pieces instead of copied.
 import { Buffer } from 'node:buffer';
-import { Tag, ZERO_COPY_BYTES } from './constants.js';
-
-const TWO_32 = 4294967296;
-/** Below this many UTF-16 units a JS loop beats the native UTF-8 call (see docs/protocol.md §Performance). */
-export const SHORT_STRING = 24;
+import { ObjectKind, objectKind, SHORT_STRING, Tag, TWO_32, ZERO_COPY_BYTES } from './tlv-kinds.js';
 
 /** Write-pass cursor. `chunks` is set when large byte values are referenced rather than copied. */
 export interface Writer {
@@ -94,7 +90,7 @@ function writeString(w: Writer, value: string): void {
   const { buf } = w;
   const at = w.pos + 5;
   const len = value.length;
-  if (len < SHORT_STRING && writeAscii(buf, at, value)) {
+  if (len <= SHORT_STRING && writeAscii(buf, at, value)) {
     writeHead(buf, w.pos, Tag.STR, len);
     w.pos = at + len;
     return;
@@ -112,7 +108,7 @@ const nativeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Writer
 
 /**
  * Writes `s` byte per char at `at` while it is ASCII (the caller checked room for `s.length` bytes);
- * true when all of it was. Below SHORT_STRING units this beats the native UTF-8 writer.
+ * true when all of it was. Up to SHORT_STRING chars this beats the native UTF-8 writer.
  */
 export function writeAscii(buf: Buffer, at: number, s: string): boolean {
   const len = s.length;
@@ -131,30 +127,32 @@ export function utf8Write(buf: Buffer, s: string, at: number): number {
 
 function writeObject(w: Writer, value: object): void {
   const { buf } = w;
-  if (value instanceof Uint8Array) {
-    const n = value.byteLength;
+  const kind = objectKind(value);
+  if (kind === ObjectKind.BYTES) {
+    const n = (value as Uint8Array).byteLength;
     writeHead(buf, w.pos, Tag.BYTES, n);
     w.pos += 5;
     if (w.chunks !== null && n >= ZERO_COPY_BYTES) {
-      w.chunks.push(buf.subarray(w.start, w.pos), asBuffer(value));
+      w.chunks.push(buf.subarray(w.start, w.pos), asBuffer(value as Uint8Array));
       w.start = w.pos;
       w.referenced += n;
     } else {
-      buf.set(value, w.pos);
+      buf.set(value as Uint8Array, w.pos);
       w.pos += n;
     }
-  } else if (Array.isArray(value)) {
-    writeHead(buf, w.pos, Tag.LIST, value.length);
+  } else if (kind === ObjectKind.LIST) {
+    writeHead(buf, w.pos, Tag.LIST, (value as readonly unknown[]).length);
     w.pos += 5;
     for (const item of value as readonly unknown[]) writeValue(w, item);
-  } else if (value instanceof Map) {
-    writeHead(buf, w.pos, Tag.DICT, value.size);
+  } else if (kind === ObjectKind.MAP) {
+    const map = value as ReadonlyMap<string, unknown>;
+    writeHead(buf, w.pos, Tag.DICT, map.size);
     w.pos += 5;
-    for (const [key, item] of value as ReadonlyMap<string, unknown>) {
+    for (const [key, item] of map) {
       writeString(w, key);
       writeValue(w, item);
     }
-  } else {
+  } else if (kind === ObjectKind.DICT) {
     const dict = value as Record<string, unknown>;
     const keys = Object.keys(dict);
     writeHead(buf, w.pos, Tag.DICT, keys.length);
@@ -163,6 +161,8 @@ function writeObject(w: Writer, value: object): void {
       writeString(w, key);
       writeValue(w, dict[key]);
     }
+  } else {
+    throw new TypeError('an object with no TLV form appeared after the size pass (a getter?)');
   }
 }
 

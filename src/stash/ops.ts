@@ -2,20 +2,11 @@
 // values of its arbiter (`handle_stash_request` in gunicorn/dirty/arbiter.py), plus our extensions
 // numbered from 100 (docs/stash.md). Pure: the arbiter passes `now`; every failure becomes a WireError.
 
-import { StashOp as GunicornStashOp } from '../protocol/constants.js';
+import { StashOp } from '../protocol/constants.js';
 import { DirtyProtocolError, isDirtyError, StashKeyNotFoundError, type WireError } from '../errors.js';
 import { keyToString } from './key.js';
 import type { PutOptions, StashStore } from './store.js';
 import { fromInt64, toInt64, type StashKey } from './value.js';
-
-/** `op` of a STASH payload: gunicorn's STASH_OP_* (1-10), then ours from 100, which gunicorn never uses. */
-export const StashOp = {
-  ...GunicornStashOp,
-  INCR: 100,
-  PUT_IF_ABSENT: 101,
-  COMPARE_AND_SET: 102,
-} as const;
-export type StashOp = (typeof StashOp)[keyof typeof StashOp];
 
 const OPS: ReadonlySet<number> = new Set(Object.values(StashOp));
 

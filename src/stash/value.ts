@@ -1,5 +1,6 @@
 // Stash values as decoded TLV values: their encoded size, a detached deep copy, deep equality and
 // int64 helpers. Ints may arrive as `number` (safe integers) or `bigint`; both mean TLV int (tag 0x05).
+import { INT64_MAX, INT64_MIN, isInt64, isPlainObject, MAX_DEPTH } from '../protocol/tlv-kinds.js';
 
 /** A decoded TLV value: None, bool, int, float, bytes, str, list or str-keyed dict. */
 export type StashValue =
@@ -15,11 +16,10 @@ export type StashValue =
 /** A hashable TLV value (Python rejects list/dict keys as unhashable). */
 export type StashKey = null | boolean | number | bigint | string | Uint8Array;
 
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
+export { INT64_MAX, INT64_MIN };
 
 /** Deepest list/dict nesting stored (the TLV codec's MAX_DEPTH); also stops a cyclic value passed in-process. */
-export const MAX_VALUE_DEPTH = 128;
+export const MAX_VALUE_DEPTH = MAX_DEPTH;
 
 const TAG = 1;
 const LENGTH = 4;
@@ -27,7 +27,7 @@ const SCALAR = 8;
 
 /** The value as an int64 bigint, or undefined when it is not a TLV int (bools and fractions are not). */
 export function toInt64(value: unknown): bigint | undefined {
-  if (typeof value === 'bigint') return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
+  if (typeof value === 'bigint') return isInt64(value) ? value : undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   return undefined;
 }
@@ -40,11 +40,6 @@ export function fromInt64(value: bigint): number | bigint {
 function describe(value: object): string {
   const ctor: unknown = value.constructor;
   return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object';
-}
-
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function copyBytes(bytes: Uint8Array): Uint8Array {

@@ -22,15 +22,21 @@ export async function importExport(spec: AppLoadSpec): Promise<unknown> {
   try {
     mod = (await import(spec.specifier)) as Record<string, unknown>;
   } catch (err) {
-    throw new DirtyAppNotFoundError(`Cannot load module ${JSON.stringify(spec.specifier)} for app ${JSON.stringify(spec.name)}: ${(err as Error).message}`, { app_path: spec.name });
+    throw new DirtyAppNotFoundError(`Cannot load module ${JSON.stringify(spec.specifier)} for app ${JSON.stringify(spec.name)}: ${(err as Error).message}`, {
+      app_path: spec.name,
+    });
   }
-  const target = mod[spec.exportName] ?? (spec.exportName !== 'default' ? (mod['default'] as Record<string, unknown> | undefined)?.[spec.exportName] : undefined);
+  const fromDefault = spec.exportName !== 'default' ? (mod['default'] as Record<string, unknown> | undefined)?.[spec.exportName] : undefined;
+  const target = mod[spec.exportName] ?? fromDefault;
   if (target === undefined || target === null) {
     const names = Object.keys(mod).join(', ') || '(none)';
-    throw new DirtyAppNotFoundError(`Module ${JSON.stringify(spec.specifier)} has no export ${JSON.stringify(spec.exportName)} (exports: ${names})`, { app_path: spec.name });
+    throw new DirtyAppNotFoundError(`Module ${JSON.stringify(spec.specifier)} has no export ${JSON.stringify(spec.exportName)} (exports: ${names})`, {
+      app_path: spec.name,
+    });
   }
   if (typeof target !== 'function' && typeof target !== 'object') {
-    throw new DirtyAppError(`Export ${JSON.stringify(spec.exportName)} of ${JSON.stringify(spec.specifier)} must be a class or an object, got ${typeof target}`, { app_path: spec.name });
+    const what = `Export ${JSON.stringify(spec.exportName)} of ${JSON.stringify(spec.specifier)}`;
+    throw new DirtyAppError(`${what} must be a class or an object, got ${typeof target}`, { app_path: spec.name });
   }
   return target;
 }
@@ -40,7 +46,9 @@ export function declaredLimit(target: unknown, name: string): number | null | un
   const raw = (target as { workers?: unknown }).workers;
   if (raw === undefined || raw === null) return raw;
   if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1) {
-    throw new DirtyAppError(`App ${JSON.stringify(name)}: static \`workers\` must be a positive integer or null, got ${JSON.stringify(raw)}`, { app_path: name });
+    throw new DirtyAppError(`App ${JSON.stringify(name)}: static \`workers\` must be a positive integer or null, got ${JSON.stringify(raw)}`, {
+      app_path: name,
+    });
   }
   return raw;
 }

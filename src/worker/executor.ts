@@ -1,5 +1,5 @@
 // Runs the requests a worker receives: up to `concurrency` at once, the rest waiting in arrival
-// order; streams generators as CHUNK...END; honours CANCEL. Every request id gets exactly one final
+// order; streams generators as CHUNK...END under per-stream credit (CREDIT); honours CANCEL. Every request id gets exactly one final
 // frame (RESPONSE, ERROR or END), a cancelled one included: the arbiter holds the worker slot of an
 // abandoned call until that frame says the call has really stopped here. A CANCEL for id 0 (the
 // fence) means "no REQUEST follows on this channel": a retiring worker drains only after it, so a
@@ -7,9 +7,11 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
 import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type ErrorDetails, type WireError } from '../errors.js';
+import { FENCE_ID } from '../protocol/constants.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import { decodeRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
+import { SendCredit } from '../core/stream-window.js';
 import { contextOf, invoke, isGenerator, isThenable, step, type AnyGen, type Cancellable } from './invoke.js';
 
 /**
@@ -27,16 +29,14 @@ interface Job extends Cancellable {
   readonly buf: Buffer;
   readonly start: number;
   readonly end: number;
+  /** A stream's credit (made at its first chunk, or by an early CREDIT). */
+  credit?: SendCredit;
+  /** Set while the stream waits for credit: CREDIT or CANCEL wakes it. */
+  wake?: (() => void) | undefined;
 }
 
 const CANCELLED: WireError = new DirtyAbortError('call cancelled').toWire();
 
-/**
- * Request id of the fence: the arbiter sends CANCEL 0 (its request ids start at 1) when it stops
- * routing to this worker. IPC 'retire' and the frame channel are two sockets with no order between
- * them, so without the fence a worker could see 'retire' before a REQUEST already sent to it.
- */
-export const FENCE_ID = 0n;
 /** Without a fence (a SIGTERM from outside the arbiter), how long `idle()` waits for stragglers. */
 export const FENCE_GRACE_MS = 1000;
 
@@ -89,10 +89,24 @@ export class Executor {
     job.cancelled = true;
     job.reason = new DirtyAbortError('call cancelled');
     job.controller?.abort(job.reason);
+    job.wake?.();
     if (i < 0) return; // running: #run sends the final frame when it returns
     this.#waiting.splice(i, 1);
     void this.#final(job, 'cancelled', undefined);
     this.#checkIdle();
+  }
+
+  /**
+   * CREDIT from the arbiter: the stream `id` may send `n` more chunks. A generator waiting for credit
+   * goes on; one whose reader is slow waits alone, the worker's other calls are not held up.
+   */
+  onCredit(id: bigint, n: number): void {
+    const job = this.#started.find((j) => j.id === id) ?? this.#waiting.find((j) => j.id === id);
+    if (!job || job.cancelled) return;
+    (job.credit ??= new SendCredit()).add(n);
+    const wake = job.wake;
+    job.wake = undefined;
+    wake?.();
   }
 
   /**
@@ -212,6 +226,7 @@ export class Executor {
   async #stream(job: Job, gen: AnyGen, ctx: CallContext): Promise<void> {
     let n = 0;
     let finished = false; // the generator returned or threw: there is nothing left to close
+    const credit = (job.credit ??= new SendCredit());
     try {
       while (!job.cancelled) {
         let next: IteratorResult<unknown>;
@@ -224,6 +239,12 @@ export class Executor {
         if (next.done === true) {
           finished = true;
           return;
+        }
+        if (job.cancelled) break;
+        // The window is full: wait for the reader (the generator is not stepped meanwhile).
+        while (!credit.take()) {
+          await new Promise<void>((resolve) => (job.wake = resolve));
+          if (job.cancelled) break;
         }
         if (job.cancelled) break;
         let wait: Promise<void> | undefined;

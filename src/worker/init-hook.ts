@@ -1,7 +1,7 @@
 // dirtyWorkerInit(worker): runs in the worker after all its apps' init(), before it counts as
 // ready (gunicorn's dirty_worker_init). A hook that throws or hangs is logged, never fatal.
 import { pathToFileURL } from 'node:url';
-import { runHook, type HookFn } from '../arbiter/hooks.js';
+import { runHook, type HookFn } from '../config/hooks.js';
 import type { WorkerBoot } from './messages.js';
 
 type ServeBoot = Extract<WorkerBoot, { mode: 'serve' }>;

@@ -3,9 +3,10 @@
 import { Socket } from 'node:net';
 import { DirtyProtocolError, toWire } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
+import { decodeCredit } from '../protocol/messages.js';
 import { callHook, loadApp, type AppLoadSpec, type LoadedApp } from './app-host.js';
 import { Executor } from './executor.js';
-import { FrameChannel } from './channel.js';
+import { FrameChannel } from '../net/frame-channel.js';
 import { runProbe } from './probe.js';
 import type { ToArbiter, WorkerBoot } from './messages.js';
 import { loadWorkerInitHook, runWorkerInitHook } from './init-hook.js';
@@ -74,6 +75,7 @@ async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void
     (type, id, buf, start, end) => {
       if (type === MessageType.REQUEST) executor.onRequest(id, buf, start, end);
       else if (type === MessageType.CANCEL) executor.onCancel(id);
+      else if (type === MessageType.CREDIT) executor.onCredit(id, decodeCredit(buf, start, end));
       else console.error(`pm2-dirty worker ${process.pid}:`, new DirtyProtocolError(`unexpected frame type ${type}`));
     },
     (err) => {

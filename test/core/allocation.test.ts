@@ -1,5 +1,5 @@
 // Placement policy: gunicorn's allocation order for new workers, and scale-down victims that
-// never strip a limited app (the §4.4 cases where gunicorn's "kill oldest" does).
+// never strip a limited app (the cases where gunicorn's "kill oldest" does).
 
 import test from 'ava';
 import { appSetKey, appsForNewWorker, chooseVictims, holdersOf, isSurplus } from '../../src/core/allocation.js';
@@ -74,13 +74,13 @@ const victims = test.macro({
 const threeWorkers = [worker(1, ['U', 'L']), worker(2, ['U', 'L']), worker(3, ['U'])];
 const fiveWorkers = [...threeWorkers, worker(4, ['U']), worker(5, ['U'])];
 
-test('§4.4: one scale-down from W1=[U,L] W2=[U,L] W3=[U] retires W3, not W1', victims, {
+test('kill-oldest case: one scale-down from W1=[U,L] W2=[U,L] W3=[U] retires W3, not W1', victims, {
   specs: U_L2,
   workers: threeWorkers,
   count: 1,
   expected: [3],
 });
-test('§4.4: from 5 workers down to the minimum 2 the L holders stay', victims, {
+test('kill-oldest case: from 5 workers down to the minimum 2 the L holders stay', victims, {
   specs: U_L2,
   workers: fiveWorkers,
   count: 3,

@@ -18,7 +18,7 @@ export const LIGHT_HEAVY_SINGLE: AppSpec[] = [
   { name: 'S', limit: 1 },
 ];
 
-/** gunicorn's §4.4 setup: U (all workers) and L (2). */
+/** The setup where gunicorn's "kill oldest" scale-down strips a limited app: U (all workers) and L (2). */
 export const U_L2: AppSpec[] = [
   { name: 'U', limit: null },
   { name: 'L', limit: 2 },

@@ -1,5 +1,5 @@
 // plan() over several passes: gunicorn's distribution table, placement repair after a crash,
-// the §4.4 scale-downs, and the pending-respawn helpers the shell uses between passes.
+// the scale-downs where gunicorn's "kill oldest" strips a limited app, and the pending-respawn helpers the shell uses between passes.
 
 import test from 'ava';
 import { appSetKey, holdersOf } from '../../src/core/allocation.js';
@@ -106,7 +106,7 @@ test('after a repair the surplus is retired on a later pass, never the new holde
   t.deepEqual(result.workers, [worker(2, ['U', 'L']), worker(4, ['U', 'L'])]);
 });
 
-test('§4.4: from 5 workers down to the minimum 2 the L holders stay', (t) => {
+test('kill-oldest case: from 5 workers down to the minimum 2 the L holders stay', (t) => {
   const five = [worker(1, ['U', 'L']), worker(2, ['U', 'L']), worker(3, ['U']), worker(4, ['U']), worker(5, ['U'])];
   const result = settle(desired({ target: 2 }), five);
   if (result === null) return t.fail('did not settle');

@@ -51,34 +51,48 @@ test('pickWorker: spreads unanswered calls, then reports full', (t) => {
   t.deepEqual(chosen, [1, 2, 3, 1, 2, 3, null]);
 });
 
-const capacity = test.macro<[number, number | null, number]>({
-  exec(t, concurrency: number, ewma: number | null, expected: number) {
-    t.is(workerCapacity(concurrency, ewma), expected);
+const capacity = test.macro<[number, number | null, number | null, number]>({
+  exec(t, concurrency: number, ewma: number | null, oldest: number | null, expected: number) {
+    t.is(workerCapacity(concurrency, ewma, oldest), expected);
   },
-  title: (provided = '', concurrency, ewma, expected) => `workerCapacity(${concurrency}, ${ewma}) = ${expected} ${provided}`.trim(),
+  title: (provided = '', concurrency, ewma, oldest, expected) => `workerCapacity(${concurrency}, ${ewma}, ${oldest}) = ${expected} ${provided}`.trim(),
 });
 
-test('unknown service time: prefetch 1', capacity, 1, null, 2);
-test('unknown service time, 4 slots', capacity, 4, null, 5);
-test('NaN counts as unknown', capacity, 1, Number.NaN, 2);
-test('tiny calls: deep prefetch', capacity, 1, 0.1, 65);
-test('0.125 ms: still the deepest', capacity, 1, 0.125, 65);
-test('0.25 ms: 32', capacity, 1, 0.25, 33);
-test('0.5 ms: 16', capacity, 1, 0.5, 17);
-test('1 ms: 8', capacity, 1, 1, 9);
-test('4 ms: 2', capacity, 1, 4, 3);
-test('8 ms: 1', capacity, 1, 8, 2);
-test('long calls: shallow prefetch', capacity, 1, 2_000, 2);
-test('long calls, 4 slots', capacity, 4, 2_000, 5);
-test('zero service time: deepest', capacity, 2, 0, 66);
-test('a bad concurrency counts as 1', capacity, 0, 2_000, 2);
-test('a fractional concurrency counts as 1', capacity, 2.5, 2_000, 2);
+// The prefetch covers 8 ms of work: floor(8 / ewma) calls, at most 64.
+test('unknown service time: no prefetch', capacity, 1, null, null, 1);
+test('unknown service time, 4 slots', capacity, 4, null, null, 4);
+test('NaN counts as unknown', capacity, 1, Number.NaN, null, 1);
+test('tiny calls: deep prefetch', capacity, 1, 0.1, null, 65);
+test('0.125 ms: still the deepest', capacity, 1, 0.125, null, 65);
+test('0.25 ms: 32', capacity, 1, 0.25, null, 33);
+test('0.5 ms: 16', capacity, 1, 0.5, null, 17);
+test('1 ms: 8', capacity, 1, 1, null, 9);
+test('4 ms: 2', capacity, 1, 4, null, 3);
+test('just under 8 ms: 1', capacity, 1, 7.9, null, 2);
+test('8 ms: no prefetch', capacity, 1, 8, null, 1);
+test('long calls: no prefetch', capacity, 1, 2_000, null, 1);
+test('long calls, 4 slots', capacity, 4, 2_000, null, 4);
+test('zero service time: deepest', capacity, 2, 0, null, 66);
+test('a running call within the budget keeps the prefetch', capacity, 1, 1, 8, 9);
+test('a running call past the budget stops the prefetch', capacity, 1, 1, 8.5, 1);
+test('a call past the budget stops even the deepest prefetch', capacity, 2, 0.1, 20, 2);
+test('a bad concurrency counts as 1', capacity, 0, 2_000, null, 1);
+test('a fractional concurrency counts as 1', capacity, 2.5, 1, null, 9);
 
 test('workerCapacity never grows as calls get longer', (t) => {
   let previous = Infinity;
   for (let ewma = 0; ewma <= 50; ewma += 0.05) {
     const current = workerCapacity(1, ewma);
     t.true(current <= previous, `at ${ewma} ms`);
+    previous = current;
+  }
+});
+
+test('workerCapacity never grows as the oldest call gets older', (t) => {
+  let previous = Infinity;
+  for (let oldest = 0; oldest <= 50; oldest += 0.25) {
+    const current = workerCapacity(1, 0.5, oldest);
+    t.true(current <= previous, `at ${oldest} ms`);
     previous = current;
   }
 });

@@ -6,7 +6,8 @@ import type { Socket } from 'node:net';
 import test from 'ava';
 import { FLUSH_FRAMES, TickWriter } from '../../src/net/tick-writer.js';
 import { MessageType } from '../../src/protocol/constants.js';
-import { encodeHeader, encodeMessage } from '../../src/protocol/frame.js';
+import { encodeHeader } from '../../src/protocol/frame.js';
+import { encodeMessage } from '../protocol/helpers.js';
 
 class Recorder {
   destroyed = false;

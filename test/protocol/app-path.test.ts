@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { Tag } from '../../src/protocol/constants.js';
+import { Tag } from '../../src/protocol/tlv-kinds.js';
 import { peekAppPath, scanAppPath } from '../../src/protocol/app-path.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { decodeValue } from '../../src/protocol/tlv-decode.js';

@@ -3,7 +3,7 @@
 // the same fields, or the same error message.
 import { Buffer } from 'node:buffer';
 import test, { type ExecutionContext } from 'ava';
-import { Tag } from '../../src/protocol/constants.js';
+import { Tag } from '../../src/protocol/tlv-kinds.js';
 import { decodeRequest, decodeResponse, encodeRequest, parseRequest, parseResponse } from '../../src/protocol/messages.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { decodeValue } from '../../src/protocol/tlv-decode.js';

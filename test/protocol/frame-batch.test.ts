@@ -4,11 +4,12 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { HEADER_SIZE, MessageType, ZERO_COPY_BYTES } from '../../src/protocol/constants.js';
+import { HEADER_SIZE, MessageType } from '../../src/protocol/constants.js';
+import { ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
 import { FrameBatch, RELAY_COPY_MAX } from '../../src/protocol/frame-batch.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { encodeHeader, encodeMessage } from '../../src/protocol/frame.js';
-import { mulberry32, randInt, randomValue } from './helpers.js';
+import { encodeHeader } from '../../src/protocol/frame.js';
+import { encodeMessage, mulberry32, randInt, randomValue } from './helpers.js';
 
 const ids = [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 64n - 1n];
 const big = Buffer.alloc(ZERO_COPY_BYTES, 7);

@@ -5,8 +5,8 @@ import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { HEADER_SIZE, MAX_PAYLOAD_BYTES, MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { decodePayload, encodeHeader, encodeMessage } from '../../src/protocol/frame.js';
-import { mulberry32, randInt, randomBytes, randomValue, validVectors, type Rng } from './helpers.js';
+import { decodePayload, encodeHeader } from '../../src/protocol/frame.js';
+import { encodeMessage, mulberry32, randInt, randomBytes, randomValue, type Rng, validVectors } from './helpers.js';
 
 const frameBytes = (id: bigint, value: unknown): Buffer => Buffer.concat(encodeMessage(MessageType.RESPONSE, id, value));
 

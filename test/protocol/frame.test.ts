@@ -3,10 +3,12 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { HEADER_SIZE, MAX_PAYLOAD_BYTES, MessageType, ZERO_COPY_BYTES, messageTypeName } from '../../src/protocol/constants.js';
+import { HEADER_SIZE, MAX_PAYLOAD_BYTES, MessageType, messageTypeName } from '../../src/protocol/constants.js';
+import { ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { FrameBatch } from '../../src/protocol/frame-batch.js';
-import { decodeHeader, decodePayload, encodeHeader, encodeMessage, type Frame } from '../../src/protocol/frame.js';
+import { decodeHeader, decodePayload, encodeHeader, type Frame } from '../../src/protocol/frame.js';
+import { encodeMessage } from './helpers.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -3,6 +3,18 @@
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import type { MessageType } from '../../src/protocol/constants.js';
+import { FrameBatch } from '../../src/protocol/frame-batch.js';
+
+/**
+ * A whole message with any payload value as a fresh chunk list (FrameBatch.message): small messages
+ * are one chunk, byte values >= 64 KiB are referenced between chunks; undefined is an empty payload.
+ * A fresh batch has no slab yet, so this is the two-pass encoder (the one that names errors).
+ */
+export function encodeMessage(type: MessageType, requestId: bigint, value?: unknown, path = 'payload'): Buffer[] {
+  const batch = new FrameBatch();
+  batch.message(type, requestId, value, path);
+  return batch.take();
+}
 
 export interface ValidVector {
   readonly name: string;

@@ -3,11 +3,10 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { MAX_DEPTH } from '../../src/protocol/constants.js';
-import { encodeMessage } from '../../src/protocol/frame.js';
+import { MAX_DEPTH } from '../../src/protocol/tlv-kinds.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { encodedSize, encodeValue } from '../../src/protocol/tlv.js';
-import { nestedLists } from './helpers.js';
+import { encodeMessage, nestedLists } from './helpers.js';
 
 class Point {
   x = 1;

@@ -3,11 +3,11 @@
 // errors, too little room) comes back as NO_FIT.
 import { Buffer } from 'node:buffer';
 import test from 'ava';
-import { MAX_DEPTH, MessageType, ZERO_COPY_BYTES } from '../../src/protocol/constants.js';
-import { encodeMessage } from '../../src/protocol/frame.js';
+import { MessageType } from '../../src/protocol/constants.js';
+import { MAX_DEPTH, ZERO_COPY_BYTES } from '../../src/protocol/tlv-kinds.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { fastFields, fastValue, NO_FIT } from '../../src/protocol/tlv-fast.js';
-import { mulberry32, nestedLists, randInt, randomString, randomValue } from './helpers.js';
+import { encodeMessage, mulberry32, nestedLists, randInt, randomString, randomValue } from './helpers.js';
 
 /** fastValue into a buffer of exactly `room` bytes after a 3-byte offset; the bytes it wrote, or NO_FIT. */
 function fast(value: unknown, room = 1 << 17, depth = 0): Buffer | typeof NO_FIT {

@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { MAX_DEPTH, MAX_ITEMS, Tag } from '../../src/protocol/constants.js';
+import { MAX_DEPTH, MAX_ITEMS, Tag } from '../../src/protocol/tlv-kinds.js';
 import { decodeValue, encodedSize, encodeValue } from '../../src/protocol/tlv.js';
 import { mulberry32, nestedLists, randomValue } from './helpers.js';
 

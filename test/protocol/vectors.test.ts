@@ -4,8 +4,8 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { decodePayload, encodeMessage, type Frame } from '../../src/protocol/frame.js';
-import { invalidVectors, mulberry32, randInt, validVectors, type ValidVector } from './helpers.js';
+import { decodePayload, type Frame } from '../../src/protocol/frame.js';
+import { encodeMessage, invalidVectors, mulberry32, randInt, type ValidVector, validVectors } from './helpers.js';
 
 /** Feeds the pieces, then signals end of stream; returns every frame. */
 function decodeAll(pieces: readonly Buffer[]): Frame[] {

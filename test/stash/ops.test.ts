@@ -15,7 +15,8 @@
 
 import test from 'ava';
 import { fromWire, StashKeyNotFoundError, StashTableNotFoundError, type WireError } from '../../src/errors.js';
-import { executeStash, StashOp, type StashOutcome } from '../../src/stash/ops.js';
+import { StashOp } from '../../src/protocol/constants.js';
+import { executeStash, type StashOutcome } from '../../src/stash/ops.js';
 import { StashStore } from '../../src/stash/store.js';
 
 const NOW = 1_000;

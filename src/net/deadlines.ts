@@ -1,6 +1,6 @@
-// Call deadlines on one timer instead of a setTimeout/clearTimeout pair per call. Calls with the
-// same timeout expire in the order they started, so each timeout value keeps a FIFO line; the
-// timer is armed for the earliest head. A deadline never fires early (checked on performance.now()).
+// Deadlines (a client's calls, the arbiter's calls and stalled streams) on one timer instead of a
+// setTimeout/clearTimeout pair each. Deadlines with the same timeout expire in the order they
+// started, so each timeout value keeps a FIFO line; the timer is armed for the earliest head. A deadline never fires early (checked on performance.now()).
 import { performance } from 'node:perf_hooks';
 
 /** What a deadline calls when it passes. */

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
-import { TickWriter } from '../net/tick-writer.js';
+import { TickWriter } from './tick-writer.js';
 import type { FrameOut, Payload } from '../protocol/frame-batch.js';
 import type { MessageType } from '../protocol/constants.js';
 

@@ -1,7 +1,7 @@
 // Lifecycle hooks from the config file (gunicorn's on_dirty_starting, dirty_post_fork,
 // dirty_worker_exit, plus onScale): awaited with a timeout; one that throws or hangs is logged
 // with its name and never takes the arbiter down.
-import type { HookName } from '../config/schema.js';
+import type { HookName } from './schema.js';
 
 export type HookFn = (...args: unknown[]) => unknown;
 export type HookFns = Partial<Record<HookName, HookFn>>;

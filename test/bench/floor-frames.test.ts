@@ -1,0 +1,85 @@
+// The honest floor's framing must deliver every frame intact whatever the read boundaries, and
+// write once per tick: a floor that lost or merged frames would be fast for the wrong reason.
+import { Buffer } from 'node:buffer';
+import test from 'ava';
+import { frameReader, payloadOf, TickOut, type WritableLike } from '../../bench/helpers/floor-frames.mjs';
+
+class FakeSocket implements WritableLike {
+  destroyed = false;
+  corked = 0;
+  /** One entry per syscall-to-be: a write outside cork, or everything written between cork and uncork. */
+  readonly writes: Buffer[][] = [];
+  #open: Buffer[] | null = null;
+  write(chunk: Buffer): boolean {
+    if (this.#open) this.#open.push(chunk);
+    else this.writes.push([chunk]);
+    return true;
+  }
+  cork(): void {
+    this.#open = [];
+  }
+  uncork(): void {
+    if (this.#open) this.writes.push(this.#open);
+    this.#open = null;
+  }
+}
+
+/** Deterministic pseudo-random numbers (no Math.random in tests). */
+function lcg(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
+test('frames of one tick leave in one write, and come back intact across any read boundaries', async (t) => {
+  const rnd = lcg(7);
+  const sizes = [0, 1, 7, 8, 64, 16 * 1024, 16 * 1024 + 1, 100_000, 3, 1024 * 1024];
+  for (let i = 0; i < 40; i++) sizes.push(Math.floor(rnd() * 40_000));
+  const payloads = sizes.map((n, i) => Buffer.alloc(n, i % 251));
+  const socket = new FakeSocket();
+  const out = new TickOut(socket);
+  payloads.forEach((p, i) => out.frame(i + 1, p, 0, p.length, null));
+  t.is(socket.writes.length, 0, 'nothing is written before the tick ends');
+  await tick();
+  t.is(socket.writes.length, 1, 'one write (one writev) for the whole tick');
+  const wire = Buffer.concat(socket.writes[0] ?? []);
+
+  for (const seed of [1, 2, 3]) {
+    const cut = lcg(seed);
+    const got: { id: number; payload: Buffer }[] = [];
+    const push = frameReader((id, buf, start, end, pieces) => got.push({ id, payload: Buffer.from(payloadOf(buf, start, end, pieces)) }));
+    for (let at = 0; at < wire.length; ) {
+      const n = 1 + Math.floor(cut() * (seed === 1 ? 9 : 70_000));
+      push(wire.subarray(at, at + n));
+      at += n;
+    }
+    t.deepEqual(
+      got.map((g) => g.id),
+      payloads.map((_p, i) => i + 1),
+    );
+    t.true(got.every((g, i) => g.payload.equals(payloads[i] ?? Buffer.alloc(0))));
+  }
+});
+
+test('a frame read in pieces is relayed as its pieces, then as one payload', async (t) => {
+  const socket = new FakeSocket();
+  const out = new TickOut(socket);
+  const a = Buffer.alloc(20_000, 1);
+  const b = Buffer.alloc(30_000, 2);
+  out.frame(9, null, 0, a.length + b.length, [a, b]);
+  out.frame(10, Buffer.from('xyz'), 1, 3, null);
+  await tick();
+  const wire = Buffer.concat(socket.writes[0] ?? []);
+  const got: [number, Buffer][] = [];
+  frameReader((id, buf, start, end, pieces) => got.push([id, payloadOf(buf, start, end, pieces)]))(wire);
+  t.deepEqual(
+    got.map(([id]) => id),
+    [9, 10],
+  );
+  t.true(got[0]?.[1].equals(Buffer.concat([a, b])));
+  t.is(got[1]?.[1].toString(), 'yz');
+});

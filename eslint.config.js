@@ -13,8 +13,8 @@ const LAYERS = {
   net: ['protocol'],
   config: ['core'],
   stash: ['protocol'],
-  client: ['net', 'protocol'],
-  worker: ['app', 'config', 'net', 'protocol'],
+  client: ['core', 'net', 'protocol'],
+  worker: ['app', 'config', 'core', 'net', 'protocol'],
   arbiter: ['config', 'core', 'net', 'protocol', 'stash'],
   pm2: ['arbiter', 'config', 'core', 'protocol'],
 };

@@ -35,6 +35,8 @@ export interface ArbiterOptions {
   readonly noWait?: boolean;
   /** Node flags of the arbiter (pm2's node_args). @default [] */
   readonly execArgv?: readonly string[];
+  /** The socket path. @default `<dir>/s.sock` */
+  readonly socketPath?: string;
 }
 
 /** Writes `config` as an ESM config file next to nothing else; app specs may use FIXTURES. */
@@ -46,7 +48,7 @@ export function writeConfig(dir: string, config: Record<string, unknown> | strin
 
 export async function startArbiter(opts: ArbiterOptions & { readonly dir?: string; readonly keepDir?: boolean }): Promise<RunningArbiter> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'da-'));
-  const socketPath = join(dir, 's.sock');
+  const socketPath = opts.socketPath ?? join(dir, 's.sock');
   const configPath = writeConfig(dir, opts.config);
   let output = '';
   const proc = fork(MAIN, [], {

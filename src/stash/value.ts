@@ -1,6 +1,8 @@
 // Stash values as decoded TLV values: their encoded size, a detached deep copy, deep equality and
 // int64 helpers. Ints may arrive as `number` (safe integers) or `bigint`; both mean TLV int (tag 0x05).
 
+import { BIGINT_COST, bytesCost, DICT_COST, DICT_ENTRY_COST, LIST_COST, LIST_ITEM_COST, NUMBER_COST, stringCost } from './cost.js';
+
 /** A decoded TLV value: None, bool, int, float, bytes, str, list or str-keyed dict. */
 export type StashValue =
   | null
@@ -60,58 +62,68 @@ export interface Detached {
   readonly value: StashValue;
   /** The TLV-encoded size in bytes (tag + length/count prefix + content). */
   readonly bytes: number;
+  /** What the copy costs the arbiter's memory in bytes (src/stash/cost.ts). */
+  readonly cost: number;
 }
 
 function detachContainer(value: object, depth: number): Detached {
   if (depth >= MAX_VALUE_DEPTH) throw new TypeError(`Expected a stash value nested at most ${MAX_VALUE_DEPTH} levels deep`);
   if (Array.isArray(value)) {
     let bytes = TAG + LENGTH;
+    let cost = LIST_COST;
     const items: StashValue[] = [];
     for (const item of value as readonly unknown[]) {
       const d = detach(item, depth + 1);
       items.push(d.value);
       bytes += d.bytes;
+      cost += LIST_ITEM_COST + d.cost;
     }
-    return { value: items, bytes };
+    return { value: items, bytes, cost };
   }
   let pairs: Iterable<[unknown, unknown]>;
   if (value instanceof Map) pairs = value as Map<unknown, unknown>;
   else if (isPlainObject(value)) pairs = Object.entries(value);
   else throw new TypeError(`Expected a TLV-encodable stash value, got a ${describe(value)}`);
   let bytes = TAG + LENGTH;
+  let cost = DICT_COST;
   const dict: Record<string, StashValue> = {};
   for (const [key, item] of pairs) {
     if (typeof key !== 'string') throw new TypeError(`Expected stash dict keys to be strings, got ${typeof key}`);
     const d = detach(item, depth + 1);
     // defineProperty so that a "__proto__" key stays an own data property.
-    Object.defineProperty(dict, key, { value: d.value, enumerable: true, writable: true, configurable: true });
-    bytes += TAG + LENGTH + utf8Length(key) + d.bytes;
+    if (key === '__proto__') Object.defineProperty(dict, key, { value: d.value, enumerable: true, writable: true, configurable: true });
+    else dict[key] = d.value;
+    const keyBytes = utf8Length(key);
+    bytes += TAG + LENGTH + keyBytes + d.bytes;
+    cost += DICT_ENTRY_COST + stringCost(key, keyBytes) + d.cost;
   }
-  return { value: dict, bytes };
+  return { value: dict, bytes, cost };
 }
 
 /**
- * Validates a value, measures its TLV-encoded size and makes a deep copy that shares no memory with
- * the input (decoded bytes are views into the whole received frame; keeping them would keep the frame).
- * `undefined` becomes null and a Map with str keys a dict, as the TLV encoder does.
+ * Validates a value, measures its TLV-encoded size and its memory cost, and makes a deep copy that shares
+ * no memory with the input (decoded bytes are views into the whole received frame; keeping them would
+ * keep the frame). `undefined` becomes null and a Map with str keys a dict, as the TLV encoder does.
  * Throws TypeError for anything the TLV encoder could not send.
  */
 export function detach(value: unknown, depth = 0): Detached {
   switch (typeof value) {
     case 'undefined':
-      return { value: null, bytes: TAG };
+      return { value: null, bytes: TAG, cost: 0 };
     case 'boolean':
-      return { value, bytes: TAG + 1 };
+      return { value, bytes: TAG + 1, cost: 0 };
     case 'number':
-      return { value, bytes: TAG + SCALAR };
+      return { value, bytes: TAG + SCALAR, cost: NUMBER_COST };
     case 'bigint':
       if (toInt64(value) === undefined) throw new TypeError(`Expected an int64 stash value, got \`${value}\` (bigint)`);
-      return { value, bytes: TAG + SCALAR };
-    case 'string':
-      return { value, bytes: TAG + LENGTH + utf8Length(value) };
+      return { value, bytes: TAG + SCALAR, cost: BIGINT_COST };
+    case 'string': {
+      const n = utf8Length(value);
+      return { value, bytes: TAG + LENGTH + n, cost: stringCost(value, n) };
+    }
     case 'object':
-      if (value === null) return { value, bytes: TAG };
-      if (value instanceof Uint8Array) return { value: copyBytes(value), bytes: TAG + LENGTH + value.byteLength };
+      if (value === null) return { value, bytes: TAG, cost: 0 };
+      if (value instanceof Uint8Array) return { value: copyBytes(value), bytes: TAG + LENGTH + value.byteLength, cost: bytesCost(value.byteLength) };
       return detachContainer(value, depth);
     case 'symbol':
     case 'function':

@@ -13,7 +13,7 @@ import { Autoscaler } from './autoscaler.js';
 import type { PoolWorker } from './pool-types.js';
 import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
-import { executeStash } from '../stash/ops.js';
+import { StashRunner } from './stash-runner.js';
 import type { Logger } from './logger.js';
 import { Pool } from './pool.js';
 import { Router } from './router.js';
@@ -47,7 +47,14 @@ export class Arbiter {
     this.#log = log;
     const c = config;
     this.#knownApps = new Set(c.resolvedApps.map((a) => a.name));
-    this.stash = new StashStore({ maxTables: c.stashMaxTables, maxKeysPerTable: c.stashMaxKeysPerTable, maxTotalBytes: c.stashMaxBytes });
+    this.stash = new StashStore({
+      maxTables: c.stashMaxTables,
+      maxKeysPerTable: c.stashMaxKeysPerTable,
+      maxTotalBytes: c.stashMaxBytes,
+      maxKeyBytes: c.stashMaxKeyBytes,
+      maxPatternBytes: c.stashMaxPatternBytes,
+    });
+    const stash = new StashRunner(this.stash, () => performance.now());
     this.router = new Router({
       concurrency: c.concurrency,
       maxQueue: c.maxQueue,
@@ -70,7 +77,8 @@ export class Arbiter {
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
-      stash: (payload) => executeStash(this.stash, payload, performance.now()),
+      stash: (payload) => stash.run(payload),
+      stashMaxEntries: c.stashMaxEntries,
     }, c.frameStallTimeoutMs);
   }
 

@@ -6,7 +6,7 @@ import { MessageType } from '../protocol/constants.js';
 import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
-import { decodeValue } from '../protocol/tlv.js';
+import { decodeControl } from './control-decode.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
@@ -22,8 +22,12 @@ const MAX_UNREAD_BYTES = 256 << 20;
 export interface ControlHandler {
   status(): unknown;
   manage(payload: unknown): unknown;
-  stash(payload: unknown): { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> };
+  /** A KEYS over a big table answers later (it runs in slices): a Promise. */
+  stash(payload: unknown): StashAnswer | Promise<StashAnswer>;
+  /** Most list items and dict entries decoded from one STASH frame. */
+  readonly stashMaxEntries: number;
 }
+type StashAnswer = { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> };
 
 class Connection implements Peer {
   readonly socket: Socket;
@@ -170,21 +174,12 @@ export class ArbiterServer {
       case MessageType.STATUS:
         this.#answer(conn, id, () => this.#control.status());
         return;
-      case MessageType.MANAGE: {
-        const payload = decodeRange(buf, start, end);
-        this.#answer(conn, id, () => this.#control.manage(payload));
-        return;
-      }
+      case MessageType.MANAGE:
       case MessageType.STASH: {
-        const payload = decodeRange(buf, start, end);
-        let r: ReturnType<ControlHandler['stash']>;
-        try {
-          r = this.#control.stash(payload);
-        } catch (err) {
-          conn.send(encodeError(id, asDirtyError(err).toWire()));
-          return;
-        }
-        conn.send(r.ok ? encodeResponse(id, r.result) : encodeError(id, r.error));
+        const d = decodeControl(type, buf, start, end, this.#control.stashMaxEntries);
+        if (!d.ok) conn.send(encodeError(id, d.error));
+        else if (type === MessageType.MANAGE) this.#answer(conn, id, () => this.#control.manage(d.payload));
+        else this.#stash(conn, id, d.payload);
         return;
       }
       case MessageType.RESPONSE:
@@ -208,6 +203,20 @@ export class ArbiterServer {
     const app = peekAppPath(bytes);
     if (app === undefined) conn.send(encodeError(id, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
     else this.#router.submit(conn, id, app, payload);
+  }
+
+  #stash(conn: Connection, id: bigint, payload: unknown): void {
+    const send = (r: StashAnswer): void => {
+      if (!conn.socket.destroyed) conn.send(r.ok ? encodeResponse(id, r.result) : encodeError(id, r.error));
+    };
+    const fail = (err: unknown): void => send({ ok: false, error: asDirtyError(err).toWire() });
+    try {
+      const r = this.#control.stash(payload);
+      if (r instanceof Promise) r.then(send, fail);
+      else send(r);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   /** One RESPONSE, or one ERROR if computing or encoding the answer fails. */
@@ -250,11 +259,6 @@ function joinedForScan(pieces: readonly Buffer[], n: number): Buffer {
   let at = 0;
   for (const piece of pieces) at += piece.copy(target, at);
   return target.subarray(0, n);
-}
-
-/** The decoded payload `buf[start, end)`; an empty payload is null (as decodePayload). */
-function decodeRange(buf: Buffer, start: number, end: number): unknown {
-  return start === end ? null : decodeValue(buf.subarray(start, end));
 }
 
 function asDirtyError(err: unknown): DirtyError {

@@ -10,6 +10,11 @@ const MAX_DEPTH_OPTION = 1024;
 export interface DecodeOptions {
   /** Deepest list/dict nesting accepted (0..1024). @default MAX_DEPTH (128) */
   readonly maxDepth?: number;
+  /**
+   * Most list items and dict entries in the whole value, counted as each count is read, so a value over
+   * the limit fails before its containers are built. @default no limit beyond MAX_ITEMS per container
+   */
+  readonly maxEntries?: number;
 }
 
 interface Reader {
@@ -20,14 +25,19 @@ interface Reader {
   maxDepth: number;
   /** Where the value starts in `buf`: error offsets count from here. */
   base: number;
+  /** List items and dict entries announced so far, and the most allowed. */
+  entries: number;
+  maxEntries: number;
 }
 
 const NOTHING = Buffer.alloc(0);
 /** The one reader: decoding runs no user code, so a decode never starts inside another. */
-const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0 };
+const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0, entries: 0, maxEntries: Infinity };
 
-function readerFor(buf: Buffer, start: number, end: number, maxDepth: number): Reader {
+function readerFor(buf: Buffer, start: number, end: number, maxDepth: number, maxEntries = Infinity): Reader {
   const r = reader;
+  r.entries = 0;
+  r.maxEntries = maxEntries;
   r.buf = buf;
   r.pos = start;
   r.end = end;
@@ -56,8 +66,10 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
   if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_OPTION) {
     throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
   }
+  const maxEntries = options?.maxEntries ?? Infinity;
+  if (!(maxEntries >= 0)) throw new RangeError(`Expected \`maxEntries\` to be a non-negative number, got \`${String(maxEntries)}\``);
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const r = readerFor(buf, 0, buf.length, maxDepth);
+  const r = readerFor(buf, 0, buf.length, maxDepth, maxEntries);
   const value = readValue(r);
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
   return done(value);
@@ -156,7 +168,18 @@ function readCount(r: Reader, what: string, minItemBytes: number): number {
   if (n > MAX_ITEMS) fail(r, `${what} count ${n} exceeds the limit of ${MAX_ITEMS}`, r.pos - 4);
   if (n * minItemBytes > r.end - r.pos) fail(r, `${what} count ${n} cannot fit in the ${r.end - r.pos} bytes left`, r.pos - 4);
   if (r.depth >= r.maxDepth) fail(r, `nesting deeper than ${r.maxDepth} levels`, r.pos - 5);
+  r.entries += n;
+  if (r.entries > r.maxEntries) tooManyEntries(r);
   return n;
+}
+
+function tooManyEntries(r: Reader): never {
+  const offset = r.pos - 4 - r.base;
+  throw new DirtyProtocolError(`Invalid TLV at byte ${offset}: more than ${r.maxEntries} list items and dict entries in one value`, {
+    offset,
+    limit: 'maxEntries',
+    max: r.maxEntries,
+  });
 }
 
 function readInt64(r: Reader): number | bigint {

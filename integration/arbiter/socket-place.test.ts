@@ -1,6 +1,6 @@
 // The socket never changes what it does not own: a directory that existed keeps its mode, an
 // unsafe directory or a path too long for a Unix socket is refused with one log line and exit 78.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -63,4 +63,20 @@ test('a world-writable directory without the sticky bit: refused, exit 78, mode 
   running.push(a);
   await refused(t, a, /\(mode 0777\) is writable by other users and not sticky/);
   t.is(statSync(open).mode & 0o7777, 0o777);
+});
+
+test('a directory owned by another user: refused, exit 78, owner unchanged', async (t) => {
+  const theirs = join(scratch(), 'theirs');
+  mkdirSync(theirs, { mode: 0o755 });
+  if (process.getuid?.() !== 0) {
+    t.log('not root: cannot make a directory owned by another user here; the rule is unit-tested in test/core/socket-place.test.ts');
+    t.is(statSync(theirs).mode & 0o777, 0o755);
+    return;
+  }
+  chownSync(theirs, 65534, 65534);
+  const a = await startArbiter({ config, socketPath: join(theirs, 'x.sock'), noWait: true });
+  running.push(a);
+  await refused(t, a, /owned by uid 65534, not by this user \(uid 0\) or root/);
+  t.is(statSync(theirs).uid, 65534);
+  t.is(statSync(theirs).mode & 0o7777, 0o755);
 });

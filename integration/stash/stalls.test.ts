@@ -55,9 +55,11 @@ test.serial('row 3: GET of a missing 64 MiB bytes key is refused at once, render
 
 test.serial('rows 4 and 5: keys at the size limit, many KEYS frames with long patterns', async (t) => {
   await underAttack(t, async (c) => {
-    // The shapes of the issue are refused: a 1 MiB key, a 962-byte and a 10,000-character pattern.
+    // The shapes of the issue are refused: a 1 MiB key, a 4 M-character key (its str is not even decoded),
+    // a 962-byte and a 10,000-character pattern.
     await t.throwsAsync(c.stash.put('t4', Buffer.alloc(1024 * 1024, 0x41), 1), { instanceOf: StashLimitError, message: /maxKeyBytes/ });
-    await t.throwsAsync(c.stash.put('t4', 'k'.repeat(4_000_000), 1), { instanceOf: StashLimitError, message: /maxKeyBytes/ });
+    await t.throwsAsync(c.stash.put('t4', 'k'.repeat(4_000_000), 1), { instanceOf: StashLimitError, message: /stashMaxStrBytes/ });
+    await t.throwsAsync(c.stash.put('t4', 'k'.repeat(4000), 1), { instanceOf: StashLimitError, message: /maxKeyBytes/ });
     await t.throwsAsync(c.stash.keys('t4', `*${'A?'.repeat(480)}B*`), { instanceOf: StashLimitError, message: /maxPatternBytes/ });
     await t.throwsAsync(c.stash.keys('t4', 'x'.repeat(10_000)), { instanceOf: StashLimitError, message: /maxPatternBytes/ });
     // The same shape at the limits: 300 keys of 1024 bytes, 13 KEYS frames at once with a 256-byte pattern
@@ -134,5 +136,16 @@ test.serial('row 7: filling the stash to stashMaxBytes with lists of empty dicts
     t.is((await c.stash.keys('t7')).length, stored);
     await c.stash.clear('t7');
     t.deepEqual(await c.stash.keys('t7'), []);
+  });
+});
+
+test.serial('big values: a 48 MiB str is refused before it is decoded; a 48 MiB bytes value is stored and read back', async (t) => {
+  const text = 'é'.repeat(24 * 1024 * 1024);
+  const bytes = Buffer.alloc(48 * 1024 * 1024, 7);
+  await underAttack(t, async (c) => {
+    await t.throwsAsync(c.stash.put('big', 'text', text), { instanceOf: StashLimitError, message: /at most 1048576 bytes of str .*\(stashMaxStrBytes\)/ });
+    await c.stash.put('big', 'bytes', bytes);
+    t.true(bytes.equals((await c.stash.get('big', 'bytes')) as Buffer));
+    await c.stash.deleteTable('big');
   });
 });

@@ -78,7 +78,7 @@ export class Arbiter {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
       stash: (payload) => stash.run(payload),
-      stashMaxEntries: c.stashMaxEntries,
+      stashFrame: { maxEntries: c.stashMaxEntries, maxStrBytes: c.stashMaxStrBytes },
     }, c.frameStallTimeoutMs);
   }
 

@@ -6,7 +6,7 @@ import { MessageType } from '../protocol/constants.js';
 import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
-import { decodeControl } from './control-decode.js';
+import { decodeControl, type FrameLimits } from './control-decode.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
@@ -24,8 +24,8 @@ export interface ControlHandler {
   manage(payload: unknown): unknown;
   /** A KEYS over a big table answers later (it runs in slices): a Promise. */
   stash(payload: unknown): StashAnswer | Promise<StashAnswer>;
-  /** Most list items and dict entries decoded from one STASH frame. */
-  readonly stashMaxEntries: number;
+  /** What one STASH frame may hold (checked while it is decoded). */
+  readonly stashFrame: FrameLimits;
 }
 type StashAnswer = { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> };
 
@@ -176,7 +176,7 @@ export class ArbiterServer {
         return;
       case MessageType.MANAGE:
       case MessageType.STASH: {
-        const d = decodeControl(type, buf, start, end, this.#control.stashMaxEntries);
+        const d = decodeControl(type, buf, start, end, this.#control.stashFrame);
         if (!d.ok) conn.send(encodeError(id, d.error));
         else if (type === MessageType.MANAGE) this.#answer(conn, id, () => this.#control.manage(d.payload));
         else this.#stash(conn, id, d.payload);

@@ -15,6 +15,11 @@ export interface DecodeOptions {
    * the limit fails before its containers are built. @default no limit beyond MAX_ITEMS per container
    */
   readonly maxEntries?: number;
+  /**
+   * Most UTF-8 bytes in all str values and dict keys of the value together, counted before each one is
+   * decoded (decoding UTF-8 to a JS string is the slow part of a big str). @default no limit
+   */
+  readonly maxStrBytes?: number;
 }
 
 interface Reader {
@@ -28,16 +33,21 @@ interface Reader {
   /** List items and dict entries announced so far, and the most allowed. */
   entries: number;
   maxEntries: number;
+  /** UTF-8 bytes of the strs decoded so far, and the most allowed. */
+  strBytes: number;
+  maxStrBytes: number;
 }
 
 const NOTHING = Buffer.alloc(0);
 /** The one reader: decoding runs no user code, so a decode never starts inside another. */
-const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0, entries: 0, maxEntries: Infinity };
+const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0, entries: 0, maxEntries: Infinity, strBytes: 0, maxStrBytes: Infinity };
 
-function readerFor(buf: Buffer, start: number, end: number, maxDepth: number, maxEntries = Infinity): Reader {
+function readerFor(buf: Buffer, start: number, end: number, maxDepth: number, maxEntries = Infinity, maxStrBytes = Infinity): Reader {
   const r = reader;
   r.entries = 0;
   r.maxEntries = maxEntries;
+  r.strBytes = 0;
+  r.maxStrBytes = maxStrBytes;
   r.buf = buf;
   r.pos = start;
   r.end = end;
@@ -67,9 +77,12 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
     throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
   }
   const maxEntries = options?.maxEntries ?? Infinity;
-  if (!(maxEntries >= 0)) throw new RangeError(`Expected \`maxEntries\` to be a non-negative number, got \`${String(maxEntries)}\``);
+  const maxStrBytes = options?.maxStrBytes ?? Infinity;
+  for (const [name, v] of [['maxEntries', maxEntries], ['maxStrBytes', maxStrBytes]] as const) {
+    if (!(v >= 0)) throw new RangeError(`Expected \`${name}\` to be a non-negative number, got \`${String(v)}\``);
+  }
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const r = readerFor(buf, 0, buf.length, maxDepth, maxEntries);
+  const r = readerFor(buf, 0, buf.length, maxDepth, maxEntries, maxStrBytes);
   const value = readValue(r);
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
   return done(value);
@@ -169,17 +182,14 @@ function readCount(r: Reader, what: string, minItemBytes: number): number {
   if (n * minItemBytes > r.end - r.pos) fail(r, `${what} count ${n} cannot fit in the ${r.end - r.pos} bytes left`, r.pos - 4);
   if (r.depth >= r.maxDepth) fail(r, `nesting deeper than ${r.maxDepth} levels`, r.pos - 5);
   r.entries += n;
-  if (r.entries > r.maxEntries) tooManyEntries(r);
+  if (r.entries > r.maxEntries) overLimit(r, 'maxEntries', 'list items and dict entries');
   return n;
 }
 
-function tooManyEntries(r: Reader): never {
+function overLimit(r: Reader, limit: 'maxEntries' | 'maxStrBytes', what: string): never {
   const offset = r.pos - 4 - r.base;
-  throw new DirtyProtocolError(`Invalid TLV at byte ${offset}: more than ${r.maxEntries} list items and dict entries in one value`, {
-    offset,
-    limit: 'maxEntries',
-    max: r.maxEntries,
-  });
+  const max = limit === 'maxEntries' ? r.maxEntries : r.maxStrBytes;
+  throw new DirtyProtocolError(`Invalid TLV at byte ${offset}: more than ${max} ${what} in one value`, { offset, limit, max });
 }
 
 function readInt64(r: Reader): number | bigint {
@@ -201,6 +211,8 @@ function readInt64(r: Reader): number | bigint {
 const ASCII_SCAN = 256;
 
 function readString(r: Reader, n: number): string {
+  r.strBytes += n;
+  if (r.strBytes > r.maxStrBytes) overLimit(r, 'maxStrBytes', 'bytes of str');
   if (n <= SHORT_STRING) return readShort(r, n);
   const { buf } = r;
   const start = r.pos;

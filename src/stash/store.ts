@@ -7,42 +7,13 @@ import { ExpiryHeap } from './expiry-heap.js';
 import { KeyScan } from './key-scan.js';
 import { keyForMessage, normalizeKey } from './key.js';
 import { checkKeySize, checkPatternSize, expiryTime, resolveLimits, tableName, tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
-import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey, type StashValue } from './value.js';
+import type { Entry, StashLookup, StashStats, Table, TableInfo } from './store-types.js';
+import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey } from './value.js';
 
 export { DEFAULT_STASH_LIMITS, type PutOptions, type StashLimits } from './limits.js';
 export { KeyScan } from './key-scan.js';
 
-export type StashLookup = { readonly found: true; readonly value: StashValue } | { readonly found: false };
-export interface TableInfo {
-  readonly size: number;
-  readonly table: string;
-}
-export interface StashStats {
-  readonly tables: number;
-  readonly keys: number;
-  readonly bytes: number;
-}
-
-interface Table {
-  readonly name: string;
-  /** What the table costs before any entry (src/stash/cost.ts). */
-  readonly nameBytes: number;
-  /** Replaced by a new Map on clear, so clearing costs nothing per key. */
-  entries: Map<string, Entry>;
-  /** The entries' bytes together. */
-  bytes: number;
-  ttlCount: number;
-}
-interface Entry {
-  readonly table: Table;
-  readonly nk: string;
-  readonly key: StashKey;
-  readonly value: StashValue;
-  /** What the entry costs: record, key (twice: as given and as the Map key) and value (src/stash/cost.ts). */
-  readonly bytes: number;
-  /** Expiry time in ms; Infinity when the key never expires. */
-  readonly at: number;
-}
+export type { StashLookup, StashStats, TableInfo } from './store-types.js';
 
 /** Below this many stale heap records, compaction is not worth it. */
 const COMPACT_FLOOR = 1024;
@@ -234,12 +205,13 @@ export class StashStore {
     let t = this.#tables.get(name);
     const current = this.#live(now, t, nk);
     const { maxKeysPerTable, maxTotalBytes } = this.limits;
-    if (t && !current && t.entries.size >= maxKeysPerTable && this.#purgeExpired(now, t) >= maxKeysPerTable) {
+    const table = t;
+    if (table && !current && table.entries.size >= maxKeysPerTable && this.#purgeExpired(now, table, () => table.entries.size < maxKeysPerTable) >= maxKeysPerTable) {
       throw tooManyKeys(this.limits, name);
     }
     const totalAfter = (): number => this.#bytes - (current?.bytes ?? 0) + bytes;
     if (t && totalAfter() > maxTotalBytes) {
-      this.#purgeExpired(now, t); // expired keys of this table may make room; `current` is live, so it stays
+      this.#purgeExpired(now, t, () => totalAfter() <= maxTotalBytes); // `current` is live, so it stays
       const total = totalAfter();
       if (total > maxTotalBytes) throw tooManyBytes(this.limits, name, total);
     }
@@ -277,9 +249,14 @@ export class StashStore {
     return undefined;
   }
 
-  /** Drops the table's expired entries (a scan, only when it holds TTL keys); returns its size. */
-  #purgeExpired(now: number, t: Table): number {
-    if (t.ttlCount > 0) for (const entry of t.entries.values()) if (entry.at <= now) this.#remove(t, entry);
+  /** Drops the table's expired entries (a scan, only when it holds TTL keys) until `enough`; returns its size. */
+  #purgeExpired(now: number, t: Table, enough: () => boolean = () => false): number {
+    if (t.ttlCount === 0) return t.entries.size;
+    for (const entry of t.entries.values()) {
+      if (entry.at > now) continue;
+      this.#remove(t, entry);
+      if (enough()) break;
+    }
     return t.entries.size;
   }
 

@@ -41,3 +41,14 @@ test('maxEntries must be a non-negative number', (t) => {
   for (const bad of [-1, Number.NaN]) t.throws(() => decodeValue(encodeValue(null), { maxEntries: bad }), { instanceOf: RangeError });
   t.is(decodeValue(encodeValue(7), { maxEntries: 0 }), 7);
 });
+
+test('maxStrBytes counts the UTF-8 bytes of every str and dict key, before decoding the one that crosses it', (t) => {
+  const value = { ab: ['cd', 'éé'] }; // 2 + 2 + 4 = 8
+  const encoded = encodeValue(value);
+  t.deepEqual(decodeValue(encoded, { maxStrBytes: 8 }), value);
+  const err = t.throws(() => decodeValue(encoded, { maxStrBytes: 7 }), { instanceOf: DirtyProtocolError });
+  t.regex(err.message, /more than 7 bytes of str in one value/);
+  t.like(err.details, { limit: 'maxStrBytes', max: 7 });
+  t.deepEqual(decodeValue(encodeValue(Buffer.alloc(100)), { maxStrBytes: 0 }), Buffer.alloc(100));
+  t.throws(() => decodeValue(encoded, { maxStrBytes: -1 }), { instanceOf: RangeError });
+});

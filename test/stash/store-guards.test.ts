@@ -113,3 +113,12 @@ test('clear gives back every byte and key at once; the cleared keys never come b
   t.deepEqual(s.get(NOW + 20, 't', 5), { found: true, value: 'again' });
   t.deepEqual(s.keys(NOW + 20, 't'), [5]);
 });
+
+test('a write to a table full of expired keys removes only as many as it needs', (t) => {
+  const s = new StashStore({ maxKeysPerTable: 100 });
+  for (let i = 0; i < 100; i++) s.put(NOW, 't', i, i, { ttlMs: 10 });
+  s.put(NOW + 10, 't', 'new', 1);
+  t.is(s.stats().keys, 100, 'one expired key made room; the other 99 wait for the sweep');
+  t.deepEqual(s.keys(NOW + 10, 't'), ['new']);
+  t.is(s.stats().keys, 1);
+});

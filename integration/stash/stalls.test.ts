@@ -149,3 +149,23 @@ test.serial('big values: a 48 MiB str is refused before it is decoded; a 48 MiB 
     await c.stash.deleteTable('big');
   });
 });
+
+test.serial('KEYS over a table filled to stashMaxBytes with 1 KiB keys: scanned and encoded in slices', async (t) => {
+  const c = a.client(120_000);
+  const key = (i: number): string => `${i}:`.padEnd(1024, 'x');
+  let stored = 0;
+  for (let full = false; !full; stored += 1000) {
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, (_, k) => c.stash.put('wide', key(stored + k), null)));
+    full = results.some((r) => r.status === 'rejected');
+  }
+  const size = (await c.stash.info('wide')).size;
+  t.true(size > 20_000, `${size} keys of 1 KiB`);
+  await underAttack(t, async (attacker) => {
+    const answers = await Promise.all([attacker.stash.keys('wide'), attacker.stash.keys('wide', '*x'), attacker.stash.keys('wide', '1*')]);
+    t.is(answers[0].length, size);
+    t.is(answers[1].length, size);
+    t.true(answers[2].length > 1000);
+    t.is(answers[0][5], key(5));
+  });
+  await c.stash.deleteTable('wide');
+});

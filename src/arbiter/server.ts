@@ -22,12 +22,12 @@ const MAX_UNREAD_BYTES = 256 << 20;
 export interface ControlHandler {
   status(): unknown;
   manage(payload: unknown): unknown;
-  /** A KEYS over a big table answers later (it runs in slices): a Promise. */
+  /** A KEYS over a big table answers later (it runs in slices): a Promise; a big answer comes encoded. */
   stash(payload: unknown): StashAnswer | Promise<StashAnswer>;
   /** What one STASH frame may hold (checked while it is decoded). */
   readonly stashFrame: FrameLimits;
 }
-type StashAnswer = { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> };
+type StashAnswer = { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> } | { ok: true; frames: (id: bigint) => Buffer[] };
 
 class Connection implements Peer {
   readonly socket: Socket;
@@ -205,17 +205,28 @@ export class ArbiterServer {
     else this.#router.submit(conn, id, app, payload);
   }
 
+  /** Answers a STASH frame now, or later for a KEYS that runs in slices. */
   #stash(conn: Connection, id: bigint, payload: unknown): void {
-    const send = (r: StashAnswer): void => {
-      if (!conn.socket.destroyed) conn.send(r.ok ? encodeResponse(id, r.result) : encodeError(id, r.error));
+    const encode = (r: StashAnswer): Buffer[] => {
+      if (!r.ok) return encodeError(id, r.error);
+      return 'frames' in r ? r.frames(id) : encodeResponse(id, r.result);
     };
-    const fail = (err: unknown): void => send({ ok: false, error: asDirtyError(err).toWire() });
+    const send = (r: StashAnswer): void => {
+      if (conn.socket.destroyed) return;
+      let frames: Buffer[];
+      try {
+        frames = encode(r);
+      } catch (err) {
+        frames = encodeError(id, asDirtyError(err).toWire());
+      }
+      conn.send(frames);
+    };
     try {
       const r = this.#control.stash(payload);
-      if (r instanceof Promise) r.then(send, fail);
+      if (r instanceof Promise) void r.then(send, (err: unknown) => send({ ok: false, error: asDirtyError(err).toWire() }));
       else send(r);
     } catch (err) {
-      fail(err);
+      send({ ok: false, error: asDirtyError(err).toWire() });
     }
   }
 

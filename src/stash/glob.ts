@@ -73,8 +73,15 @@ function tokenize(cps: readonly number[]): Token[] {
   return tokens;
 }
 
+/** The code points of `text` (a surrogate pair is one code point, as in Python's str). */
 function codePoints(text: string): number[] {
-  return Array.from(text, (ch) => ch.codePointAt(0) ?? 0);
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i) ?? 0;
+    out.push(cp);
+    if (cp > 0xffff) i++;
+  }
+  return out;
 }
 
 /**

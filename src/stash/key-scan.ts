@@ -5,6 +5,14 @@ import { compileGlob, type Glob } from './glob.js';
 import { keyToString } from './key.js';
 import type { StashKey } from './value.js';
 
+/**
+ * Fixed costs in glob steps (one glob step is a few ns), measured: visiting an entry, removing one that
+ * expired, rendering `str(key)` and setting up its match.
+ */
+export const ENTRY_STEPS = 100;
+export const DEAD_ENTRY_STEPS = 300;
+export const MATCH_STEPS = 300;
+
 export interface ScanEntry {
   readonly key: StashKey;
 }
@@ -19,7 +27,7 @@ export class KeyScan {
   readonly #entries: Iterator<ScanEntry>;
   readonly #glob: Glob | undefined;
   readonly #live: (entry: ScanEntry, now: number) => boolean;
-  /** Steps spent so far: one per entry, plus the glob's steps (rendering and matching `str(key)`). */
+  /** Steps spent so far: the fixed costs above plus the glob's own steps. */
   steps = 0;
   done = false;
 
@@ -43,15 +51,18 @@ export class KeyScan {
         break;
       }
       const entry = next.value;
-      this.steps++;
-      if (!this.#live(entry, now)) continue;
+      this.steps += ENTRY_STEPS;
+      if (!this.#live(entry, now)) {
+        this.steps += DEAD_ENTRY_STEPS;
+        continue;
+      }
       if (!glob) {
         this.keys.push(entry.key);
         continue;
       }
       const before = glob.steps;
       const matched = glob.test(keyToString(entry.key));
-      this.steps += glob.steps - before;
+      this.steps += MATCH_STEPS + glob.steps - before;
       if (matched) this.keys.push(entry.key);
     }
     return this.done;

@@ -122,3 +122,13 @@ test('a write to a table full of expired keys removes only as many as it needs',
   t.deepEqual(s.keys(NOW + 10, 't'), ['new']);
   t.is(s.stats().keys, 1);
 });
+
+test('INFO removes at most 1000 expired keys at once, and counts none of the rest', (t) => {
+  const s = new StashStore();
+  for (let i = 0; i < 1500; i++) s.put(NOW, 't', i, i, { ttlMs: 10 });
+  s.put(NOW, 't', 'live', 1);
+  t.deepEqual(s.info(NOW + 10, 't'), { size: 1, table: 't' });
+  t.is(s.stats().keys, 501);
+  t.is(s.sweep(NOW + 10), 500);
+  t.is(s.stats().keys, 1);
+});

@@ -113,6 +113,17 @@ export function checkKeySize(limits: StashLimits, table: string, key: StashKey):
   });
 }
 
+/** Throws StashLimitError for a new table whose name is longer than maxKeyBytes (TABLES lists every name). */
+export function checkTableNameSize(limits: StashLimits, name: string): void {
+  const max = limits.maxKeyBytes;
+  const size = oversize(name, max);
+  if (size === undefined) return;
+  throw new StashLimitError(`Stash limit: table names are at most ${max} bytes (maxKeyBytes), got one of ${size}: ${keyForMessage(name)}`, {
+    limit: 'maxKeyBytes',
+    max,
+  });
+}
+
 /** Throws StashLimitError for a KEYS pattern longer than maxPatternBytes. */
 export function checkPatternSize(limits: StashLimits, table: string, pattern: string): void {
   const max = limits.maxPatternBytes;

@@ -6,7 +6,7 @@ import { entryCost, tableCost } from './cost.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyScan } from './key-scan.js';
 import { keyForMessage, normalizeKey } from './key.js';
-import { checkKeySize, checkPatternSize, expiryTime, resolveLimits, tableName, tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
+import { checkKeySize, checkPatternSize, checkTableNameSize, expiryTime, resolveLimits, tableName, tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
 import type { Entry, StashLookup, StashStats, Table, TableInfo } from './store-types.js';
 import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey } from './value.js';
 
@@ -192,6 +192,7 @@ export class StashStore {
     const existing = this.#tables.get(name);
     if (existing) return existing;
     if (this.#tables.size >= this.limits.maxTables) throw tooManyTables(this.limits, name);
+    checkTableNameSize(this.limits, name);
     const nameBytes = tableCost(detach(name).cost);
     const total = this.#bytes + nameBytes + extraBytes;
     if (total > this.limits.maxTotalBytes) throw tooManyBytes(this.limits, name, total);

@@ -132,3 +132,13 @@ test('INFO removes at most 1000 expired keys at once, and counts none of the res
   t.is(s.sweep(NOW + 10), 500);
   t.is(s.stats().keys, 1);
 });
+
+test('a new table name is held to maxKeyBytes too; an existing table is never refused', (t) => {
+  const s = new StashStore({ maxKeyBytes: 8 });
+  s.ensure('12345678');
+  for (const create of [() => s.ensure('123456789'), () => s.put(NOW, '123456789', 'k', 1), () => s.incr(NOW, '123456789', 'k')]) {
+    t.throws(create, { instanceOf: StashLimitError, message: /table names are at most 8 bytes \(maxKeyBytes\), got one of 9 characters/ });
+  }
+  t.deepEqual(s.tables(), ['12345678']);
+  t.false(s.exists(NOW, '123456789'));
+});

@@ -53,7 +53,7 @@ export class Arbiter {
       maxTotalBytes: c.stashMaxBytes,
       maxKeyBytes: c.stashMaxKeyBytes,
       maxPatternBytes: c.stashMaxPatternBytes,
-    });
+    }, { keepViews: true });
     const stash = new StashRunner(this.stash, () => performance.now());
     this.router = new Router({
       concurrency: c.concurrency,

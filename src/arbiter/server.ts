@@ -17,6 +17,8 @@ import { TickWriter } from '../net/tick-writer.js';
 const HIGH_WATER_BYTES = 4 << 20;
 /** Unread answers beyond this close the connection. */
 const MAX_UNREAD_BYTES = 256 << 20;
+/** Frames answered here are decoded whole: assembled as their chunks arrive, not joined at the end. */
+const ANSWERED_HERE: ReadonlySet<MessageType> = new Set([MessageType.STASH, MessageType.MANAGE, MessageType.STATUS]);
 
 /** Requests that the server answers itself (everything but calls). */
 export interface ControlHandler {
@@ -109,7 +111,7 @@ export class ArbiterServer {
   #accept(socket: Socket): void {
     const conn = new Connection(socket);
     this.#connections.add(conn);
-    const decoder = new FrameDecoder();
+    const decoder = new FrameDecoder({ assemble: ANSWERED_HERE });
     const onFrame: FrameHandler = (type, id, buf, start, end) => {
       if (conn.failed) return;
       try {

@@ -28,8 +28,12 @@ export class StashStore {
   #keys = 0;
   #ttlLive = 0;
 
-  constructor(limits: Partial<StashLimits> = {}) {
+  readonly #keepViews: boolean;
+
+  /** `keepViews`: keep large received bytes values as they are instead of copying them (detach in value.ts). */
+  constructor(limits: Partial<StashLimits> = {}, options: { readonly keepViews?: boolean } = {}) {
     this.limits = resolveLimits(limits);
+    this.#keepViews = options.keepViews === true;
   }
 
   /** Stores a copy of `value` (creating the table); a put without `ttlMs` clears an earlier TTL. */
@@ -206,7 +210,7 @@ export class StashStore {
   #write(now: number, name: string, key: StashKey, value: unknown, at: number): void {
     const nk = this.#nk(name, key);
     const k = detach(key);
-    const v = detach(value);
+    const v = detach(value, 0, this.#keepViews);
     const bytes = entryCost(nk, k.cost, v.cost);
     let t = this.#tables.get(name);
     const current = this.#live(now, t, nk);

@@ -66,14 +66,22 @@ export interface Detached {
   readonly cost: number;
 }
 
-function detachContainer(value: object, depth: number): Detached {
+/** Smallest bytes value that `keepViews` keeps as it is. */
+export const KEEP_VIEW_BYTES = 1 << 20;
+
+/** A view large enough, and covering enough of its buffer, to be kept instead of copied. */
+function keepable(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= KEEP_VIEW_BYTES && 2 * bytes.byteLength >= bytes.buffer.byteLength;
+}
+
+function detachContainer(value: object, depth: number, keepViews: boolean): Detached {
   if (depth >= MAX_VALUE_DEPTH) throw new TypeError(`Expected a stash value nested at most ${MAX_VALUE_DEPTH} levels deep`);
   if (Array.isArray(value)) {
     let bytes = TAG + LENGTH;
     let cost = LIST_COST;
     const items: StashValue[] = [];
     for (const item of value as readonly unknown[]) {
-      const d = detach(item, depth + 1);
+      const d = detach(item, depth + 1, keepViews);
       items.push(d.value);
       bytes += d.bytes;
       cost += LIST_ITEM_COST + d.cost;
@@ -89,7 +97,7 @@ function detachContainer(value: object, depth: number): Detached {
   const dict: Record<string, StashValue> = {};
   for (const [key, item] of pairs) {
     if (typeof key !== 'string') throw new TypeError(`Expected stash dict keys to be strings, got ${typeof key}`);
-    const d = detach(item, depth + 1);
+    const d = detach(item, depth + 1, keepViews);
     // defineProperty so that a "__proto__" key stays an own data property.
     if (key === '__proto__') Object.defineProperty(dict, key, { value: d.value, enumerable: true, writable: true, configurable: true });
     else dict[key] = d.value;
@@ -105,8 +113,11 @@ function detachContainer(value: object, depth: number): Detached {
  * no memory with the input (decoded bytes are views into the whole received frame; keeping them would
  * keep the frame). `undefined` becomes null and a Map with str keys a dict, as the TLV encoder does.
  * Throws TypeError for anything the TLV encoder could not send.
+ * With `keepViews` (the arbiter, whose received frames are never written again), a bytes value of at
+ * least KEEP_VIEW_BYTES that covers at least half of its buffer is kept as it is, and charged for the
+ * whole buffer: copying a 48 MiB value would hold the event loop for tens of ms.
  */
-export function detach(value: unknown, depth = 0): Detached {
+export function detach(value: unknown, depth = 0, keepViews = false): Detached {
   switch (typeof value) {
     case 'undefined':
       return { value: null, bytes: TAG, cost: 0 };
@@ -123,8 +134,12 @@ export function detach(value: unknown, depth = 0): Detached {
     }
     case 'object':
       if (value === null) return { value, bytes: TAG, cost: 0 };
-      if (value instanceof Uint8Array) return { value: copyBytes(value), bytes: TAG + LENGTH + value.byteLength, cost: bytesCost(value.byteLength) };
-      return detachContainer(value, depth);
+      if (value instanceof Uint8Array) {
+        const bytes = TAG + LENGTH + value.byteLength;
+        if (keepViews && keepable(value)) return { value, bytes, cost: bytesCost(value.buffer.byteLength) };
+        return { value: copyBytes(value), bytes, cost: bytesCost(value.byteLength) };
+      }
+      return detachContainer(value, depth, keepViews);
     case 'symbol':
     case 'function':
       throw new TypeError(`Expected a TLV-encodable stash value, got a ${typeof value}`);

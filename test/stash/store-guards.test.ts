@@ -3,7 +3,7 @@
 // the memory cost that maxTotalBytes counts (src/stash/cost.ts) for the worst shapes.
 import test from 'ava';
 import { StashLimitError } from '../../src/errors.js';
-import { DICT_COST, ENTRY_COST, LIST_COST, LIST_ITEM_COST, TABLE_COST } from '../../src/stash/cost.js';
+import { bytesCost, DICT_COST, ENTRY_COST, LIST_COST, LIST_ITEM_COST, TABLE_COST } from '../../src/stash/cost.js';
 import { keyForMessage } from '../../src/stash/key.js';
 import { executeStash } from '../../src/stash/ops.js';
 import { StashStore } from '../../src/stash/store.js';
@@ -141,4 +141,21 @@ test('a new table name is held to maxKeyBytes too; an existing table is never re
   }
   t.deepEqual(s.tables(), ['12345678']);
   t.false(s.exists(NOW, '123456789'));
+});
+
+test('keepViews keeps a large bytes value that fills most of its buffer, charging the whole buffer', (t) => {
+  const frame = Buffer.alloc(3 * 1024 * 1024, 1);
+  const large = frame.subarray(1024 * 1024 + 10);
+  const kept = detach(large, 0, true);
+  t.is(kept.value, large, 'the very same view');
+  t.is(kept.cost, bytesCost(frame.byteLength));
+  t.not(detach(large).value, large, 'copied without keepViews');
+  t.not(detach(frame.subarray(0, 1024 * 1024), 0, true).value, frame, 'a view of a third of its buffer is copied');
+  const small = Buffer.alloc(1000);
+  t.not(detach(small, 0, true).value, small, 'a small value is copied');
+  const s = new StashStore({}, { keepViews: true });
+  s.put(NOW, 't', 'k', { v: large });
+  const got = s.get(NOW, 't', 'k');
+  t.true(got.found && (got.value as { v: Buffer }).v === large);
+  t.deepEqual(s.get(NOW, 't', 'k'), { found: true, value: { v: large } });
 });

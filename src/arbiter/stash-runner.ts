@@ -38,11 +38,6 @@ export class StashRunner {
     this.#now = now;
   }
 
-  /** KEYS still running. */
-  get pending(): number {
-    return this.#pending.length;
-  }
-
   run(payload: unknown): StashAnswer | Promise<StashAnswer> {
     const r = startStash(this.#store, payload, this.#now());
     if (r.ok !== 'pending') return r;

@@ -24,7 +24,8 @@ const WRITABLE_BY_OTHERS = 0o022;
 export function checkSocketPathLength(path: string, byteLength: number, platform: string): PlaceVerdict {
   const max = maxSocketPathBytes(platform);
   if (byteLength <= max) return { ok: true };
-  return { ok: false, reason: `socket path ${path} is ${byteLength} bytes, longer than the ${max} bytes a Unix socket path may have here; set a shorter socketPath` };
+  const reason = `socket path ${path} is ${byteLength} bytes, longer than the ${max} bytes a Unix socket path may have here; set a shorter socketPath`;
+  return { ok: false, reason };
 }
 
 /**
@@ -36,10 +37,12 @@ export function checkExistingDir(dir: string, facts: DirFacts, ownUid: number): 
   const mode = (facts.mode & 0o7777).toString(8).padStart(4, '0');
   if (!facts.isDirectory) return { ok: false, reason: `${dir} exists and is not a directory` };
   if (facts.uid !== ownUid && facts.uid !== 0) {
-    return { ok: false, reason: `socket directory ${dir} is owned by uid ${facts.uid}, not by this user (uid ${ownUid}) or root; another user could replace the socket` };
+    const reason = `socket directory ${dir} is owned by uid ${facts.uid}, not by this user (uid ${ownUid}) or root; another user could replace the socket`;
+    return { ok: false, reason };
   }
   if ((facts.mode & WRITABLE_BY_OTHERS) !== 0 && (facts.mode & STICKY) === 0) {
-    return { ok: false, reason: `socket directory ${dir} (mode ${mode}) is writable by other users and not sticky; they could replace the socket. Use a private directory or a sticky one such as /tmp` };
+    const why = `socket directory ${dir} (mode ${mode}) is writable by other users and not sticky; they could replace the socket`;
+    return { ok: false, reason: `${why}. Use a private directory or a sticky one such as /tmp` };
   }
   return { ok: true };
 }

@@ -10,15 +10,9 @@ const MAX_DEPTH_OPTION = 1024;
 export interface DecodeOptions {
   /** Deepest list/dict nesting accepted (0..1024). @default MAX_DEPTH (128) */
   readonly maxDepth?: number;
-  /**
-   * Most list items and dict entries in the whole value, counted as each count is read, so a value over
-   * the limit fails before its containers are built. @default no limit beyond MAX_ITEMS per container
-   */
+  /** Most list items and dict entries in the whole value, counted as each count is read (before building). */
   readonly maxEntries?: number;
-  /**
-   * Most UTF-8 bytes in all str values and dict keys of the value together, counted before each one is
-   * decoded (decoding UTF-8 to a JS string is the slow part of a big str). @default no limit
-   */
+  /** Most UTF-8 bytes of all str values and dict keys together, counted before each str is decoded. */
   readonly maxStrBytes?: number;
 }
 
@@ -30,23 +24,21 @@ interface Reader {
   maxDepth: number;
   /** Where the value starts in `buf`: error offsets count from here. */
   base: number;
-  /** List items and dict entries announced so far, and the most allowed. */
+  /** List items and dict entries announced so far, UTF-8 bytes of str so far, and the most of each allowed. */
   entries: number;
-  maxEntries: number;
-  /** UTF-8 bytes of the strs decoded so far, and the most allowed. */
   strBytes: number;
+  maxEntries: number;
   maxStrBytes: number;
 }
 
 const NOTHING = Buffer.alloc(0);
 /** The one reader: decoding runs no user code, so a decode never starts inside another. */
-const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0, entries: 0, maxEntries: Infinity, strBytes: 0, maxStrBytes: Infinity };
+const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0, entries: 0, strBytes: 0, maxEntries: 0, maxStrBytes: 0 };
 
 function readerFor(buf: Buffer, start: number, end: number, maxDepth: number, maxEntries = Infinity, maxStrBytes = Infinity): Reader {
   const r = reader;
-  r.entries = 0;
+  r.entries = r.strBytes = 0;
   r.maxEntries = maxEntries;
-  r.strBytes = 0;
   r.maxStrBytes = maxStrBytes;
   r.buf = buf;
   r.pos = start;
@@ -76,11 +68,8 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
   if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_OPTION) {
     throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
   }
-  const maxEntries = options?.maxEntries ?? Infinity;
-  const maxStrBytes = options?.maxStrBytes ?? Infinity;
-  for (const [name, v] of [['maxEntries', maxEntries], ['maxStrBytes', maxStrBytes]] as const) {
-    if (!(v >= 0)) throw new RangeError(`Expected \`${name}\` to be a non-negative number, got \`${String(v)}\``);
-  }
+  const { maxEntries = Infinity, maxStrBytes = Infinity } = options ?? {};
+  if (!(maxEntries >= 0 && maxStrBytes >= 0)) throw new RangeError(`Expected \`maxEntries\` and \`maxStrBytes\` to be non-negative numbers`);
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const r = readerFor(buf, 0, buf.length, maxDepth, maxEntries, maxStrBytes);
   const value = readValue(r);

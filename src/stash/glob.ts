@@ -4,7 +4,10 @@
 // pattern of m costs at most (n + 1) * (m + 1) steps, counted in `Glob.steps` so a caller can budget a scan.
 
 /** One single-character matcher: a code point, any character, or a class (inclusive ranges, maybe negated). */
-type Atom = { readonly kind: 'cp'; readonly cp: number } | { readonly kind: 'any' } | { readonly kind: 'set'; readonly ranges: readonly number[]; readonly negated: boolean };
+type Atom =
+  | { readonly kind: 'cp'; readonly cp: number }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'set'; readonly ranges: readonly number[]; readonly negated: boolean };
 type Token = Atom | { readonly kind: 'star' };
 
 const ANY: Atom = { kind: 'any' };

@@ -6,7 +6,8 @@ import { entryCost, tableCost } from './cost.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyScan } from './key-scan.js';
 import { keyForMessage, normalizeKey } from './key.js';
-import { checkKeySize, checkPatternSize, checkTableNameSize, expiryTime, resolveLimits, tableName, tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
+import { checkKeySize, checkPatternSize, checkTableNameSize, expiryTime, resolveLimits, tableName } from './limits.js';
+import { tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
 import type { Entry, StashLookup, StashStats, Table, TableInfo } from './store-types.js';
 import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey } from './value.js';
 
@@ -216,7 +217,8 @@ export class StashStore {
     const current = this.#live(now, t, nk);
     const { maxKeysPerTable, maxTotalBytes } = this.limits;
     const table = t;
-    if (table && !current && table.entries.size >= maxKeysPerTable && this.#purgeExpired(now, table, () => table.entries.size < maxKeysPerTable) >= maxKeysPerTable) {
+    const roomForOne = (): boolean => (table?.entries.size ?? 0) < maxKeysPerTable;
+    if (table && !current && !roomForOne() && this.#purgeExpired(now, table, roomForOne) >= maxKeysPerTable) {
       throw tooManyKeys(this.limits, name);
     }
     const totalAfter = (): number => this.#bytes - (current?.bytes ?? 0) + bytes;

@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { decodeControl, type FrameLimits } from './control-decode.js';
+import type { StashAnswer } from './stash-runner.js';
 import { encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
@@ -29,7 +30,6 @@ export interface ControlHandler {
   /** What one STASH frame may hold (checked while it is decoded). */
   readonly stashFrame: FrameLimits;
 }
-type StashAnswer = { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> } | { ok: true; frames: (id: bigint) => Buffer[] };
 
 class Connection implements Peer {
   readonly socket: Socket;

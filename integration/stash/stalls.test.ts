@@ -7,7 +7,7 @@ import { StashKeyNotFoundError, StashLimitError, type DirtyClient } from '../../
 import { MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { decodePayload, encodeMessage, type Frame } from '../../src/protocol/frame.js';
-import { FIXTURES, startArbiter, startBystander, type RunningArbiter } from '../helpers/arbiter.js';
+import { FIXTURES, rssBytes, startArbiter, startBystander, type RunningArbiter } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Generous: the machine is shared; a frozen loop showed as 2 s to 48 s. */
@@ -42,6 +42,7 @@ async function underAttack(t: ExecutionContext, attack: (c: DirtyClient) => Prom
 }
 
 test.serial('row 3: GET of a missing 64 MiB bytes key is refused at once, rendering nothing of it', async (t) => {
+  const rssBefore = rssBytes(a.pid);
   await underAttack(t, async (c) => {
     const huge = Buffer.alloc(64 * 1024 * 1024 - 4096, 0x41);
     const err = await t.throwsAsync(c.stash.getOrThrow('t3', huge), { instanceOf: StashLimitError });
@@ -51,6 +52,10 @@ test.serial('row 3: GET of a missing 64 MiB bytes key is refused at once, render
     const notFound = await t.throwsAsync(c.stash.getOrThrow('t3', Buffer.alloc(1024, 0x42)), { instanceOf: StashKeyNotFoundError });
     t.regex(notFound.message, /^Key not found: b'B{25}'… \(1024 bytes\)$/);
   });
+  // The frame itself is 64 MiB; rendering the key used to grow the arbiter by 1.1 GB.
+  const grown = rssBytes(a.pid) - rssBefore;
+  t.log(`arbiter RSS grew by ${Math.round(grown / 1024 / 1024)} MiB`);
+  t.true(grown < 256 * 1024 * 1024);
 });
 
 test.serial('rows 4 and 5: keys at the size limit, many KEYS frames with long patterns', async (t) => {

@@ -14,7 +14,7 @@ import { Autoscaler } from './autoscaler.js';
 import type { PoolWorker } from './pool-types.js';
 import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
-import { executeStash } from '../stash/ops.js';
+import { StashRunner } from './stash-runner.js';
 import type { Logger } from './logger.js';
 import { Pool } from './pool.js';
 import { Router } from './router.js';
@@ -48,7 +48,14 @@ export class Arbiter {
     this.#log = log;
     const c = config;
     this.#knownApps = new Set(c.resolvedApps.map((a) => a.name));
-    this.stash = new StashStore({ maxTables: c.stashMaxTables, maxKeysPerTable: c.stashMaxKeysPerTable, maxTotalBytes: c.stashMaxBytes });
+    this.stash = new StashStore({
+      maxTables: c.stashMaxTables,
+      maxKeysPerTable: c.stashMaxKeysPerTable,
+      maxTotalBytes: c.stashMaxBytes,
+      maxKeyBytes: c.stashMaxKeyBytes,
+      maxPatternBytes: c.stashMaxPatternBytes,
+    }, { keepViews: true });
+    const stash = new StashRunner(this.stash, () => performance.now());
     this.router = new Router({
       concurrency: c.concurrency,
       maxQueue: c.maxQueue,
@@ -72,7 +79,8 @@ export class Arbiter {
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
-      stash: (payload) => executeStash(this.stash, payload, performance.now()),
+      stash: (payload) => stash.run(payload),
+      stashFrame: { maxEntries: c.stashMaxEntries, maxStrBytes: c.stashMaxStrBytes },
     }, c.frameStallTimeoutMs);
   }
 

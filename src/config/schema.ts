@@ -25,6 +25,11 @@ export interface DirtyConfig {
   readonly stashMaxTables: number;
   readonly stashMaxKeysPerTable: number;
   readonly stashMaxBytes: number;
+  /** Longest stash key and KEYS pattern (bytes); most list items and dict entries, and str bytes, in one STASH frame. */
+  readonly stashMaxKeyBytes: number;
+  readonly stashMaxPatternBytes: number;
+  readonly stashMaxEntries: number;
+  readonly stashMaxStrBytes: number;
   /** Keep a runtime-set target across arbiter restarts ($PM2_HOME/dirty/target.json). */
   readonly persistTarget: boolean;
   /** Retire (drain) and replace a worker whose RSS exceeds this many MiB; 0 disables. */
@@ -61,6 +66,10 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   stashMaxTables: { kind: 'positive', fallback: () => 1024 },
   stashMaxKeysPerTable: { kind: 'positive', fallback: () => 100_000 },
   stashMaxBytes: { kind: 'positive', fallback: () => 64 * 1024 * 1024 },
+  stashMaxKeyBytes: { kind: 'positive', fallback: () => 1024 },
+  stashMaxPatternBytes: { kind: 'positive', fallback: () => 256 },
+  stashMaxEntries: { kind: 'positive', fallback: () => 16_384 },
+  stashMaxStrBytes: { kind: 'positive', fallback: () => 1024 * 1024 },
   persistTarget: { kind: 'boolean', fallback: () => false },
   maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
   hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },

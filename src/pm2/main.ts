@@ -3,7 +3,7 @@
 import io from '@pm2/io';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Arbiter } from '../arbiter/arbiter.js';
-import { SocketInUseError } from '../arbiter/socket-file.js';
+import { SocketPathError } from '../arbiter/socket-file.js';
 import { consoleLogger as log } from '../arbiter/logger.js';
 import { probeApps } from '../arbiter/probe-apps.js';
 import { loadConfig } from '../config/load.js';
@@ -143,6 +143,7 @@ try {
 } catch (err) {
   log.error(`cannot start: ${(err as Error).message}`);
   for (const w of arbiter.pool.workers.values()) w.process.kill('SIGKILL');
-  // Another live arbiter owns the socket: restarting would not help, so pm2 must not loop on it.
-  process.exit(err instanceof SocketInUseError ? EXIT_CONFIG : 1);
+  // A socket path that cannot be used (unsafe, too long, or served by another live arbiter): restarting
+  // would not help, so pm2 must not loop on it.
+  process.exit(err instanceof SocketPathError ? EXIT_CONFIG : 1);
 }

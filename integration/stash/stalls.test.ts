@@ -6,7 +6,8 @@ import test, { type ExecutionContext } from 'ava';
 import { StashKeyNotFoundError, StashLimitError, type DirtyClient } from '../../src/client/index.js';
 import { MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { decodePayload, encodeMessage, type Frame } from '../../src/protocol/frame.js';
+import { decodePayload, type Frame } from '../../src/protocol/frame.js';
+import { encodeMessage } from '../../test/protocol/helpers.js';
 import { FIXTURES, rssBytes, startArbiter, startBystander, type RunningArbiter } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 

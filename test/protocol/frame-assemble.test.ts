@@ -6,7 +6,7 @@ import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { HEADER_SIZE, MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
-import { encodeMessage } from '../../src/protocol/frame.js';
+import { encodeMessage } from './helpers.js';
 import { mulberry32, randInt, randomBytes } from './helpers.js';
 
 const STASH_ONLY = new Set<MessageType>([MessageType.STASH]);

@@ -29,6 +29,13 @@ export interface ScaleReply extends ScaleResult {
   readonly message: string;
 }
 
+/** The answer to a reload request (SIGHUP has none; `pm2 trigger reload` and MANAGE reload get this). */
+export interface ReloadReply {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly changes: readonly string[];
+}
+
 export class Arbiter {
   config: LoadedConfig;
   readonly pool: Pool;
@@ -100,7 +107,9 @@ export class Arbiter {
     }
     const r = this.pool.scale(cmd, source);
     this.autoscaler?.noteManual();
-    return this.reply(r, true);
+    // `ok` means the target is now what was asked for; a request cut at a bound is refused (in part or
+    // in full): `ok: false`, with `clampedBy` and the target it did reach.
+    return this.reply(r, r.clampedBy === undefined);
   }
 
   reply(r: ScaleResult, ok: boolean, message?: string): ScaleReply {
@@ -113,7 +122,7 @@ export class Arbiter {
    * SIGHUP / `pm2 trigger pm2-dirty reload`: re-reads the config (a bad one is refused and the
    * pool keeps running as it is) and replaces every worker, one at a time, with a fresh process.
    */
-  async reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
+  async reload(): Promise<ReloadReply> {
     if (this.#stopping) return { ok: false, message: 'the arbiter is stopping', changes: [] };
     if (this.pool.reloading) return { ok: false, message: 'a reload is already in progress', changes: [] };
     const next = await loadConfig(process.env);
@@ -154,15 +163,20 @@ export class Arbiter {
     return buildStatus(this, performance.now());
   }
 
-  /** MANAGE (0x12) from the socket: {op: 1 add | 2 remove, count}. */
-  manage(payload: unknown): ScaleReply & { target_workers: number; total_workers: number } {
+  /**
+   * MANAGE (0x12) from the socket: {op: 1 add | 2 remove | 3 set, count} scales (gunicorn's add and
+   * remove, our set); {op: 4 reload} starts a rolling reload and answers like `reload()`.
+   */
+  manage(payload: unknown): (ScaleReply & { target_workers: number; total_workers: number }) | Promise<ReloadReply> {
     const p = (payload ?? {}) as Record<string, unknown>;
     const op = p['op'];
+    if (op === ManageOp.RELOAD) return this.reload();
     const count = p['count'] ?? 1;
-    if ((op !== ManageOp.ADD && op !== ManageOp.REMOVE) || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-      throw new DirtyError(`MANAGE expects {op: 1 (add) | 2 (remove), count: non-negative integer}, got ${JSON.stringify(payload)}`);
+    const kind = op === ManageOp.ADD ? 'add' : op === ManageOp.REMOVE ? 'remove' : op === ManageOp.SET ? 'set' : null;
+    if (kind === null || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new DirtyError(`MANAGE expects {op: 1 (add) | 2 (remove) | 3 (set), count: non-negative integer} or {op: 4 (reload)}, got ${JSON.stringify(payload)}`);
     }
-    const r = this.scale({ kind: op === ManageOp.ADD ? 'add' : 'remove', n: count }, op === ManageOp.ADD ? 'manage add' : 'manage remove');
+    const r = this.scale({ kind, n: count }, `manage ${kind}`);
     return { ...r, target_workers: r.target, total_workers: r.live };
   }
 

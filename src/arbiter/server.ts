@@ -210,11 +210,23 @@ export class ArbiterServer {
     else this.#router.submit(conn, id, app, payload);
   }
 
-  /** One RESPONSE, or one ERROR if computing or encoding the answer fails. */
+  /** One RESPONSE, or one ERROR if computing or encoding the answer fails; `fn` may answer later (a promise). */
   #answer(conn: Connection, id: bigint, fn: () => unknown): void {
     let frames: Buffer[];
     try {
-      frames = encodeResponse(id, fn());
+      const value = fn();
+      if (value instanceof Promise) {
+        value.then(
+          (v: unknown) => {
+            if (!conn.socket.destroyed) this.#answer(conn, id, () => v);
+          },
+          (err: unknown) => {
+            if (!conn.socket.destroyed) conn.send(encodeError(id, asDirtyError(err).toWire()));
+          },
+        );
+        return;
+      }
+      frames = encodeResponse(id, value);
     } catch (err) {
       frames = encodeError(id, asDirtyError(err).toWire());
     }

@@ -43,8 +43,8 @@ export interface CallOptions extends RequestOptions {
 /** The options of a call made without any (shared: read, never written). */
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
-/** A scale operation sent with MANAGE: `add` or `remove` workers. */
-export type ManageOperation = 'add' | 'remove';
+/** A scale operation sent with MANAGE: `add` or `remove` workers (gunicorn's), or `set` the target (our extension). */
+export type ManageOperation = 'add' | 'remove' | 'set';
 
 /**
  * Calls dirty-app actions in the arbiter over one Unix-socket connection shared by all calls.
@@ -140,15 +140,28 @@ export class DirtyClient {
   }
 
   /**
-   * Adds or removes `count` workers (MANAGE frame) and resolves with the arbiter's answer.
+   * Adds or removes `count` workers, or sets the target to `count` (MANAGE frame), and resolves with the
+   * arbiter's answer `{ ok, target, previous, live, minimum, maximum, message, clampedBy? }`: `ok` is false
+   * when a bound cut the request (`clampedBy`), or when the arbiter refused it.
    * @example await client.manage('add', 2)
    */
   async manage(op: ManageOperation, count: number, options: RequestOptions = {}): Promise<unknown> {
-    check.assertOneOf('op', op, ['add', 'remove']);
-    check.assertPositiveInteger('count', count);
+    check.assertOneOf('op', op, ['add', 'remove', 'set']);
+    if (op === 'set') check.assertNonNegativeInteger('count', count);
+    else check.assertPositiveInteger('count', count);
     validateRequestOptions(options);
-    const code = op === 'add' ? ManageOp.ADD : ManageOp.REMOVE;
+    const code = op === 'add' ? ManageOp.ADD : op === 'remove' ? ManageOp.REMOVE : ManageOp.SET;
     return unaryCall(this.#connection, `manage ${op}`, (id, out) => writeManage(out, id, code, count), options);
+  }
+
+  /**
+   * Starts a rolling reload (MANAGE op 4, our extension; as SIGHUP) and resolves with `{ ok, message, changes }`
+   * once the new config is read and the reload has begun (not when every worker is replaced).
+   * @example await client.reload()
+   */
+  async reload(options: RequestOptions = {}): Promise<unknown> {
+    validateRequestOptions(options);
+    return unaryCall(this.#connection, 'manage reload', (id, out) => writeManage(out, id, ManageOp.RELOAD, 0), options);
   }
 
   /** Rejects every pending call with DirtyConnectionError('client closed') and closes the socket; later calls reject too. */

@@ -1,6 +1,7 @@
 // Validation of the config file plus `pm2 set pm2-dirty:<key>` overrides (strings) into one
 // DirtyConfig. Pure: every problem is returned, naming the key and the value.
 import { parseAppSpec, type AppEntry } from './specs.js';
+import { didYouMean } from './suggest.js';
 
 export interface DirtyConfig {
   readonly apps: readonly AppEntry[];
@@ -98,10 +99,13 @@ export type ConfigResult = { readonly ok: true; readonly config: DirtyConfig } |
 export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>, env: ConfigEnv): ConfigResult {
   const errors: string[] = [];
   const structured = new Set<string>(['apps', 'autoscale', ...HOOK_NAMES]);
-  for (const key of Object.keys(file)) if (!structured.has(key) && !(key in FIELDS)) errors.push(`unknown key \`${key}\` (known: apps, autoscale, ${HOOK_NAMES.join(', ')}, ${OVERRIDABLE_KEYS.join(', ')})`);
+  const fileKeys = [...structured, ...OVERRIDABLE_KEYS];
+  for (const key of Object.keys(file)) if (!structured.has(key) && !(key in FIELDS)) errors.push(`unknown key \`${key}\`${didYouMean(key, fileKeys) || ' (the keys are listed in the README)'}`);
   const hooks = HOOK_NAMES.filter((h) => file[h] !== undefined);
   for (const h of hooks) if (typeof file[h] !== 'function') errors.push(`\`${h}\` must be a function, got ${show(file[h])}`);
-  for (const key of Object.keys(overrides)) if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key}); known: config, ${OVERRIDABLE_KEYS.join(', ')}`);
+  for (const key of Object.keys(overrides)) {
+    if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key})${didYouMean(key, ['config', ...OVERRIDABLE_KEYS]) || `; known: config, ${OVERRIDABLE_KEYS.join(', ')}`}`);
+  }
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(FIELDS)) {
     const raw = key in overrides && overrides[key] !== '' ? overrides[key] : file[key];

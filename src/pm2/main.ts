@@ -120,8 +120,10 @@ io.action('reload', (reply: Reply) => {
 // 3. Config, then the arbiter.
 const loaded = await loadConfig();
 if (!loaded.ok) {
+  // One log line per problem, then what happens.
+  for (const e of loaded.errors) log.error(`bad config: ${e}`);
+  log.error(`not starting: ${loaded.errors.length === 1 ? '1 problem' : `${loaded.errors.length} problems`} in the config (exit ${EXIT_CONFIG}, which pm2 does not restart until it is fixed)`);
   const why = loaded.errors.join('; ');
-  log.error(`bad config: ${why} (not starting; exit ${EXIT_CONFIG}, which pm2 does not restart until the config is fixed)`);
   if (waiting.length > 0) {
     arbiterKnown(undefined, `bad config: ${why}`);
     await delay(REPLY_DELAY_MS + 100); // let those replies leave before exiting

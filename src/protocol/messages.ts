@@ -149,7 +149,7 @@ function requestOf(appPath: unknown, action: unknown, args: unknown, kwargs: unk
 /** Validates a decoded MANAGE payload (`op` ADD or REMOVE, `count` a non-negative integer). */
 export function parseManage(value: unknown): ManagePayload {
   const p = dict('MANAGE', value);
-  const op = field('MANAGE', p, 'op', '1 (ADD) or 2 (REMOVE)', (v): v is ManageOp => v === ManageOp.ADD || v === ManageOp.REMOVE);
+  const op = field('MANAGE', p, 'op', '1 (ADD), 2 (REMOVE), 3 (SET) or 4 (RELOAD)', (v): v is ManageOp => Object.values(ManageOp).includes(v as ManageOp));
   const count = field('MANAGE', p, 'count', 'a non-negative integer', isCount);
   return { op, count };
 }

@@ -72,3 +72,13 @@ test('autoscale: off by default, defaults filled in, bad values named', (t) => {
   }
   t.false(parseAutoscale({ max: 9 }, 8).ok, 'autoscale.max above maxWorkers');
 });
+
+test('an unknown key suggests the closest known one, once per problem, without the whole key list', (t) => {
+  const errors = errorsOf(resolveConfig({ apps: ['./a.mjs:A'], wokers: 2, maxWorker: 3, zzzzzzzz: 1 }, {}, env));
+  t.deepEqual(errors, [
+    'unknown key `wokers` (did you mean `workers`?)',
+    'unknown key `maxWorker` (did you mean `maxWorkers`?)',
+    'unknown key `zzzzzzzz` (the keys are listed in the README)',
+  ]);
+  t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'] }, { timeoutMS: '5' }, env)), ['unknown override `timeoutMS` (pm2 set pm2-dirty:timeoutMS) (did you mean `timeoutMs`?)']);
+});

@@ -97,11 +97,13 @@ for (const [value, message] of badRequests) {
   });
 }
 
-test('parseManage reads both ops and rejects anything else', (t) => {
+test('parseManage reads the four ops (ADD, REMOVE; SET, RELOAD are our extension) and rejects anything else', (t) => {
   t.deepEqual(parseManage(payloadOf('manage-add')), { op: ManageOp.ADD, count: 2 });
   t.deepEqual(parseManage(payloadOf('manage-remove')), { op: ManageOp.REMOVE, count: 1 });
   t.deepEqual(parseManage({ op: 1, count: 0 }), { op: 1, count: 0 });
-  const bad: readonly unknown[] = [{ op: 3, count: 1 }, { op: '1', count: 1 }, { op: 1 }, { op: 1, count: -1 }, { op: 1, count: 1.5 }, { op: 1, count: 2n ** 60n }, 'add'];
+  t.deepEqual(parseManage({ op: ManageOp.SET, count: 3 }), { op: 3, count: 3 });
+  t.deepEqual(parseManage({ op: ManageOp.RELOAD, count: 0 }), { op: 4, count: 0 });
+  const bad: readonly unknown[] = [{ op: 5, count: 1 }, { op: 0, count: 1 }, { op: '1', count: 1 }, { op: 1 }, { op: 1, count: -1 }, { op: 1, count: 1.5 }, { op: 1, count: 2n ** 60n }, 'add'];
   for (const value of bad) t.throws(() => parseManage(value), { instanceOf: DirtyProtocolError, message: /Invalid MANAGE payload/ });
 });
 

@@ -20,6 +20,8 @@ import { Router } from './router.js';
 import { ArbiterServer } from './server.js';
 import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-file.js';
 import { buildStatus, type ArbiterStatus } from './status.js';
+import { serveMetrics } from './prometheus.js';
+import type { Server as HttpServer } from 'node:http';
 
 export interface ScaleReply extends ScaleResult {
   readonly ok: boolean;
@@ -47,6 +49,7 @@ export class Arbiter {
   readonly #targets: TargetStore | null;
   readonly autoscaler: Autoscaler | null;
   #sweep: NodeJS.Timeout | undefined;
+  #metrics: HttpServer | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(config: LoadedConfig, log: Logger) {
@@ -73,7 +76,8 @@ export class Arbiter {
       },
     });
     const router = this.router;
-    this.autoscaler = c.autoscaleConfig ? new Autoscaler(c.autoscaleConfig, this.pool, { get queued() { return router.queued; }, takeMaxQueueWait: () => router.takeMaxQueueWait() }) : null;
+    const load = { get queued() { return router.queued; }, takeMaxQueueWait: () => router.stats.takeMaxWait() };
+    this.autoscaler = c.autoscaleConfig ? new Autoscaler(c.autoscaleConfig, this.pool, load) : null;
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
@@ -89,6 +93,11 @@ export class Arbiter {
     await claimSocketPath(path);
     await listenPrivately(this.server.server, path);
     this.#log.info(`Dirty arbiter listening on ${path} (pid:${process.pid})`);
+    const listen = this.config.metricsListen;
+    if (listen !== undefined) {
+      this.#metrics = await serveMetrics(this, listen);
+      this.#log.info(`Prometheus metrics on http://${listen}/metrics`);
+    }
     this.#sweep = setInterval(() => {
       const now = performance.now();
       this.router.sweep(now);
@@ -174,7 +183,8 @@ export class Arbiter {
     const count = p['count'] ?? 1;
     const kind = op === ManageOp.ADD ? 'add' : op === ManageOp.REMOVE ? 'remove' : op === ManageOp.SET ? 'set' : null;
     if (kind === null || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-      throw new DirtyError(`MANAGE expects {op: 1 (add) | 2 (remove) | 3 (set), count: non-negative integer} or {op: 4 (reload)}, got ${JSON.stringify(payload)}`);
+      const expected = '{op: 1 (add) | 2 (remove) | 3 (set), count: non-negative integer} or {op: 4 (reload)}';
+      throw new DirtyError(`MANAGE expects ${expected}, got ${JSON.stringify(payload)}`);
     }
     const r = this.scale({ kind, n: count }, `manage ${kind}`);
     return { ...r, target_workers: r.target, total_workers: r.live };
@@ -190,6 +200,7 @@ export class Arbiter {
     this.#log.info(`Dirty arbiter stopping: draining ${this.pool.workers.size} workers (up to ${this.config.gracefulTimeoutMs} ms)`);
     if (this.#sweep) clearInterval(this.#sweep);
     this.autoscaler?.stop();
+    this.#metrics?.close();
     const closing = this.server.close();
     const stopped = this.pool.stop();
     this.router.failOrphanedQueue();

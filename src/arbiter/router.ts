@@ -9,14 +9,15 @@ import type { Payload } from '../protocol/frame-batch.js';
 import { encodeError, writeCancel } from '../protocol/messages.js';
 import { FENCE_ID } from '../worker/executor.js';
 import type { PoolWorker } from './pool-types.js';
-import { CallStats } from './call-stats.js';
+import { CallStats, type CallOutcome } from './call-stats.js';
 import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { WorkerChoice } from './worker-choice.js';
 
 export type { Peer, RouterOptions } from './router-types.js';
 
 export class Router {
-  readonly stats = new CallStats();
+  /** Where every call's end is counted: each call ends in exactly one outcome (see #ended). */
+  readonly stats: CallStats;
   readonly #o: RouterOptions;
   readonly #calls = new Map<number, Call>();
   /** Abandoned calls still running on their worker (wid -> worker) until its final frame. */
@@ -28,7 +29,6 @@ export class Router {
   readonly #fenced = new WeakSet<PoolWorker>();
   readonly #throttled = new Set<PoolWorker>();
   #nextWid = 1;
-  #maxQueueWaitMs = 0;
   /** The time read once per turn of the event loop (a batch of frames), -1 until read. */
   #clock = -1;
   readonly #clearClock = (): void => {
@@ -37,6 +37,7 @@ export class Router {
 
   constructor(o: RouterOptions) {
     this.#o = o;
+    this.stats = new CallStats(o.now());
     this.#queue = new DispatchQueue<Call>(o.maxQueue);
     this.#choice = new WorkerChoice(o.concurrency);
   }
@@ -58,25 +59,19 @@ export class Router {
     return this.#queue.size;
   }
 
-  /** Longest queue wait (ms) of calls dispatched since the last call; resets it (the autoscaler's probe). */
-  takeMaxQueueWait(): number {
-    const wait = this.#maxQueueWaitMs;
-    this.#maxQueueWaitMs = 0;
-    return wait;
-  }
-
   /** A REQUEST frame from a client; `app` was read from its payload. */
   submit(peer: Peer, clientId: bigint, app: string, payload: Payload): void {
     const mine = peer.calls;
     const previous = mine.get(clientId);
     if (previous) {
       // One answer per id: the call already under this id is abandoned and both get this one error.
-      this.#abandon(previous);
-      this.#reject(peer, clientId, new DirtyError(`Duplicate request id ${clientId} on this connection: a call with this id was still running`));
+      this.#abandon(previous, 'protocol_error');
+      const err = new DirtyError(`Duplicate request id ${clientId} on this connection: a call with this id was still running`);
+      this.#reject(peer, clientId, err, 'protocol_error');
       return;
     }
     if (!this.#o.knownApps.has(app)) {
-      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }));
+      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }), 'app_error');
       return;
     }
     const now = this.#now();
@@ -86,22 +81,28 @@ export class Router {
       this.#track(call, mine);
       this.#dispatch(call, w, now);
     } else if (!this.#choice.hasReady(app) && !this.#o.expectsHolder(app)) {
-      this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
+      this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }), 'no_workers');
     } else if (this.#queue.enqueue(app, call)) {
       this.#track(call, mine);
     } else {
-      this.#reject(peer, clientId, new DirtyQueueFullError(`Queue full (${this.#o.maxQueue} calls waiting); retry later`, { app_path: app, max_queue: this.#o.maxQueue }));
+      const err = new DirtyQueueFullError(`Queue full (${this.#o.maxQueue} calls waiting); retry later`, { app_path: app, max_queue: this.#o.maxQueue });
+      this.#reject(peer, clientId, err, 'queue_full');
     }
   }
 
-  /** CANCEL from the client: leave the queue, or tell the worker to abandon the call. */
-  cancel(peer: Peer, clientId: bigint): void {
+  /** CANCEL from the client: leave the queue, or tell the worker to abandon the call (`timedOut`: the client's deadline passed). */
+  cancel(peer: Peer, clientId: bigint, timedOut = false): void {
     const call = peer.calls.get(clientId);
-    if (call) this.#abandon(call);
+    if (call) this.#abandon(call, timedOut ? 'timeout' : 'cancelled');
   }
 
   peerClosed(peer: Peer): void {
-    for (const call of [...peer.calls.values()]) this.#abandon(call);
+    for (const call of [...peer.calls.values()]) this.#abandon(call, 'cancelled');
+  }
+
+  /** A REQUEST the server could not route (no app_path): a protocol error. */
+  refuseRequest(peer: Peer, clientId: bigint, err: DirtyError): void {
+    this.#reject(peer, clientId, err, 'protocol_error');
   }
 
   workerReady(w: PoolWorker): void {
@@ -138,6 +139,7 @@ export class Router {
       this.#release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
       this.#forget(call);
+      this.#ended(call, 'worker_error');
       this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal }));
     }
     for (const other of this.#routable) this.#drainInto(other);
@@ -150,6 +152,7 @@ export class Router {
       if (this.#queue.sizeOf(app) === 0 || this.#choice.hasReady(app) || this.#o.expectsHolder(app)) continue;
       for (const call of this.#queue.drainApp(app)) {
         this.#finish(call);
+        this.#ended(call, 'no_workers');
         this.#reject(call.peer, call.clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
       }
     }
@@ -177,7 +180,7 @@ export class Router {
       if (call.peer.congested) this.#throttle(w, call.peer);
       return;
     }
-    this.stats.record(now - call.queuedAt, type === MessageType.ERROR, now);
+    this.#ended(call, type === MessageType.ERROR ? 'app_error' : 'ok', now);
     this.#complete(call, w, now);
   }
 
@@ -190,7 +193,7 @@ export class Router {
         call.activeAt = now; // the worker is paused because a client reads slowly: not the worker's silence
         continue;
       }
-      this.#abandon(call);
+      this.#abandon(call, 'timeout');
       this.#reject(call.peer, call.clientId, new DirtyTimeoutError('Worker timeout', { timeout: Math.round(this.#o.timeoutMs / 1000), timeout_ms: this.#o.timeoutMs }));
     }
   }
@@ -207,7 +210,7 @@ export class Router {
   #dispatch(call: Call, w: PoolWorker, now: number): void {
     call.worker = w;
     call.sentAt = call.activeAt = now;
-    this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, now - call.queuedAt);
+    this.stats.waited(now - call.queuedAt, now);
     this.#choice.sent(w, call.wid, now);
     w.inflight++;
     void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
@@ -246,7 +249,8 @@ export class Router {
    * The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps
    * its worker slot until the worker's final frame for it (the worker stays busy until it stops).
    */
-  #abandon(call: Call): void {
+  #abandon(call: Call, outcome: CallOutcome): void {
+    this.#ended(call, outcome);
     const w = call.worker;
     if (!w) {
       this.#finish(call);
@@ -261,9 +265,15 @@ export class Router {
     void writeCancel(w.process.channel, BigInt(call.wid));
   }
 
-  #reject(peer: Peer, clientId: bigint, err: DirtyError): void {
-    this.stats.record(0, true, this.#now());
+  /** Answers with `err`; with an `outcome`, a request refused on arrival, counted without a latency. */
+  #reject(peer: Peer, clientId: bigint, err: DirtyError, outcome?: CallOutcome): void {
+    if (outcome !== undefined) this.stats.end(outcome, null, this.#now());
     peer.send(encodeError(clientId, err.toWire()));
+  }
+
+  /** The one place a call's end is counted (status, monit, Prometheus), with `#reject` for refusals. */
+  #ended(call: Call, outcome: CallOutcome, now = this.#now()): void {
+    this.stats.end(outcome, now - call.queuedAt, now);
   }
 
   #drainInto(w: PoolWorker, now = this.#now()): void {

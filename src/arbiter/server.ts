@@ -165,7 +165,8 @@ export class ArbiterServer {
         return;
       }
       case MessageType.CANCEL:
-        this.#router.cancel(conn, id);
+        // An optional payload {reason: "timeout"} says the client's own deadline passed (docs/protocol.md).
+        this.#router.cancel(conn, id, end > start && isTimeoutReason(decodeRange(buf, start, end)));
         return;
       case MessageType.STATUS:
         this.#answer(conn, id, () => this.#control.status());
@@ -206,7 +207,7 @@ export class ArbiterServer {
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
     // Only app_path is read; the worker decodes the rest.
     const app = peekAppPath(bytes);
-    if (app === undefined) conn.send(encodeError(id, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
+    if (app === undefined) this.#router.refuseRequest(conn, id, new DirtyProtocolError('REQUEST payload has no string app_path'));
     else this.#router.submit(conn, id, app, payload);
   }
 
@@ -267,6 +268,10 @@ function joinedForScan(pieces: readonly Buffer[], n: number): Buffer {
 /** The decoded payload `buf[start, end)`; an empty payload is null (as decodePayload). */
 function decodeRange(buf: Buffer, start: number, end: number): unknown {
   return start === end ? null : decodeValue(buf.subarray(start, end));
+}
+
+function isTimeoutReason(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as Record<string, unknown>)['reason'] === 'timeout';
 }
 
 function asDirtyError(err: unknown): DirtyError {

@@ -89,6 +89,7 @@ export function registerPool(program: Command, globals: Globals): void {
     .option('--json', 'the reply as JSON')
     .action(async (o: { json?: boolean }) => {
       const reply = await withClient(globals(), (c) => c.reload());
-      report(reply, o.json === true, (r) => [String(r['message']), ...((r['changes'] as string[] | undefined) ?? []).map((l) => `  config change: ${l}`)].join('\n'));
+      const changes = (r: Record<string, unknown>): string[] => ((r['changes'] as string[] | undefined) ?? []).map((l) => `  config change: ${l}`);
+      report(reply, o.json === true, (r) => [String(r['message']), ...changes(r)].join('\n'));
     });
 }

@@ -48,7 +48,9 @@ export async function withClient<T>(opts: GlobalOptions, fn: (client: DirtyClien
   try {
     return await fn(client);
   } catch (err) {
-    if (control && err instanceof DirtyTimeoutError) throw new CliError(Exit.UNREACHABLE, `the arbiter at ${socketPath} did not answer within ${opts.timeout} ms`);
+    if (control && err instanceof DirtyTimeoutError) {
+      throw new CliError(Exit.UNREACHABLE, `the arbiter at ${socketPath} did not answer within ${opts.timeout} ms`);
+    }
     throw err;
   } finally {
     await client.close();

@@ -32,12 +32,21 @@ export function formatStatus(s: ArbiterStatus): string {
   out.push(...formatCalls(s.calls));
   out.push('');
   out.push(table([['WORKER', 'PID', 'STATE', 'IN FLIGHT', 'SERVED', 'UPTIME', 'RSS', 'APPS'],
-    ...s.workers.map((w) => [String(w.id), String(w.pid ?? '-'), w.state, String(w.inflight), String(w.served), duration(w.uptimeMs), mb(w.rssBytes), w.apps.join(', ')])]));
+    ...s.workers.map((w) => [String(w.id), String(w.pid ?? '-'), w.state, String(w.inflight), String(w.served), duration(w.uptimeMs), mb(w.rssBytes),
+      w.apps.join(', ')])]));
   out.push('');
   out.push(table([['APP', 'LIMIT', 'HOLDERS'], ...s.apps.map((a) => [a.name, a.limit === null ? '-' : String(a.limit), String(a.holders)])]));
   return out.join('\n');
 }
 
 function formatCalls(c: ArbiterStatus['calls']): string[] {
-  return [`calls: ${c.inflight} in flight, ${c.queued} queued; ${c.perSecond}/s, p95 ${c.p95Ms} ms; ${c.total} total, ${c.errors} errors`];
+  const w = c.window;
+  const nonZero = (o: Record<string, number>): string => Object.entries(o).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  return [
+    `calls now: ${c.inflight} in flight, ${c.queued} queued`,
+    `last ${w.seconds} s: ${w.perSecond} calls/s, ${w.errorsPerSecond} errors/s; ` +
+      `latency p50 ${w.latencyMs.p50} / p95 ${w.latencyMs.p95} / p99 ${w.latencyMs.p99} ms; ` +
+      `queue wait p95 ${w.queueWaitMs.p95} ms; outcomes: ${nonZero(w.outcomes)}`,
+    `since start: ${c.total} calls, ${c.errors} errors; outcomes: ${nonZero(c.outcomes)}`,
+  ];
 }

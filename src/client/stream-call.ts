@@ -153,7 +153,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
       this.#timer?.refresh();
       return;
     }
-    const state: CallState | undefined = this.#connection.abandon(id);
+    const state: CallState | undefined = this.#connection.abandon(id, true);
     this.#end(timeoutError(this.#label, timeoutMs, state, this.#connection));
   }
 

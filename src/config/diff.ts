@@ -16,7 +16,9 @@ export function describeConfigChanges(before: LoadedConfig, after: LoadedConfig)
   const scalars = Object.keys(after).filter((k) => !['apps', 'resolvedApps', 'configPath', 'hookFns'].includes(k)) as (keyof LoadedConfig)[];
   const show = (v: unknown): string => JSON.stringify(v) ?? 'unset';
   for (const k of scalars) {
-    if (show(before[k]) !== show(after[k])) lines.push(k === 'socketPath' ? `socketPath ${show(before[k])} -> ${show(after[k])} ignored until a restart (clients stay connected)` : `${k} ${show(before[k])} -> ${show(after[k])}`);
+    if (show(before[k]) === show(after[k])) continue;
+    const restart = k === 'socketPath' || k === 'metricsListen' ? ' ignored until a restart' : '';
+    lines.push(`${k} ${show(before[k])} -> ${show(after[k])}${restart}`);
   }
   // A hook present before and after whose code changed (functions are new objects after every reload).
   for (const [name, fn] of Object.entries(after.hookFns)) {

@@ -122,7 +122,10 @@ const loaded = await loadConfig();
 if (!loaded.ok) {
   // One log line per problem, then what happens.
   for (const e of loaded.errors) log.error(`bad config: ${e}`);
-  log.error(`not starting: ${loaded.errors.length === 1 ? '1 problem' : `${loaded.errors.length} problems`} in the config (exit ${EXIT_CONFIG}, which pm2 does not restart until it is fixed)`);
+  const n = loaded.errors.length === 1 ? '1 problem' : `${loaded.errors.length} problems`;
+  log.error(`not starting: ${n} in the config (exit ${EXIT_CONFIG}, which pm2 does not restart until it is fixed)`);
+  // `pm2 set` restarts the module; `pm2 unset` only edits the stored settings.
+  log.error(`fix it with \`pm2 set pm2-dirty:<key> <value>\`, or \`pm2 unset pm2-dirty:<key>\` followed by \`pm2 restart pm2-dirty\``);
   const why = loaded.errors.join('; ');
   if (waiting.length > 0) {
     arbiterKnown(undefined, `bad config: ${why}`);

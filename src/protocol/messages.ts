@@ -74,10 +74,14 @@ export function writeError<R>(out: FrameOut<R>, id: bigint, wire: WireError): R 
   return out.message(MessageType.ERROR, id, { error }, '');
 }
 
-/** CANCEL (our extension, 0x20): empty payload, "abandon the call with this request id". */
-export function writeCancel<R>(out: FrameOut<R>, id: bigint): R {
-  return out.message(MessageType.CANCEL, id);
+/**
+ * CANCEL (our extension, 0x20): "abandon the call with this request id". Empty payload, or
+ * `{reason: "timeout"}` when the caller's own deadline passed (the arbiter counts it as a timeout).
+ */
+export function writeCancel<R>(out: FrameOut<R>, id: bigint, timedOut = false): R {
+  return timedOut ? out.message(MessageType.CANCEL, id, TIMEOUT_REASON, '') : out.message(MessageType.CANCEL, id);
 }
+const TIMEOUT_REASON = Object.freeze({ reason: 'timeout' });
 
 /** MANAGE `{op, count}`. */
 export function writeManage<R>(out: FrameOut<R>, id: bigint, op: ManageOp, count: number): R {

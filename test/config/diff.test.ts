@@ -10,7 +10,7 @@ function config(over: Partial<LoadedConfig> = {}): LoadedConfig {
     workers: 2, maxWorkers: 4, gracefulTimeoutMs: 30_000, socketPath: '/s.sock', concurrency: 1, maxQueue: 1024, timeoutMs: 300_000,
     heartbeatTimeoutMs: 30_000, spawnConcurrency: 2, restartBaseDelayMs: 100, restartMaxDelayMs: 30_000, maxCrashes: 5, crashWindowMs: 60_000,
     stashMaxTables: 1024, stashMaxKeysPerTable: 100_000, stashMaxBytes: 1 << 26, persistTarget: false, maxWorkerMemoryMb: 0, hookTimeoutMs: 10_000,
-    frameStallTimeoutMs: 10_000, hooks: [], autoscale: undefined,
+    frameStallTimeoutMs: 10_000, hooks: [], autoscale: undefined, metricsListen: undefined,
     configPath: '/c.mjs', resolvedApps: [{ name: 'a', specifier: 'file:///a.mjs', exportName: 'A', limit: null }], hookFns: {}, autoscaleConfig: null,
     ...over,
   };

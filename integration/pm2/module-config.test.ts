@@ -94,10 +94,10 @@ test.serial('a stopped arbiter comes back with the next good `pm2 set`; an unkno
 
 test.serial('`pm2 set pm2-dirty:workers 3` when every app is limited to 1 is refused, not silently cut; `pm2 unset` then `pm2 restart` recovers', async (t) => {
   await sandbox.pm2(['unset', `${NAME}:workers`]); // the earlier tests left workers 2, more than this config allows
-  let p = await set('config', sandbox.writeConfig({ apps: [`${FIXTURES}:Single`] }, 'single.config.mjs'), (await sandbox.describe())!, online);
+  const p = await set('config', sandbox.writeConfig({ apps: [`${FIXTURES}:Single`] }, 'single.config.mjs'), (await sandbox.describe())!, online);
   t.like(await sandbox.converged(1), { target: 1, maximum: 1 });
   const seen = badConfigLines().length;
-  p = await set('workers', '3', p, stopped78);
+  await set('workers', '3', p, stopped78);
   const lines = badConfigLines().slice(seen);
   t.is(lines.length, 1, lines.join('\n'));
   t.regex(lines[0]!, /`workers` \(3\) is above the maximum of 1 \(every app is limited; the largest limit is 1\)/);

@@ -7,6 +7,7 @@ import { StashClient } from './stash.js';
 import { StreamCall } from './stream-call.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 import * as check from './validate.js';
+import { appProxy, type DirtyAppProxy } from './typed-app.js';
 
 /** Options of `createClient()`. */
 export interface ClientOptions {
@@ -79,9 +80,9 @@ export class DirtyClient {
    * Runs `action` of `app` with positional arguments and resolves with its result.
    * @example await client.execute('image-app', 'resize', buffer, 256)
    */
-  execute(app: string, action: string, ...args: unknown[]): Promise<unknown> {
+  execute<R = unknown>(app: string, action: string, ...args: unknown[]): Promise<R> {
     try {
-      return this.call(app, action, args);
+      return this.call<R>(app, action, args);
     } catch (error) {
       // Only a detached `this` gets here: rejected, as from an async method.
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -92,12 +93,12 @@ export class DirtyClient {
    * Like `execute()`, with keyword arguments, a per-call timeout and an AbortSignal.
    * @example await client.call('llm', 'complete', [prompt], { kwargs: { max_tokens: 64 }, timeoutMs: 60_000 })
    */
-  call(app: string, action: string, args: readonly unknown[], options: CallOptions = NO_OPTIONS): Promise<unknown> {
+  call<R = unknown>(app: string, action: string, args: readonly unknown[], options: CallOptions = NO_OPTIONS): Promise<R> {
     // Not `async` (hot path): unaryCall's promise is returned as is, without a wrapper promise and its
     // extra ticks. Whatever throws here (a bad argument) still becomes a rejected promise, as before.
     try {
       const { kwargs } = validateCall(app, action, args, options);
-      return unaryCall(this.#connection, app, (id, out) => writeRequest(out, id, app, action, args, kwargs), options, action);
+      return unaryCall(this.#connection, app, (id, out) => writeRequest(out, id, app, action, args, kwargs), options, action) as Promise<R>;
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -107,8 +108,20 @@ export class DirtyClient {
    * Streams the chunks yielded by a generator action; see `openStream()`.
    * @example for await (const token of client.stream('llm', 'generate', prompt)) process.stdout.write(String(token))
    */
-  stream(app: string, action: string, ...args: unknown[]): AsyncIterableIterator<unknown> {
-    return this.openStream(app, action, args);
+  stream<Y = unknown>(app: string, action: string, ...args: unknown[]): AsyncIterableIterator<Y> {
+    return this.openStream<Y>(app, action, args);
+  }
+
+  /**
+   * A typed view of an app: `client.app<typeof Thumbnailer>('images').resize(buf, 256)` has the
+   * action's own parameters and result (`Promise<R>`; a generator action gives `AsyncIterableIterator<Y>`).
+   * `init`, `close` and `_`-prefixed methods are absent. Only types come from the class: import it
+   * with `import type`. A call starts in the next microtask, or as a stream if iterated at once.
+   * @example const images = client.app<typeof Thumbnailer>('images'); const small = await images.resize(buf, 256);
+   */
+  app<T>(name: string): DirtyAppProxy<T> {
+    check.assertNonEmptyString('name', name);
+    return appProxy<T>(this, name);
   }
 
   /**
@@ -125,9 +138,9 @@ export class DirtyClient {
    * keep running. So consume streams or leave them (`break`); never keep an unfinished one aside.
    * @example for await (const row of client.openStream('db', 'export', [table], { timeoutMs: 5000 })) write(row)
    */
-  openStream(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<unknown> {
+  openStream<Y = unknown>(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<Y> {
     const { kwargs } = validateCall(app, action, args, options);
-    return new StreamCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options);
+    return new StreamCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options) as AsyncIterableIterator<Y>;
   }
 
   /**

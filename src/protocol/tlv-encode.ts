@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { MAX_DEPTH, MAX_ITEMS, MAX_PAYLOAD_BYTES, ZERO_COPY_BYTES } from './constants.js';
-import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, withKey } from './tlv-path.js';
+import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, failurePath, withKey } from './tlv-path.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -86,7 +86,7 @@ export function planFields(keys: readonly string[], values: readonly unknown[], 
 }
 
 function rootError(error: unknown, path: string): unknown {
-  return error instanceof EncodeFailure ? new DirtyProtocolError(failureMessage(path, error), { path }) : error;
+  return error instanceof EncodeFailure ? new DirtyProtocolError(failureMessage(path, error), { path: failurePath(path, error) }) : error;
 }
 
 function checkedPlan(size: number, state: SizeState, path: string): EncodePlan {

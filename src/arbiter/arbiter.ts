@@ -2,7 +2,7 @@
 // and the stash; start() listens and brings up the initial workers, stop() drains in order.
 import { performance } from 'node:perf_hooks';
 import type { ScaleCommand, ScaleResult } from '../core/types.js';
-import { scaleLogLine } from '../core/scaling.js';
+import { scaleLogLine, workersText } from '../core/scaling.js';
 import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
 import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
@@ -147,7 +147,7 @@ export class Arbiter {
     for (const a of next.config.resolvedApps) known.add(a.name);
     const started = this.pool.reload(poolOptions(this.config));
     const total = [...this.pool.workers.values()].filter((w) => w.state !== 'retiring').length;
-    return started ? { ok: true, message: `reloading ${total} workers one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
+    return started ? { ok: true, message: `reloading ${workersText(total)} one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
   }
 
   async #restoreTarget(): Promise<void> {
@@ -197,7 +197,7 @@ export class Arbiter {
   }
 
   async #stop(): Promise<void> {
-    this.#log.info(`Dirty arbiter stopping: draining ${this.pool.workers.size} workers (up to ${this.config.gracefulTimeoutMs} ms)`);
+    this.#log.info(`Dirty arbiter stopping: draining ${workersText(this.pool.workers.size)} (up to ${this.config.gracefulTimeoutMs} ms)`);
     if (this.#sweep) clearInterval(this.#sweep);
     this.autoscaler?.stop();
     this.#metrics?.close();

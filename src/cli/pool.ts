@@ -6,6 +6,7 @@ import { Exit, toJson } from './exit.js';
 import { nonNegativeInt, positiveInt } from './args.js';
 import { type GlobalOptions, withClient } from './session.js';
 import { formatStatus } from './status-table.js';
+import { workersText } from '../core/scaling.js';
 
 type Globals = () => GlobalOptions;
 
@@ -59,7 +60,7 @@ export function registerPool(program: Command, globals: Globals): void {
     .action(async (o: { quiet?: boolean }) => {
       const s = await withClient(globals(), status);
       const why = notServing(s);
-      if (o.quiet !== true) process.stdout.write(why === null ? `ready: ${s.live === 1 ? '1 worker' : `${s.live} workers`}\n` : `not ready: ${why}\n`);
+      if (o.quiet !== true) process.stdout.write(why === null ? `ready: ${workersText(s.live)}\n` : `not ready: ${why}\n`);
       if (why !== null) process.exitCode = Exit.FAILED;
     });
 

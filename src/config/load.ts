@@ -10,7 +10,7 @@ import { HOOK_NAMES, resolveConfig, type DirtyConfig } from './schema.js';
 import type { HookFn, HookFns } from '../arbiter/hooks.js';
 import type { AutoscaleConfig } from '../core/autoscale.js';
 import { parseAutoscale } from './autoscale-config.js';
-import { computeBounds } from '../core/scaling.js';
+import { computeBounds, workersText } from '../core/scaling.js';
 import type { AppEntry } from './specs.js';
 
 export const MODULE_NAME = 'pm2-dirty';
@@ -101,7 +101,7 @@ async function finishApps(config: DirtyConfig, configPath: string, hookFns: Hook
     resolvedApps.push({ ...spec, limit: entry.limit !== undefined ? entry.limit : (p.limit ?? null) });
   });
   const { minimum, maximum, maximumReason } = computeBounds(resolvedApps, config.maxWorkers);
-  if (minimum > config.maxWorkers) errors.push(`the app specs require ${minimum} workers but \`maxWorkers\` is ${config.maxWorkers}`);
+  if (minimum > config.maxWorkers) errors.push(`the app specs require ${workersText(minimum)} but \`maxWorkers\` is ${config.maxWorkers}`);
   if (config.workers !== undefined && config.workers < minimum) errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
   // Above maxWorkers is caught by the schema; this is the lower maximum of a pool whose apps are all limited.
   if (config.workers !== undefined && config.workers > maximum && maximum < config.maxWorkers) {

@@ -7,6 +7,7 @@ import { SocketInUseError } from '../arbiter/socket-file.js';
 import { consoleLogger as log } from '../arbiter/logger.js';
 import { loadConfig } from '../config/load.js';
 import type { ScaleCommand } from '../core/types.js';
+import { workersText } from '../core/scaling.js';
 import { registerMetrics } from './metrics.js';
 import { parseScaleParams, type ScaleAction } from './params.js';
 
@@ -141,7 +142,7 @@ try {
   arbiterKnown(a);
   await starting;
   if (!shuttingDown) {
-    log.info(`Dirty arbiter ready: ${a.pool.live} workers (target ${a.pool.target}, minimum ${a.pool.bounds.minimum}, maximum ${a.pool.bounds.maximum})`);
+    log.info(`Dirty arbiter ready: ${workersText(a.pool.live)} (target ${a.pool.target}, minimum ${a.pool.bounds.minimum}, maximum ${a.pool.bounds.maximum})`);
     process.send?.('ready');
   }
 } catch (err) {

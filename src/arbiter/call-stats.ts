@@ -15,8 +15,9 @@ export const WINDOW_SLOTS = 10;
 const BUCKETS = 400;
 const MIN_MS = 0.01;
 const LOG_STEP = Math.log(1.05);
+const INV_LOG_STEP = 1 / LOG_STEP;
 
-const bucketOf = (ms: number): number => (ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log(ms / MIN_MS) / LOG_STEP)));
+const bucketOf = (ms: number): number => (ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log(ms * (1 / MIN_MS)) * INV_LOG_STEP)));
 /** A bucket's middle; bucket 0 (up to 0.01 ms: a call that never waited) reads 0. */
 const valueOf = (bucket: number): number => (bucket === 0 ? 0 : MIN_MS * Math.exp((bucket + 0.5) * LOG_STEP));
 
@@ -58,7 +59,7 @@ export interface CallListener {
   waited(ms: number): void;
 }
 
-const OUTCOME_INDEX = new Map<CallOutcome, number>(OUTCOMES.map((o, i) => [o, i]));
+const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<CallOutcome, number>;
 
 export class CallStats {
   /** Lifetime counts per outcome. */
@@ -78,7 +79,7 @@ export class CallStats {
 
   /** A call ended. `latencyMs` from arrival at the arbiter; null for a call refused on arrival (no sample). */
   end(outcome: CallOutcome, latencyMs: number | null, now: number): void {
-    const i = OUTCOME_INDEX.get(outcome) ?? 0;
+    const i = OUTCOME_INDEX[outcome];
     this.totals[i] = (this.totals[i] ?? 0) + 1;
     const slot = this.#slot(now);
     slot.outcomes[i] = (slot.outcomes[i] ?? 0) + 1;
@@ -86,7 +87,7 @@ export class CallStats {
       const b = bucketOf(latencyMs);
       slot.latency[b] = (slot.latency[b] ?? 0) + 1;
     }
-    for (const l of this.#listeners) l.ended(outcome, latencyMs);
+    if (this.#listeners.length > 0) for (const l of this.#listeners) l.ended(outcome, latencyMs);
   }
 
   /** A call left the queue for a worker after `ms` (0 when a worker was free at once). */
@@ -95,7 +96,7 @@ export class CallStats {
     const slot = this.#slot(now);
     const b = bucketOf(ms);
     slot.wait[b] = (slot.wait[b] ?? 0) + 1;
-    for (const l of this.#listeners) l.waited(ms);
+    if (this.#listeners.length > 0) for (const l of this.#listeners) l.waited(ms);
   }
 
   /** Longest queue wait (ms) since the last take; resets it (the autoscaler's probe). */

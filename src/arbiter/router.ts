@@ -16,7 +16,6 @@ import { WorkerChoice } from './worker-choice.js';
 export type { Peer, RouterOptions } from './router-types.js';
 
 export class Router {
-  /** Where every call's end is counted: each call ends in exactly one outcome (see #ended). */
   readonly stats: CallStats;
   readonly #o: RouterOptions;
   readonly #calls = new Map<number, Call>();
@@ -66,8 +65,7 @@ export class Router {
     if (previous) {
       // One answer per id: the call already under this id is abandoned and both get this one error.
       this.#abandon(previous, 'protocol_error');
-      const err = new DirtyError(`Duplicate request id ${clientId} on this connection: a call with this id was still running`);
-      this.#reject(peer, clientId, err, 'protocol_error');
+      this.#reject(peer, clientId, new DirtyError(`Duplicate request id ${clientId}: a call with this id was still running`), 'protocol_error');
       return;
     }
     if (!this.#o.knownApps.has(app)) {
@@ -85,8 +83,8 @@ export class Router {
     } else if (this.#queue.enqueue(app, call)) {
       this.#track(call, mine);
     } else {
-      const err = new DirtyQueueFullError(`Queue full (${this.#o.maxQueue} calls waiting); retry later`, { app_path: app, max_queue: this.#o.maxQueue });
-      this.#reject(peer, clientId, err, 'queue_full');
+      const max = this.#o.maxQueue;
+      this.#reject(peer, clientId, new DirtyQueueFullError(`Queue full (${max} calls waiting); retry later`, { app_path: app, max_queue: max }), 'queue_full');
     }
   }
 
@@ -265,14 +263,14 @@ export class Router {
     void writeCancel(w.process.channel, BigInt(call.wid));
   }
 
-  /** Answers with `err`; with an `outcome`, a request refused on arrival, counted without a latency. */
   #reject(peer: Peer, clientId: bigint, err: DirtyError, outcome?: CallOutcome): void {
     if (outcome !== undefined) this.stats.end(outcome, null, this.#now());
     peer.send(encodeError(clientId, err.toWire()));
   }
 
-  /** The one place a call's end is counted (status, monit, Prometheus), with `#reject` for refusals. */
+  /** Each call's end, counted once (status, monit, Prometheus; `#reject` counts refusals); a call never sent waited until then. */
   #ended(call: Call, outcome: CallOutcome, now = this.#now()): void {
+    if (call.worker === null) this.stats.waited(now - call.queuedAt, now);
     this.stats.end(outcome, now - call.queuedAt, now);
   }
 

@@ -117,11 +117,13 @@ export class DirtyClient {
    * action's own parameters and result (`Promise<R>`; a generator action gives `AsyncIterableIterator<Y>`).
    * `init`, `close` and `_`-prefixed methods are absent. Only types come from the class: import it
    * with `import type`. A call starts in the next microtask, or as a stream if iterated at once.
+   * `options` (`timeoutMs`, `signal`) apply to every call made through the proxy.
    * @example const images = client.app<typeof Thumbnailer>('images'); const small = await images.resize(buf, 256);
    */
-  app<T>(name: string): DirtyAppProxy<T> {
+  app<T>(name: string, options: RequestOptions = {}): DirtyAppProxy<T> {
     check.assertNonEmptyString('name', name);
-    return appProxy<T>(this, name);
+    validateRequestOptions(options);
+    return appProxy<T>(this, name, options);
   }
 
   /**

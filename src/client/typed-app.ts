@@ -28,10 +28,16 @@ export type RemoteAction<F> = F extends (...args: infer A) => infer R
 /** The typed view of a dirty app (see DirtyClient.app). */
 export type DirtyAppProxy<T> = { readonly [K in ActionName<T>]: RemoteAction<AppInstance<T>[K]> };
 
+/** Options every call of a proxy gets (a subset of CallOptions, kept here to avoid an import cycle). */
+export interface ProxyOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
 /** What the proxy needs of the client. */
 export interface ProxyCalls {
-  call(app: string, action: string, args: readonly unknown[]): Promise<unknown>;
-  openStream(app: string, action: string, args: readonly unknown[]): AsyncIterableIterator<unknown>;
+  call(app: string, action: string, args: readonly unknown[], options?: ProxyOptions): Promise<unknown>;
+  openStream(app: string, action: string, args: readonly unknown[], options?: ProxyOptions): AsyncIterableIterator<unknown>;
 }
 
 /**
@@ -46,8 +52,10 @@ class ActionCall implements Promise<unknown>, AsyncIterable<unknown> {
   readonly #app: string;
   readonly #action: string;
   readonly #args: readonly unknown[];
+  readonly #options: ProxyOptions;
 
-  constructor(calls: ProxyCalls, app: string, action: string, args: readonly unknown[]) {
+  constructor(calls: ProxyCalls, app: string, action: string, args: readonly unknown[], options: ProxyOptions) {
+    this.#options = options;
     this.#calls = calls;
     this.#app = app;
     this.#action = action;
@@ -58,14 +66,14 @@ class ActionCall implements Promise<unknown>, AsyncIterable<unknown> {
   }
 
   #unary(): Promise<unknown> {
-    this.#promise ??= this.#calls.call(this.#app, this.#action, this.#args);
+    this.#promise ??= this.#calls.call(this.#app, this.#action, this.#args, this.#options);
     return this.#promise;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
     if (this.#promise !== undefined) throw new TypeError(`${this.#app}.${this.#action}() was already started as a unary call: iterate it at once`);
     this.#streamed = true;
-    return this.#calls.openStream(this.#app, this.#action, this.#args);
+    return this.#calls.openStream(this.#app, this.#action, this.#args, this.#options);
   }
 
   then<A = unknown, B = never>(onOk?: ((v: unknown) => A | PromiseLike<A>) | null, onErr?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
@@ -81,13 +89,13 @@ class ActionCall implements Promise<unknown>, AsyncIterable<unknown> {
   }
 }
 
-/** The runtime side of DirtyAppProxy: any string property is an action of `app`. */
-export function appProxy<T>(calls: ProxyCalls, app: string): DirtyAppProxy<T> {
+/** The runtime side of DirtyAppProxy: any string property is an action of `app`, called with `options`. */
+export function appProxy<T>(calls: ProxyCalls, app: string, options: ProxyOptions = {}): DirtyAppProxy<T> {
   return new Proxy(Object.create(null) as object, {
     get(_target, prop) {
       // Not thenable itself (so `await client.app(...)` is harmless), and symbols are not actions.
       if (typeof prop !== 'string' || prop === 'then') return undefined;
-      return (...args: unknown[]) => new ActionCall(calls, app, prop, args);
+      return (...args: unknown[]) => new ActionCall(calls, app, prop, args, options);
     },
   }) as DirtyAppProxy<T>;
 }

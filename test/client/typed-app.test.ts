@@ -9,8 +9,8 @@ function fakeCalls(): ProxyCalls & { log: string[] } {
   const log: string[] = [];
   return {
     log,
-    call: (app, action, args) => {
-      log.push(`call ${app}.${action}(${JSON.stringify(args)})`);
+    call: (app, action, args, options) => {
+      log.push(`call ${app}.${action}(${JSON.stringify(args)})${options?.timeoutMs !== undefined ? ` within ${options.timeoutMs} ms` : ''}`);
       return Promise.resolve(`${action} done`);
     },
     openStream: (app, action, args) => {
@@ -36,4 +36,10 @@ test('runtime: awaiting an action makes one call; iterating it at once streams; 
   t.deepEqual(calls.log, ['call images.resize([{"0":1,"1":2},1])', 'stream images.tiles([2])', 'call images.describe([{"0":0,"1":0,"2":0}])']);
   t.is((images as unknown as { then?: unknown }).then, undefined, 'the proxy itself is not thenable');
   await t.throwsAsync(images.describe(new Uint8Array(1)).then(() => { throw new Error('x'); }), { message: 'x' });
+});
+
+test("runtime: the proxy's options reach every call", async (t) => {
+  const calls = fakeCalls();
+  await appProxy<typeof Thumbnailer>(calls, 'images', { timeoutMs: 500 }).describe(new Uint8Array(0));
+  t.deepEqual(calls.log, ['call images.describe([{}]) within 500 ms']);
 });

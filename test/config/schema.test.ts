@@ -82,3 +82,15 @@ test('an unknown key suggests the closest known one, once per problem, without t
   ]);
   t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'] }, { timeoutMS: '5' }, env)), ['unknown override `timeoutMS` (pm2 set pm2-dirty:timeoutMS) (did you mean `timeoutMs`?)']);
 });
+
+test('metricsListen: off by default, host:port accepted, anything else named', (t) => {
+  const off = resolveConfig({ apps: ['./a.mjs:A'] }, {}, env);
+  t.true(off.ok && off.config.metricsListen === undefined);
+  for (const listen of ['127.0.0.1:9464', '0.0.0.0:9464', 'localhost:1', '[::1]:9464']) {
+    const r = resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env);
+    t.true(r.ok && r.config.metricsListen === listen, listen);
+  }
+  for (const listen of ['9464', 'host:', ':9464', 'a b:1', 'host:port']) {
+    t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)), [`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${JSON.stringify(listen)} (string)`], listen);
+  }
+});

@@ -95,8 +95,14 @@ export class Arbiter {
     this.#log.info(`Dirty arbiter listening on ${path} (pid:${process.pid})`);
     const listen = this.config.metricsListen;
     if (listen !== undefined) {
-      this.#metrics = await serveMetrics(this, listen);
-      this.#log.info(`Prometheus metrics on http://${listen}/metrics`);
+      // The pool serves without its metrics endpoint rather than not at all (a port in use, say).
+      await serveMetrics(this, listen).then(
+        (server) => {
+          this.#metrics = server;
+          this.#log.info(`Prometheus metrics on http://${listen}/metrics`);
+        },
+        (err: unknown) => this.#log.error(`metricsListen ${listen}: cannot listen (${(err as Error).message}); serving without the metrics endpoint`),
+      );
     }
     this.#sweep = setInterval(() => {
       const now = performance.now();

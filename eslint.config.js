@@ -17,6 +17,7 @@ const LAYERS = {
   worker: ['app', 'config', 'core', 'net', 'protocol'],
   arbiter: ['config', 'core', 'net', 'protocol', 'stash'],
   pm2: ['arbiter', 'config', 'core', 'protocol'],
+  cli: ['arbiter', 'client', 'config', 'core'],
 };
 const FOLDERS = Object.keys(LAYERS);
 

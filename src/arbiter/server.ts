@@ -6,7 +6,8 @@ import { MessageType } from '../protocol/constants.js';
 import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
-import { decodeControl, type FrameLimits } from './control-decode.js';
+import { decodeControl, MANAGE_LIMITS, type FrameLimits } from './control-decode.js';
+import { decodeValue } from '../protocol/tlv.js';
 import type { StashAnswer } from './stash-runner.js';
 import { decodeCredit, encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
@@ -177,7 +178,8 @@ export class ArbiterServer {
         return;
       }
       case MessageType.CANCEL:
-        this.#router.cancel(conn, id);
+        // An optional payload {reason: "timeout"} says the client's own deadline passed (docs/protocol.md).
+        this.#router.cancel(conn, id, end > start && isTimeoutReason(decodeRange(buf, start, end)));
         return;
       case MessageType.CREDIT:
         this.#router.credit(conn, id, decodeCredit(buf, start, end));
@@ -212,7 +214,7 @@ export class ArbiterServer {
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
     // Only app_path is read; the worker decodes the rest.
     const app = peekAppPath(bytes);
-    if (app === undefined) conn.send(encodeError(id, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
+    if (app === undefined) this.#router.refuseRequest(conn, id, new DirtyProtocolError('REQUEST payload has no string app_path'));
     else this.#router.submit(conn, id, app, payload);
   }
 
@@ -241,11 +243,23 @@ export class ArbiterServer {
     }
   }
 
-  /** One RESPONSE, or one ERROR if computing or encoding the answer fails. */
+  /** One RESPONSE, or one ERROR if computing or encoding the answer fails; `fn` may answer later (a promise). */
   #answer(conn: Connection, id: bigint, fn: () => unknown): void {
     let frames: Buffer[];
     try {
-      frames = encodeResponse(id, fn());
+      const value = fn();
+      if (value instanceof Promise) {
+        value.then(
+          (v: unknown) => {
+            if (!conn.socket.destroyed) this.#answer(conn, id, () => v);
+          },
+          (err: unknown) => {
+            if (!conn.socket.destroyed) conn.send(encodeError(id, asDirtyError(err).toWire()));
+          },
+        );
+        return;
+      }
+      frames = encodeResponse(id, value);
     } catch (err) {
       frames = encodeError(id, asDirtyError(err).toWire());
     }
@@ -281,6 +295,15 @@ function joinedForScan(pieces: readonly Buffer[], n: number): Buffer {
   let at = 0;
   for (const piece of pieces) at += piece.copy(target, at);
   return target.subarray(0, n);
+}
+
+/** The decoded payload `buf[start, end)` of a small control frame (CANCEL), within MANAGE's limits; empty is null. */
+function decodeRange(buf: Buffer, start: number, end: number): unknown {
+  return start === end ? null : decodeValue(buf.subarray(start, end), MANAGE_LIMITS);
+}
+
+function isTimeoutReason(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as Record<string, unknown>)['reason'] === 'timeout';
 }
 
 function asDirtyError(err: unknown): DirtyError {

@@ -13,10 +13,11 @@ const LAYERS = {
   net: ['protocol'],
   config: ['core'],
   stash: ['protocol'],
-  client: ['net', 'protocol'],
-  worker: ['app', 'config', 'net', 'protocol'],
+  client: ['core', 'net', 'protocol'],
+  worker: ['app', 'config', 'core', 'net', 'protocol'],
   arbiter: ['config', 'core', 'net', 'protocol', 'stash'],
   pm2: ['arbiter', 'config', 'core', 'protocol'],
+  cli: ['arbiter', 'client', 'config', 'core'],
 };
 const FOLDERS = Object.keys(LAYERS);
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { frameReader, header } from './helpers/floor-frames.mjs';
+import { frameReader, HEADER, payloadOf } from './helpers/floor-frames.mjs';
 import { ARBITER_NODE_ARGS, ROOT, startArbiter, type BenchArbiter, type DirtyClient } from './lib/arbiter.js';
 import { forkReady, stop, within } from './lib/proc.js';
 import { median, quantile } from './lib/stats.js';
@@ -122,14 +122,16 @@ async function floorFast(relayPath: string): Promise<number> {
   await new Promise<void>((resolve) => {
     socket.on(
       'data',
-      frameReader((_id: number, payload: Buffer) => {
+      frameReader((_id, buf, start, end, pieces) => {
+        const payload = payloadOf(buf, start, end, pieces);
         if (payload.length === 0) resolve();
         else if ((decodeValue(payload) as { data: unknown }).data === TOKEN) n++;
       }),
     );
-    const req = Buffer.alloc(4);
-    req.writeUInt32BE(CHUNKS, 0);
-    socket.write(header(1, 4));
+    const req = Buffer.alloc(HEADER + 4);
+    req.writeUInt32BE(4, 0);
+    req.writeUInt32BE(1, 4);
+    req.writeUInt32BE(CHUNKS, HEADER);
     socket.write(req);
   });
   socket.destroy();

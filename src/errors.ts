@@ -161,13 +161,19 @@ export function fromWire(wire: unknown): DirtyError {
   return err;
 }
 
-/** Converts anything thrown into the wire form (an app error keeps its class name in details.error_type). */
+/**
+ * Converts anything thrown into the wire form. An app error keeps what the app said: its class name in
+ * `details.error_type`, its own `code` (a string or number, e.g. Node's `ENOENT` or an app's `E_DEMO`)
+ * in `details.app_code`.
+ */
 export function toWire(err: unknown, context: ErrorDetails = {}): WireError {
   if (isDirtyError(err)) return { ...err.toWire(), details: { ...err.details, ...context } };
   const e = err instanceof Error ? err : new Error(String(err));
+  const code: unknown = (e as { code?: unknown }).code;
+  const appCode = typeof code === 'string' || typeof code === 'number' ? { app_code: code } : {};
   return {
     error_type: 'DirtyAppError',
     message: e.message,
-    details: { ...context, error_type: e.name, traceback: e.stack ?? '' },
+    details: { ...context, error_type: e.name, ...appCode, traceback: e.stack ?? '' },
   };
 }

@@ -3,15 +3,23 @@
 // sends), then an empty frame (the end). Framing of floor-frames.mjs. Writes respect 'drain'.
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:net';
-import { frameReader, header } from './floor-frames.mjs';
+import { frameReader, HEADER, payloadOf } from './floor-frames.mjs';
+
+/** An 8-byte frame header: [u32 payload length][u32 id]. */
+const header = (id, length) => {
+  const h = Buffer.alloc(HEADER);
+  h.writeUInt32BE(length, 0);
+  h.writeUInt32BE(id, 4);
+  return h;
+};
 
 const [path, hex] = process.argv.slice(2);
 const payload = Buffer.from(hex, 'hex');
 const BATCH = 256;
 
 const server = createServer((socket) => {
-  const push = frameReader((id, req) => {
-    let left = req.readUInt32BE(0);
+  const push = frameReader((id, buf, start, end, pieces) => {
+    let left = payloadOf(buf, start, end, pieces).readUInt32BE(0);
     const frame = Buffer.concat([header(id, payload.length), payload]);
     const batch = Buffer.concat(Array.from({ length: BATCH }, () => frame));
     const more = () => {

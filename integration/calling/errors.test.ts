@@ -11,7 +11,8 @@ import {
   DirtyTimeoutError,
   DirtyWorkerError,
 } from '../../src/client/index.js';
-import type { RunningArbiter } from '../helpers/arbiter.js';
+import { dirname, join } from 'node:path';
+import { FIXTURES, type RunningArbiter } from '../helpers/arbiter.js';
 import { isAlive } from '../helpers/procs.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ECHO, INIT_FAILS, harness, liveWorkers, outcome, status, statusUntil } from './helpers.js';
@@ -143,4 +144,17 @@ test('a worker killed by a signal mid-stream: the stream fails with DirtyWorkerE
   await liveWorkers(a, 1);
   t.is(await c.execute(ECHO, 'echo', 'replaced'), 'replaced');
   t.is((await status(a)).restarts, 1);
+});
+
+test("an app error keeps the app's own code and class name (details.app_code, details.error_type)", async (t) => {
+  const app = `${join(dirname(FIXTURES), 'coded-errors.mjs')}:Coded`;
+  const c = (await h.start({ apps: [app], workers: 1 })).client();
+  const sync = await t.throwsAsync(c.execute(app, 'fail', 'E_DEMO'));
+  t.true(sync instanceof DirtyAppError);
+  t.is((sync as DirtyError).code, 'DIRTY_ERR_APP', "pm2-dirty's own class and code stay");
+  t.like((sync as DirtyError).details, { error_type: 'DemoError', app_code: 'E_DEMO' });
+  const numeric = await t.throwsAsync(c.execute(app, 'failLater', 42));
+  t.like((numeric as DirtyError).details, { error_type: 'DemoError', app_code: 42 });
+  const node = await t.throwsAsync(c.execute(app, 'readMissing'));
+  t.like((node as DirtyError).details, { error_type: 'Error', app_code: 'ENOENT' });
 });

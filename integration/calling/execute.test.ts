@@ -195,11 +195,12 @@ test('STATUS and MANAGE over the socket', async (t) => {
   const s2 = await liveWorkers(a, 3);
   t.is(a.workerPids().length, 3);
   t.is(s2.target, 3);
-  const clamped = (await c.manage('add', 1)) as { target: number; clampedBy?: string; message: string };
+  const clamped = (await c.manage('add', 1)) as { ok: boolean; target: number; clampedBy?: string; message: string };
+  t.false(clamped.ok, 'a refused scale-up is not ok');
   t.is(clamped.target, 3);
   t.is(clamped.clampedBy, 'maximum');
-  const removed = (await c.manage('remove', 5)) as { target: number; clampedBy?: string };
-  t.like(removed, { target: 1, clampedBy: 'minimum' });
+  const removed = (await c.manage('remove', 5)) as { ok: boolean; target: number; clampedBy?: string };
+  t.like(removed, { ok: false, target: 1, clampedBy: 'minimum' });
   await liveWorkers(a, 1);
   await waitFor(() => a.workerPids().length === 1, 'retired worker processes to exit');
   t.is(await c.execute(ECHO, 'echo', 'still'), 'still');

@@ -32,9 +32,9 @@ test('with every holder busy, a queued call goes to the first holder that frees 
   const c = a.client();
   const kShort = key('short');
   const long = track(c.execute(ECHO, 'sleepPid', 3000));
-  const short = quiet(c.execute(ECHO, 'sleepPid', 200, kShort) as Promise<Ran>);
+  const short = quiet(c.execute<Ran>(ECHO, 'sleepPid', 200, kShort));
   await statusUntil(a, (s) => s.calls.inflight === 2, 'both workers busy');
-  const queued = quiet(c.execute(ECHO, 'sleepPid', 10) as Promise<Ran>);
+  const queued = quiet(c.execute<Ran>(ECHO, 'sleepPid', 10));
   await statusUntil(a, (s) => s.calls.queued === 1, 'the third call to wait in the arbiter queue, not on a busy worker');
   const [s, q] = await Promise.all([short, queued]);
   t.false(long.settled(), 'the queued call completed while the long call still ran');
@@ -51,7 +51,7 @@ test('a queued call runs on a worker added by SIGTTIN before the long call ends'
   const ac = new AbortController();
   const long = track(c.call(ECHO, 'sleepPid', [60_000], { signal: ac.signal }));
   await statusUntil(a, (s) => s.calls.inflight === 1, 'the long call to run');
-  const queued = quiet(c.execute(ECHO, 'sleepPid', 10) as Promise<Ran>);
+  const queued = quiet(c.execute<Ran>(ECHO, 'sleepPid', 10));
   await statusUntil(a, (s) => s.calls.queued === 1, 'the second call to wait in the arbiter queue');
   process.kill(a.pid, 'SIGTTIN');
   const q = await queued;

@@ -28,7 +28,7 @@ test('execute sends one REQUEST and resolves with the RESPONSE result', async (t
 test('call passes kwargs and bytes through', async (t) => {
   const { client } = await setup(t);
   const bytes = Buffer.from([0, 1, 2, 255]);
-  const result = (await client.call('m:Echo', 'resize', [bytes], { kwargs: { width: 256 } })) as { args: unknown[]; kwargs: unknown };
+  const result = await client.call<{ args: unknown[]; kwargs: unknown }>('m:Echo', 'resize', [bytes], { kwargs: { width: 256 } });
   t.deepEqual(Buffer.from(result.args[0] as Uint8Array), bytes);
   t.deepEqual(result.kwargs, { width: 256 });
 });
@@ -78,7 +78,7 @@ test('an unencodable argument rejects with its path and sends nothing', async (t
   const error = await t.throwsAsync(client.execute('m:A', 'go', 1, { when: new Date(0) }), { instanceOf: DirtyProtocolError });
   t.regex(error.message, /args\[1\]\.when/);
   // The connection is lazy: a rejected first call must not even connect. Prove it with a later call.
-  t.deepEqual(((await client.execute('m:A', 'go', 1)) as { args: unknown }).args, [1]);
+  t.deepEqual((await client.execute<{ args: unknown }>('m:A', 'go', 1)).args, [1]);
   t.is(arbiter.requests().length, 1);
 });
 

@@ -73,5 +73,5 @@ test('a reload whose replacement hangs in init stops, says why, and keeps the ol
   }, 'the hung replacement to be gone');
   t.deepEqual(s.workers.map((w) => w.pid).sort(), before, 'the old workers are still the pool');
   t.is(s.live, 2);
-  t.true(before.includes((await a.client().execute(FLAKY, 'pid')) as number), 'an old worker serves');
+  t.true(before.includes(await a.client().execute<number>(FLAKY, 'pid')), 'an old worker serves');
 });

@@ -27,7 +27,7 @@ test('a worker that dies mid-call: the call fails with DirtyWorkerError naming t
 test('SIGKILL of a worker mid-call: the call fails with DirtyWorkerError naming the signal', async (t) => {
   const a = await start({ apps: [`${FIXTURES}:Echo`], workers: 1 });
   const c = a.client();
-  const pid = (await c.execute(`${FIXTURES}:Echo`, 'pid')) as number;
+  const pid = await c.execute<number>(`${FIXTURES}:Echo`, 'pid');
   const call = c.execute(`${FIXTURES}:Echo`, 'sleep', 5000);
   await waitFor(async () => ((await c.status()) as { calls: { inflight: number } }).calls.inflight === 1, 'the call to run');
   process.kill(pid, 'SIGKILL');

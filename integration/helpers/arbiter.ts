@@ -1,7 +1,7 @@
 // Starts the built arbiter (dist/pm2/main.js) as a real process with a temp config, a short
 // socket path and its own PM2_HOME; collects its log; stops it and checks nothing is left.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ export interface ArbiterOptions {
   readonly noWait?: boolean;
   /** Node flags of the arbiter (pm2's node_args). @default [] */
   readonly execArgv?: readonly string[];
+  /** The socket path. @default `<dir>/s.sock` */
+  readonly socketPath?: string;
 }
 
 /** Writes `config` as an ESM config file next to nothing else; app specs may use FIXTURES. */
@@ -46,7 +48,7 @@ export function writeConfig(dir: string, config: Record<string, unknown> | strin
 
 export async function startArbiter(opts: ArbiterOptions & { readonly dir?: string; readonly keepDir?: boolean }): Promise<RunningArbiter> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'da-'));
-  const socketPath = join(dir, 's.sock');
+  const socketPath = opts.socketPath ?? join(dir, 's.sock');
   const configPath = writeConfig(dir, opts.config);
   let output = '';
   const proc = fork(MAIN, [], {
@@ -110,4 +112,40 @@ export function stopAfterAll(t: { after: { always: (fn: () => Promise<void>) => 
     await Promise.all(running.map((a) => a.stop()));
   });
   return { push: (a) => running.push(a) };
+}
+
+export interface BystanderReport {
+  readonly calls: number;
+  /** The longest round trip of one echo call, in ms. */
+  readonly maxMs: number;
+  readonly failures: readonly string[];
+}
+
+/**
+ * Starts a bystander process calling `app`.echo back to back on the arbiter's socket (its own process, so
+ * the test's own work never delays it). `stop()` ends it and returns what it saw.
+ */
+export async function startBystander(a: RunningArbiter, app: string): Promise<{ stop: () => Promise<BystanderReport> }> {
+  const proc = fork(join(ROOT, 'integration/helpers/bystander.mjs'), [app], { env: { ...process.env, PM2_DIRTY_SOCKET: a.socketPath }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    proc.once('message', () => resolve());
+    void exited.then(() => reject(new Error('the bystander exited before its first call')));
+  });
+  return {
+    stop: async () => {
+      const report = new Promise<BystanderReport>((resolve) => proc.once('message', (m) => resolve(m as BystanderReport)));
+      proc.send('stop');
+      const r = await report;
+      await exited;
+      return r;
+    },
+  };
+}
+
+/** VmRSS of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
 }

@@ -39,7 +39,8 @@ test.serial('without a config it logs one clear error and exits 78, and pm2 does
   t.is(p.pm2_env.restart_time, 0, 'no crash loop');
   const lines = badConfigLines();
   t.is(lines.length, 1, lines.join('\n'));
-  t.regex(lines[0]!, /no config file: set env PM2_DIRTY_CONFIG=\/abs\/path or run `pm2 set pm2-dirty:config \/abs\/path`.*exit 78/);
+  t.regex(lines[0]!, /no config file: set env PM2_DIRTY_CONFIG=\/abs\/path or run `pm2 set pm2-dirty:config \/abs\/path`$/);
+  t.regex(sandbox.logs().err, /not starting: 1 problem in the config \(exit 78/);
 });
 
 test.serial('`pm2 set pm2-dirty:config <path>` starts it with that file', async (t) => {
@@ -84,9 +85,27 @@ test.serial('a stopped arbiter comes back with the next good `pm2 set`; an unkno
   p = await set('config', bad, p, stopped78);
   const lines = badConfigLines().slice(seen);
   t.is(lines.length, 1, lines.join('\n'));
-  t.regex(lines[0]!, /bad\.config\.mjs: unknown key `wrokers`/);
+  t.regex(lines[0]!, /bad\.config\.mjs: unknown key `wrokers` \(did you mean `workers`\?\)$/);
   t.is(p.pm2_env.status, 'stopped');
   // Six starts (pm2 start and five pm2 set): three good, three refused; nothing restarted on its own.
   t.is(badConfigLines().length, 3, 'one error per refused start');
   t.is(sandbox.logs().out.match(/Dirty arbiter listening on /g)?.length, 3);
+});
+
+test.serial('`pm2 set pm2-dirty:workers 3` when every app is limited to 1 is refused, not silently cut; `pm2 unset` then `pm2 restart` recovers', async (t) => {
+  await sandbox.pm2(['unset', `${NAME}:workers`]); // the earlier tests left workers 2, more than this config allows
+  const p = await set('config', sandbox.writeConfig({ apps: [`${FIXTURES}:Single`] }, 'single.config.mjs'), (await sandbox.describe())!, online);
+  t.like(await sandbox.converged(1), { target: 1, maximum: 1 });
+  const seen = badConfigLines().length;
+  await set('workers', '3', p, stopped78);
+  const lines = badConfigLines().slice(seen);
+  t.is(lines.length, 1, lines.join('\n'));
+  t.regex(lines[0]!, /`workers` \(3\) is above the maximum of 1 \(every app is limited; the largest limit is 1\)/);
+  t.regex(sandbox.logs().err, /`pm2 unset pm2-dirty:<key>` followed by `pm2 restart pm2-dirty`/);
+  // pm2 unset only edits module_conf.json: the stopped module stays stopped until restarted.
+  await sandbox.pm2(['unset', `${NAME}:workers`]);
+  t.is((await sandbox.describe())?.pm2_env.status, 'stopped');
+  await sandbox.pm2(['restart', NAME], { timeoutMs: 60_000 });
+  await sandbox.waitProcess('online after pm2 restart', online);
+  t.like(await sandbox.converged(1), { target: 1 });
 });

@@ -2,7 +2,7 @@
 // and the stash; start() listens and brings up the initial workers, stop() drains in order.
 import { performance } from 'node:perf_hooks';
 import type { ScaleCommand, ScaleResult } from '../core/types.js';
-import { scaleLogLine } from '../core/scaling.js';
+import { scaleLogLine, workersText } from '../core/scaling.js';
 import { DirtyError } from '../errors.js';
 import { ManageOp } from '../protocol/constants.js';
 import { defaultSocketPath, loadConfig, type LoadedConfig } from '../config/load.js';
@@ -14,7 +14,7 @@ import { Autoscaler } from './autoscaler.js';
 import type { PoolWorker } from './pool-types.js';
 import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
-import { executeStash } from '../stash/ops.js';
+import { StashRunner } from './stash-runner.js';
 import type { Logger } from './logger.js';
 import { Pool } from './pool.js';
 import { Router } from './router.js';
@@ -22,6 +22,8 @@ import { ArbiterServer } from './server.js';
 import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-file.js';
 import { buildStatus, type ArbiterStatus } from './status.js';
 import { recycleStuck } from './stuck-calls.js';
+import { serveMetrics } from './prometheus.js';
+import type { Server as HttpServer } from 'node:http';
 
 export interface ScaleReply extends ScaleResult {
   readonly ok: boolean;
@@ -29,6 +31,13 @@ export interface ScaleReply extends ScaleResult {
   readonly minimum: number;
   readonly maximum: number;
   readonly message: string;
+}
+
+/** The answer to a reload request (SIGHUP has none; `pm2 trigger reload` and MANAGE reload get this). */
+export interface ReloadReply {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly changes: readonly string[];
 }
 
 export class Arbiter {
@@ -43,6 +52,7 @@ export class Arbiter {
   readonly autoscaler: Autoscaler | null;
   #sweep: NodeJS.Timeout | undefined;
   #stuck: NodeJS.Timeout | undefined;
+  #metrics: HttpServer | undefined;
   #stopping: Promise<void> | undefined;
   /** A reload is reading its config; a reload asked for meanwhile (or during the pool's reload) is queued. */
   #reloadBusy = false;
@@ -53,7 +63,14 @@ export class Arbiter {
     this.#log = log;
     const c = config;
     this.#knownApps = new Set(c.resolvedApps.map((a) => a.name));
-    this.stash = new StashStore({ maxTables: c.stashMaxTables, maxKeysPerTable: c.stashMaxKeysPerTable, maxTotalBytes: c.stashMaxBytes });
+    this.stash = new StashStore({
+      maxTables: c.stashMaxTables,
+      maxKeysPerTable: c.stashMaxKeysPerTable,
+      maxTotalBytes: c.stashMaxBytes,
+      maxKeyBytes: c.stashMaxKeyBytes,
+      maxPatternBytes: c.stashMaxPatternBytes,
+    }, { keepViews: true });
+    const stash = new StashRunner(this.stash, () => performance.now());
     this.router = new Router({
       concurrency: c.concurrency,
       maxQueue: c.maxQueue,
@@ -74,11 +91,13 @@ export class Arbiter {
       },
     });
     const router = this.router;
-    this.autoscaler = c.autoscaleConfig ? new Autoscaler(c.autoscaleConfig, this.pool, { get queued() { return router.queued; }, takeMaxQueueWait: () => router.takeMaxQueueWait() }) : null;
+    const load = { get queued() { return router.queued; }, takeMaxQueueWait: () => router.stats.takeMaxWait() };
+    this.autoscaler = c.autoscaleConfig ? new Autoscaler(c.autoscaleConfig, this.pool, load) : null;
     this.server = new ArbiterServer(this.router, {
       status: () => this.status(),
       manage: (payload) => this.manage(payload),
-      stash: (payload) => executeStash(this.stash, payload, performance.now()),
+      stash: (payload) => stash.run(payload),
+      stashFrame: { maxEntries: c.stashMaxEntries, maxStrBytes: c.stashMaxStrBytes },
     }, c.frameStallTimeoutMs);
   }
 
@@ -90,6 +109,17 @@ export class Arbiter {
     await claimSocketPath(path);
     await listenPrivately(this.server.server, path);
     this.#log.info(`Dirty arbiter listening on ${path} (pid:${process.pid})`);
+    const listen = this.config.metricsListen;
+    if (listen !== undefined) {
+      // The pool serves without its metrics endpoint rather than not at all (a port in use, say).
+      await serveMetrics(this, listen).then(
+        (server) => {
+          this.#metrics = server;
+          this.#log.info(`Prometheus metrics on http://${listen}/metrics`);
+        },
+        (err: unknown) => this.#log.error(`metricsListen ${listen}: cannot listen (${(err as Error).message}); serving without the metrics endpoint`),
+      );
+    }
     this.#sweep = setInterval(() => {
       this.stash.sweep(performance.now(), 1000);
     }, 1000);
@@ -112,7 +142,9 @@ export class Arbiter {
     }
     const r = this.pool.scale(cmd, source);
     this.autoscaler?.noteManual();
-    return this.reply(r, true);
+    // `ok` means the target is now what was asked for; a request cut at a bound is refused (in part or
+    // in full): `ok: false`, with `clampedBy` and the target it did reach.
+    return this.reply(r, r.clampedBy === undefined);
   }
 
   reply(r: ScaleResult, ok: boolean, message?: string): ScaleReply {
@@ -125,7 +157,7 @@ export class Arbiter {
    * SIGHUP / `pm2 trigger pm2-dirty reload`: re-reads the config (a bad one is refused and the
    * pool keeps running as it is) and replaces every worker, one at a time, with a fresh process.
    */
-  async reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
+  async reload(): Promise<ReloadReply> {
     if (this.#stopping) return { ok: false, message: 'the arbiter is stopping', changes: [] };
     if (this.#reloadBusy || this.pool.reloading) return this.#queueReload();
     this.#reloadBusy = true;
@@ -138,7 +170,7 @@ export class Arbiter {
   }
 
   /** A reload asked for during another one runs once that one ends: logged, never dropped. */
-  #queueReload(): { ok: boolean; message: string; changes: readonly string[] } {
+  #queueReload(): ReloadReply {
     const r = this.pool.reloading;
     const where = r ? `${r.replaced}/${r.total} workers replaced` : 'reading the config';
     const what = this.reloadQueued ? 'one is already queued' : 'queued';
@@ -154,7 +186,7 @@ export class Arbiter {
     void this.reload();
   }
 
-  async #reload(): Promise<{ ok: boolean; message: string; changes: readonly string[] }> {
+  async #reload(): Promise<ReloadReply> {
     const next = await loadConfig(probeApps, process.env);
     if (!next.ok) {
       for (const e of next.errors) this.#log.error(`reload refused, bad config: ${e}`);
@@ -168,7 +200,7 @@ export class Arbiter {
     for (const a of next.config.resolvedApps) known.add(a.name);
     const started = this.pool.reload(poolOptions(this.config));
     const total = [...this.pool.workers.values()].filter((w) => w.state !== 'retiring').length;
-    return started ? { ok: true, message: `reloading ${total} workers one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
+    return started ? { ok: true, message: `reloading ${workersText(total)} one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
   }
 
   async #restoreTarget(): Promise<void> {
@@ -193,15 +225,21 @@ export class Arbiter {
     return buildStatus(this, performance.now());
   }
 
-  /** MANAGE (0x12) from the socket: {op: 1 add | 2 remove, count}. */
-  manage(payload: unknown): ScaleReply & { target_workers: number; total_workers: number } {
+  /**
+   * MANAGE (0x12) from the socket: {op: 1 add | 2 remove | 3 set, count} scales (gunicorn's add and
+   * remove, our set); {op: 4 reload} starts a rolling reload and answers like `reload()`.
+   */
+  manage(payload: unknown): (ScaleReply & { target_workers: number; total_workers: number }) | Promise<ReloadReply> {
     const p = (payload ?? {}) as Record<string, unknown>;
     const op = p['op'];
+    if (op === ManageOp.RELOAD) return this.reload();
     const count = p['count'] ?? 1;
-    if ((op !== ManageOp.ADD && op !== ManageOp.REMOVE) || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-      throw new DirtyError(`MANAGE expects {op: 1 (add) | 2 (remove), count: non-negative integer}, got ${JSON.stringify(payload)}`);
+    const kind = op === ManageOp.ADD ? 'add' : op === ManageOp.REMOVE ? 'remove' : op === ManageOp.SET ? 'set' : null;
+    if (kind === null || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      const expected = '{op: 1 (add) | 2 (remove) | 3 (set), count: non-negative integer} or {op: 4 (reload)}';
+      throw new DirtyError(`MANAGE expects ${expected}, got ${JSON.stringify(payload)}`);
     }
-    const r = this.scale({ kind: op === ManageOp.ADD ? 'add' : 'remove', n: count }, op === ManageOp.ADD ? 'manage add' : 'manage remove');
+    const r = this.scale({ kind, n: count }, `manage ${kind}`);
     return { ...r, target_workers: r.target, total_workers: r.live };
   }
 
@@ -212,10 +250,11 @@ export class Arbiter {
   }
 
   async #stop(): Promise<void> {
-    this.#log.info(`Dirty arbiter stopping: draining ${this.pool.workers.size} workers (up to ${this.config.gracefulTimeoutMs} ms)`);
+    this.#log.info(`Dirty arbiter stopping: draining ${workersText(this.pool.workers.size)} (up to ${this.config.gracefulTimeoutMs} ms)`);
     if (this.#sweep) clearInterval(this.#sweep);
     if (this.#stuck) clearInterval(this.#stuck);
     this.autoscaler?.stop();
+    this.#metrics?.close();
     const closing = this.server.close();
     const stopped = this.pool.stop();
     this.router.failOrphanedQueue();

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { appSetKey } from '../core/allocation.js';
 import { consumePendingRespawn, plan, prunePendingRespawns } from '../core/reconcile.js';
-import { applyScaleCommand, computeBounds, initialTarget, scaleLogLevel, scaleLogLine } from '../core/scaling.js';
+import { applyScaleCommand, computeBounds, initialTarget, scaleLogLevel, scaleLogLine, workersText } from '../core/scaling.js';
 import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerView } from '../core/types.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-types.js';
@@ -236,7 +236,7 @@ export class Pool {
     // A reload already under way takes the other workers on; nothing is replaced twice.
     if (this.#reload) for (const w of old) this.#reload.add(w);
     else this.#reload = new RollingReload(old);
-    this.#log.info(`Reload: replacing ${old.length} workers one at a time`);
+    this.#log.info(`Reload: replacing ${workersText(old.length)} one at a time`);
     this.kick();
     return true;
   }

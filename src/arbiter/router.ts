@@ -11,7 +11,7 @@ import { encodeError, writeCancel } from '../protocol/messages.js';
 import { FENCE_ID } from '../protocol/constants.js';
 import type { PoolWorker } from './pool-types.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { CallStats } from './call-stats.js';
+import { CallStats, type CallOutcome } from './call-stats.js';
 import { StreamFlow } from './stream-flow.js';
 import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { WorkerChoice } from './worker-choice.js';
@@ -20,7 +20,7 @@ import type { AbandonedCall } from './stuck-calls.js';
 export type { Peer, RouterOptions } from './router-types.js';
 
 export class Router {
-  readonly stats = new CallStats();
+  readonly stats: CallStats;
   readonly #o: RouterOptions;
   readonly #calls = new Map<number, Call>();
   /** Abandoned calls still running on their worker (by wid) until its final frame (src/arbiter/stuck-calls.ts watches them). */
@@ -33,7 +33,6 @@ export class Router {
   readonly #deadlines: CallDeadlines;
   readonly #flow: StreamFlow;
   #nextWid = 1;
-  #maxQueueWaitMs = 0;
   /** The time read once per turn of the event loop (a batch of frames), -1 until read. */
   #clock = -1;
   readonly #clearClock = (): void => {
@@ -42,6 +41,7 @@ export class Router {
 
   constructor(o: RouterOptions) {
     this.#o = o;
+    this.stats = new CallStats(o.now());
     this.#queue = new DispatchQueue<Call>(o.maxQueue);
     this.#choice = new WorkerChoice(o.concurrency);
     this.#deadlines = new CallDeadlines(o.timeoutMs, o.streamStallTimeoutMs, (call, err) => this.#expired(call, err));
@@ -70,25 +70,18 @@ export class Router {
     return this.#queue.size;
   }
 
-  /** Longest queue wait (ms) of calls dispatched since the last call; resets it (the autoscaler's probe). */
-  takeMaxQueueWait(): number {
-    const wait = this.#maxQueueWaitMs;
-    this.#maxQueueWaitMs = 0;
-    return wait;
-  }
-
   /** A REQUEST frame from a client; `app` was read from its payload. */
   submit(peer: Peer, clientId: bigint, app: string, payload: Payload): void {
     const mine = peer.calls;
     const previous = mine.get(clientId);
     if (previous) {
       // One answer per id: the call already under this id is abandoned and both get this one error.
-      this.#abandon(previous);
-      this.#reject(peer, clientId, new DirtyError(`Duplicate request id ${clientId} on this connection: a call with this id was still running`));
+      this.#abandon(previous, 'protocol_error');
+      this.#reject(peer, clientId, new DirtyError(`Duplicate request id ${clientId}: a call with this id was still running`), 'protocol_error');
       return;
     }
     if (!this.#o.knownApps.has(app)) {
-      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }));
+      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }), 'app_error');
       return;
     }
     const now = this.#now();
@@ -98,18 +91,19 @@ export class Router {
       this.#track(call, mine);
       this.#dispatch(call, w, now);
     } else if (!this.#choice.hasReady(app) && !this.#o.expectsHolder(app)) {
-      this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
+      this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }), 'no_workers');
     } else if (this.#queue.enqueue(app, call)) {
       this.#track(call, mine);
     } else {
-      this.#reject(peer, clientId, new DirtyQueueFullError(`Queue full (${this.#o.maxQueue} calls waiting); retry later`, { app_path: app, max_queue: this.#o.maxQueue }));
+      const max = this.#o.maxQueue;
+      this.#reject(peer, clientId, new DirtyQueueFullError(`Queue full (${max} calls waiting); retry later`, { app_path: app, max_queue: max }), 'queue_full');
     }
   }
 
-  /** CANCEL from the client: leave the queue, or tell the worker to abandon the call. */
-  cancel(peer: Peer, clientId: bigint): void {
+  /** CANCEL from the client: leave the queue, or tell the worker to abandon the call (`timedOut`: the client's deadline passed). */
+  cancel(peer: Peer, clientId: bigint, timedOut = false): void {
     const call = peer.calls.get(clientId);
-    if (call) this.#abandon(call);
+    if (call) this.#abandon(call, timedOut ? 'timeout' : 'cancelled');
   }
 
   /** CREDIT from the client: its reader made room in the stream `clientId`. */
@@ -119,7 +113,12 @@ export class Router {
   }
 
   peerClosed(peer: Peer): void {
-    for (const call of [...peer.calls.values()]) this.#abandon(call);
+    for (const call of [...peer.calls.values()]) this.#abandon(call, 'cancelled');
+  }
+
+  /** A REQUEST the server could not route (no app_path): a protocol error. */
+  refuseRequest(peer: Peer, clientId: bigint, err: DirtyError): void {
+    this.#reject(peer, clientId, err, 'protocol_error');
   }
 
   workerReady(w: PoolWorker): void {
@@ -155,6 +154,7 @@ export class Router {
       this.#release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
       this.#forget(call);
+      this.#ended(call, 'worker_error');
       const details = { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal, reason: w.killReason ?? null };
       this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, details));
     }
@@ -168,6 +168,7 @@ export class Router {
       if (this.#queue.sizeOf(app) === 0 || this.#choice.hasReady(app) || this.#o.expectsHolder(app)) continue;
       for (const call of this.#queue.drainApp(app)) {
         this.#finish(call);
+        this.#ended(call, 'no_workers');
         this.#reject(call.peer, call.clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
       }
     }
@@ -195,14 +196,14 @@ export class Router {
       this.#flow.relayed(call, w);
       return;
     }
-    this.stats.record(now - call.queuedAt, type === MessageType.ERROR, now);
+    this.#ended(call, type === MessageType.ERROR ? 'app_error' : 'ok', now);
     this.#complete(call, w, now);
   }
 
   /** timeoutMs or streamStallTimeoutMs passed: the worker is told to stop, the caller gets `error`. */
   #expired(call: Call, error: DirtyTimeoutError): void {
     if (this.#calls.get(call.wid) !== call) return;
-    this.#abandon(call);
+    this.#abandon(call, 'timeout');
     this.#reject(call.peer, call.clientId, error);
   }
 
@@ -218,7 +219,7 @@ export class Router {
   #dispatch(call: Call, w: PoolWorker, now: number): void {
     call.worker = w;
     call.sentAt = call.activeAt = now;
-    this.#maxQueueWaitMs = Math.max(this.#maxQueueWaitMs, now - call.queuedAt);
+    this.stats.waited(now - call.queuedAt, now);
     this.#choice.sent(w, call.wid, now);
     this.#deadlines.dispatched(call);
     w.inflight++;
@@ -259,7 +260,8 @@ export class Router {
    * The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps
    * its worker slot until the worker's final frame for it (the worker stays busy until it stops).
    */
-  #abandon(call: Call): void {
+  #abandon(call: Call, outcome: CallOutcome): void {
+    this.#ended(call, outcome);
     const w = call.worker;
     if (!w) {
       this.#finish(call);
@@ -274,9 +276,15 @@ export class Router {
     void writeCancel(w.process.channel, BigInt(call.wid));
   }
 
-  #reject(peer: Peer, clientId: bigint, err: DirtyError): void {
-    this.stats.record(0, true, this.#now());
+  #reject(peer: Peer, clientId: bigint, err: DirtyError, outcome?: CallOutcome): void {
+    if (outcome !== undefined) this.stats.end(outcome, null, this.#now());
     peer.send(encodeError(clientId, err.toWire()));
+  }
+
+  /** Each call's end, counted once (status, monit, Prometheus; `#reject` counts refusals); a call never sent waited until then. */
+  #ended(call: Call, outcome: CallOutcome, now = this.#now()): void {
+    if (call.worker === null) this.stats.waited(now - call.queuedAt, now);
+    this.stats.end(outcome, now - call.queuedAt, now);
   }
 
   #drainInto(w: PoolWorker, now = this.#now()): void {

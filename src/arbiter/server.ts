@@ -6,7 +6,9 @@ import { MessageType } from '../protocol/constants.js';
 import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import { decodeControl, MANAGE_LIMITS, type FrameLimits } from './control-decode.js';
 import { decodeValue } from '../protocol/tlv.js';
+import type { StashAnswer } from './stash-runner.js';
 import { decodeCredit, encodeError, encodeResponse } from '../protocol/messages.js';
 import { peekAppPath } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
@@ -17,12 +19,17 @@ import { TickWriter } from '../net/tick-writer.js';
 const HIGH_WATER_BYTES = 4 << 20;
 /** Unread answers beyond this close the connection. */
 const MAX_UNREAD_BYTES = 256 << 20;
+/** Frames answered here are decoded whole: assembled as their chunks arrive, not joined at the end. */
+const ANSWERED_HERE: ReadonlySet<MessageType> = new Set([MessageType.STASH, MessageType.MANAGE, MessageType.STATUS]);
 
 /** Requests that the server answers itself (everything but calls). */
 export interface ControlHandler {
   status(): unknown;
   manage(payload: unknown): unknown;
-  stash(payload: unknown): { ok: true; result: unknown } | { ok: false; error: ReturnType<DirtyError['toWire']> };
+  /** A KEYS over a big table answers later (it runs in slices): a Promise; a big answer comes encoded. */
+  stash(payload: unknown): StashAnswer | Promise<StashAnswer>;
+  /** What one STASH frame may hold (checked while it is decoded). */
+  readonly stashFrame: FrameLimits;
 }
 
 class Connection implements Peer {
@@ -111,7 +118,7 @@ export class ArbiterServer {
   #accept(socket: Socket): void {
     const conn = new Connection(socket);
     this.#connections.add(conn);
-    const decoder = new FrameDecoder();
+    const decoder = new FrameDecoder({ assemble: ANSWERED_HERE });
     const onFrame: FrameHandler = (type, id, buf, start, end) => {
       if (conn.failed) return;
       try {
@@ -171,7 +178,8 @@ export class ArbiterServer {
         return;
       }
       case MessageType.CANCEL:
-        this.#router.cancel(conn, id);
+        // An optional payload {reason: "timeout"} says the client's own deadline passed (docs/protocol.md).
+        this.#router.cancel(conn, id, end > start && isTimeoutReason(decodeRange(buf, start, end)));
         return;
       case MessageType.CREDIT:
         this.#router.credit(conn, id, decodeCredit(buf, start, end));
@@ -179,21 +187,12 @@ export class ArbiterServer {
       case MessageType.STATUS:
         this.#answer(conn, id, () => this.#control.status());
         return;
-      case MessageType.MANAGE: {
-        const payload = decodeRange(buf, start, end);
-        this.#answer(conn, id, () => this.#control.manage(payload));
-        return;
-      }
+      case MessageType.MANAGE:
       case MessageType.STASH: {
-        const payload = decodeRange(buf, start, end);
-        let r: ReturnType<ControlHandler['stash']>;
-        try {
-          r = this.#control.stash(payload);
-        } catch (err) {
-          conn.send(encodeError(id, asDirtyError(err).toWire()));
-          return;
-        }
-        conn.send(r.ok ? encodeResponse(id, r.result) : encodeError(id, r.error));
+        const d = decodeControl(type, buf, start, end, this.#control.stashFrame);
+        if (!d.ok) conn.send(encodeError(id, d.error));
+        else if (type === MessageType.MANAGE) this.#answer(conn, id, () => this.#control.manage(d.payload));
+        else this.#stash(conn, id, d.payload);
         return;
       }
       case MessageType.RESPONSE:
@@ -215,15 +214,52 @@ export class ArbiterServer {
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
     // Only app_path is read; the worker decodes the rest.
     const app = peekAppPath(bytes);
-    if (app === undefined) conn.send(encodeError(id, new DirtyProtocolError('REQUEST payload has no string app_path').toWire()));
+    if (app === undefined) this.#router.refuseRequest(conn, id, new DirtyProtocolError('REQUEST payload has no string app_path'));
     else this.#router.submit(conn, id, app, payload);
   }
 
-  /** One RESPONSE, or one ERROR if computing or encoding the answer fails. */
+  /** Answers a STASH frame now, or later for a KEYS that runs in slices. */
+  #stash(conn: Connection, id: bigint, payload: unknown): void {
+    const encode = (r: StashAnswer): Buffer[] => {
+      if (!r.ok) return encodeError(id, r.error);
+      return 'frames' in r ? r.frames(id) : encodeResponse(id, r.result);
+    };
+    const send = (r: StashAnswer): void => {
+      if (conn.socket.destroyed) return;
+      let frames: Buffer[];
+      try {
+        frames = encode(r);
+      } catch (err) {
+        frames = encodeError(id, asDirtyError(err).toWire());
+      }
+      conn.send(frames);
+    };
+    try {
+      const r = this.#control.stash(payload);
+      if (r instanceof Promise) void r.then(send, (err: unknown) => send({ ok: false, error: asDirtyError(err).toWire() }));
+      else send(r);
+    } catch (err) {
+      send({ ok: false, error: asDirtyError(err).toWire() });
+    }
+  }
+
+  /** One RESPONSE, or one ERROR if computing or encoding the answer fails; `fn` may answer later (a promise). */
   #answer(conn: Connection, id: bigint, fn: () => unknown): void {
     let frames: Buffer[];
     try {
-      frames = encodeResponse(id, fn());
+      const value = fn();
+      if (value instanceof Promise) {
+        value.then(
+          (v: unknown) => {
+            if (!conn.socket.destroyed) this.#answer(conn, id, () => v);
+          },
+          (err: unknown) => {
+            if (!conn.socket.destroyed) conn.send(encodeError(id, asDirtyError(err).toWire()));
+          },
+        );
+        return;
+      }
+      frames = encodeResponse(id, value);
     } catch (err) {
       frames = encodeError(id, asDirtyError(err).toWire());
     }
@@ -261,9 +297,13 @@ function joinedForScan(pieces: readonly Buffer[], n: number): Buffer {
   return target.subarray(0, n);
 }
 
-/** The decoded payload `buf[start, end)`; an empty payload is null (as decodePayload). */
+/** The decoded payload `buf[start, end)` of a small control frame (CANCEL), within MANAGE's limits; empty is null. */
 function decodeRange(buf: Buffer, start: number, end: number): unknown {
-  return start === end ? null : decodeValue(buf.subarray(start, end));
+  return start === end ? null : decodeValue(buf.subarray(start, end), MANAGE_LIMITS);
+}
+
+function isTimeoutReason(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as Record<string, unknown>)['reason'] === 'timeout';
 }
 
 function asDirtyError(err: unknown): DirtyError {

@@ -1,10 +1,14 @@
-// The arbiter's socket file: a 0700 directory, a 0600 socket, the same path after every
-// restart; a live arbiter on the path is never displaced, a dead one's file is reclaimed.
-import { mkdir, chmod, unlink, lstat } from 'node:fs/promises';
+// The arbiter's socket file: a 0600 socket, the same path after every restart; a live arbiter on
+// the path is never displaced, a dead one's file is reclaimed. The directory is created 0700 when
+// missing; one that already exists is checked (src/core/socket-place.ts) and never changed.
+import { mkdir, chmod, unlink, lstat, stat } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
 import { dirname } from 'node:path';
+import { checkExistingDir, checkSocketPathLength, type PlaceVerdict } from '../core/socket-place.js';
 
-export class SocketInUseError extends Error {}
+/** The socket cannot be placed at the configured path; restarting would not help (exit 78). */
+export class SocketPathError extends Error {}
+export class SocketInUseError extends SocketPathError {}
 
 /** True when something accepts connections on the path. */
 export function isLive(path: string): Promise<boolean> {
@@ -18,11 +22,40 @@ export function isLive(path: string): Promise<boolean> {
   });
 }
 
-/** Prepares the directory and removes a stale socket; throws SocketInUseError when one is live. */
+function refuseUnless(verdict: PlaceVerdict): void {
+  if (!verdict.ok) throw new SocketPathError(verdict.reason);
+}
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Creates the directory 0700 if missing; an existing one must be safe and is left as it is. */
+async function prepareDir(dir: string): Promise<void> {
+  const existing = await stat(dir).catch((err: unknown) => {
+    if (errno(err) === 'ENOENT') return null;
+    throw err;
+  });
+  if (!existing) {
+    // mkdir names the first directory it made (undefined when another process made it meanwhile);
+    // ours is 0700 minus the umask's bits, made exactly 0700 here.
+    const created = await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      if (errno(err) === 'EEXIST') return undefined;
+      throw err;
+    });
+    if (created !== undefined) {
+      await chmod(dir, 0o700);
+      return;
+    }
+  }
+  const facts = existing ?? (await stat(dir));
+  refuseUnless(checkExistingDir(dir, { isDirectory: facts.isDirectory(), mode: facts.mode, uid: facts.uid }, process.getuid?.() ?? facts.uid));
+}
+
+/** Checks the path and its directory, removes a stale socket; throws SocketPathError (SocketInUseError when one is live). */
 export async function claimSocketPath(path: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  refuseUnless(checkSocketPathLength(path, Buffer.byteLength(path), process.platform));
+  await prepareDir(dirname(path));
   const stat = await lstat(path).catch(() => null);
   if (!stat) return;
   if (!stat.isSocket()) throw new SocketInUseError(`${path} exists and is not a socket; refusing to replace it`);

@@ -1,6 +1,7 @@
 // The `status` report (pm2 action and STATUS frame): pool, workers, apps, calls, stash.
 import type { Arbiter } from './arbiter.js';
 import { abandonedByWorker } from './stuck-calls.js';
+import type { OutcomeCounts, WindowStats } from './call-stats.js';
 
 export interface ArbiterStatus {
   readonly pid: number;
@@ -20,7 +21,14 @@ export interface ArbiterStatus {
     inflight: number; abandoned: number; served: number; uptimeMs: number; rssBytes: number;
   }[];
   readonly apps: readonly { name: string; limit: number | null; holders: number }[];
-  readonly calls: { readonly inflight: number; readonly queued: number; readonly total: number; readonly errors: number; readonly perSecond: number; readonly p95Ms: number };
+  /**
+   * `total`, `errors` and `outcomes` count since the start (every call ends in one outcome); `perSecond`,
+   * `p95Ms` and `window` cover the last `window.seconds` seconds and fall to 0 when the pool is idle.
+   */
+  readonly calls: {
+    readonly inflight: number; readonly queued: number; readonly total: number; readonly errors: number; readonly perSecond: number; readonly p95Ms: number;
+    readonly outcomes: OutcomeCounts; readonly window: WindowStats;
+  };
   readonly crashLooping: readonly string[];
   /** Crash-loop breakers that are not closed (a closed one is not listed); `nextProbeInMs` null: none planned. */
   readonly breakers: readonly { apps: readonly string[]; state: string; nextProbeInMs: number | null; cooldownMs: number }[];
@@ -50,7 +58,7 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
       uptimeMs: Math.round(now - w.spawnedAt), rssBytes: w.rss,
     })),
     apps: a.pool.specs.map((s) => ({ name: s.name, limit: s.limit, holders: workers.filter((w) => w.state !== 'retiring' && w.apps.includes(s.name)).length })),
-    calls: { inflight: a.router.inflight, queued: a.router.queued, total: a.router.stats.total, errors: a.router.stats.errors, perSecond: Math.round(a.router.stats.rate(now) * 10) / 10, p95Ms: Math.round(a.router.stats.p95() * 100) / 100 },
+    calls: callsOf(a, now),
     crashLooping: a.pool.brokenAppSets,
     breakers: a.pool.crashes.reports().map((b) => ({
       apps: b.apps, state: b.state, nextProbeInMs: b.probeAt === null ? null : Math.max(0, Math.round(b.probeAt - now)), cooldownMs: b.cooldownMs,
@@ -58,5 +66,20 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
     eventLoop: { stalls: a.pool.lag.count, maxStallMs: Math.round(a.pool.lag.maxMs) },
     autoscale: a.autoscaler ? { enabled: true, min: a.autoscaler.config.min, max: a.autoscaler.config.max, lastDecision: a.autoscaler.lastDecision, pausedForMs: a.autoscaler.pausedForMs } : { enabled: false },
     stash: a.stash.stats(),
+  };
+}
+
+function callsOf(a: Arbiter, now: number): ArbiterStatus['calls'] {
+  const stats = a.router.stats;
+  const window = stats.window(now);
+  return {
+    inflight: a.router.inflight,
+    queued: a.router.queued,
+    total: stats.total,
+    errors: stats.errors,
+    perSecond: window.perSecond,
+    p95Ms: window.latencyMs.p95,
+    outcomes: stats.outcomeTotals(),
+    window,
   };
 }

@@ -8,6 +8,7 @@ import { StashClient } from './stash.js';
 import { StreamCall } from './stream-call.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 import * as check from './validate.js';
+import { appProxy, type DirtyAppProxy } from './typed-app.js';
 
 /** Options of `createClient()`. */
 export interface ClientOptions {
@@ -52,8 +53,8 @@ export interface CallOptions extends RequestOptions {
 /** The options of a call made without any (shared: read, never written). */
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
-/** A scale operation sent with MANAGE: `add` or `remove` workers. */
-export type ManageOperation = 'add' | 'remove';
+/** A scale operation sent with MANAGE: `add` or `remove` workers (gunicorn's), or `set` the target (our extension). */
+export type ManageOperation = 'add' | 'remove' | 'set';
 
 /**
  * Calls dirty-app actions in the arbiter over one Unix-socket connection shared by all calls.
@@ -90,9 +91,9 @@ export class DirtyClient {
    * Runs `action` of `app` with positional arguments and resolves with its result.
    * @example await client.execute('image-app', 'resize', buffer, 256)
    */
-  execute(app: string, action: string, ...args: unknown[]): Promise<unknown> {
+  execute<R = unknown>(app: string, action: string, ...args: unknown[]): Promise<R> {
     try {
-      return this.call(app, action, args);
+      return this.call<R>(app, action, args);
     } catch (error) {
       // Only a detached `this` gets here: rejected, as from an async method.
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -103,12 +104,12 @@ export class DirtyClient {
    * Like `execute()`, with keyword arguments, a per-call timeout and an AbortSignal.
    * @example await client.call('llm', 'complete', [prompt], { kwargs: { max_tokens: 64 }, timeoutMs: 60_000 })
    */
-  call(app: string, action: string, args: readonly unknown[], options: CallOptions = NO_OPTIONS): Promise<unknown> {
+  call<R = unknown>(app: string, action: string, args: readonly unknown[], options: CallOptions = NO_OPTIONS): Promise<R> {
     // Not `async` (hot path): unaryCall's promise is returned as is, without a wrapper promise and its
     // extra ticks. Whatever throws here (a bad argument) still becomes a rejected promise, as before.
     try {
       const { kwargs } = validateCall(app, action, args, options);
-      return unaryCall(this.#connection, app, (id, out) => writeRequest(out, id, app, action, args, kwargs), options, action);
+      return unaryCall(this.#connection, app, (id, out) => writeRequest(out, id, app, action, args, kwargs), options, action) as Promise<R>;
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -118,8 +119,22 @@ export class DirtyClient {
    * Streams the chunks yielded by a generator action; see `openStream()`.
    * @example for await (const token of client.stream('llm', 'generate', prompt)) process.stdout.write(String(token))
    */
-  stream(app: string, action: string, ...args: unknown[]): AsyncIterableIterator<unknown> {
-    return this.openStream(app, action, args);
+  stream<Y = unknown>(app: string, action: string, ...args: unknown[]): AsyncIterableIterator<Y> {
+    return this.openStream<Y>(app, action, args);
+  }
+
+  /**
+   * A typed view of an app: `client.app<typeof Thumbnailer>('images').resize(buf, 256)` has the
+   * action's own parameters and result (`Promise<R>`; a generator action gives `AsyncIterableIterator<Y>`).
+   * `init`, `close` and `_`-prefixed methods are absent. Only types come from the class: import it
+   * with `import type`. A call starts in the next microtask, or as a stream if iterated at once.
+   * `options` (`timeoutMs`, `signal`) apply to every call made through the proxy.
+   * @example const images = client.app<typeof Thumbnailer>('images'); const small = await images.resize(buf, 256);
+   */
+  app<T>(name: string, options: RequestOptions = {}): DirtyAppProxy<T> {
+    check.assertNonEmptyString('name', name);
+    validateRequestOptions(options);
+    return appProxy<T>(this, name, options);
   }
 
   /**
@@ -135,9 +150,9 @@ export class DirtyClient {
    * stream; but a stream left unread past the arbiter's `streamStallTimeoutMs` is cancelled.
    * @example for await (const row of client.openStream('db', 'export', [table], { timeoutMs: 5000 })) write(row)
    */
-  openStream(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<unknown> {
+  openStream<Y = unknown>(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<Y> {
     const { kwargs } = validateCall(app, action, args, options);
-    return new StreamCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options);
+    return new StreamCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options) as AsyncIterableIterator<Y>;
   }
 
   /**
@@ -150,15 +165,28 @@ export class DirtyClient {
   }
 
   /**
-   * Adds or removes `count` workers (MANAGE frame) and resolves with the arbiter's answer.
+   * Adds or removes `count` workers, or sets the target to `count` (MANAGE frame), and resolves with the
+   * arbiter's answer `{ ok, target, previous, live, minimum, maximum, message, clampedBy? }`: `ok` is false
+   * when a bound cut the request (`clampedBy`), or when the arbiter refused it.
    * @example await client.manage('add', 2)
    */
   async manage(op: ManageOperation, count: number, options: RequestOptions = {}): Promise<unknown> {
-    check.assertOneOf('op', op, ['add', 'remove']);
-    check.assertPositiveInteger('count', count);
+    check.assertOneOf('op', op, ['add', 'remove', 'set']);
+    if (op === 'set') check.assertNonNegativeInteger('count', count);
+    else check.assertPositiveInteger('count', count);
     validateRequestOptions(options);
-    const code = op === 'add' ? ManageOp.ADD : ManageOp.REMOVE;
+    const code = op === 'add' ? ManageOp.ADD : op === 'remove' ? ManageOp.REMOVE : ManageOp.SET;
     return unaryCall(this.#connection, `manage ${op}`, (id, out) => writeManage(out, id, code, count), options);
+  }
+
+  /**
+   * Starts a rolling reload (MANAGE op 4, our extension; as SIGHUP) and resolves with `{ ok, message, changes }`
+   * once the new config is read and the reload has begun (not when every worker is replaced).
+   * @example await client.reload()
+   */
+  async reload(options: RequestOptions = {}): Promise<unknown> {
+    validateRequestOptions(options);
+    return unaryCall(this.#connection, 'manage reload', (id, out) => writeManage(out, id, ManageOp.RELOAD, 0), options);
   }
 
   /** Rejects every pending call with DirtyConnectionError('client closed') and closes the socket; later calls reject too. */

@@ -148,12 +148,12 @@ export class Connection {
     this.#updateRef();
   }
 
-  /** The caller gave up (timeout, abort, early break): forget the id and CANCEL it if it was sent. */
-  abandon(id: bigint): CallState | undefined {
+  /** The caller gave up (timeout, abort, early break): forget the id and CANCEL it if it was sent (saying so if it timed out). */
+  abandon(id: bigint, timedOut = false): CallState | undefined {
     const slot = this.#slots.get(id);
     if (slot === undefined) return undefined;
     this.#slots.delete(id);
-    if (slot.state === 'sent' && this.#connected && this.#writer !== undefined) writeCancel(this.#writer, id);
+    if (slot.state === 'sent' && this.#connected && this.#writer !== undefined) writeCancel(this.#writer, id, timedOut);
     this.#updateRef();
     return slot.state;
   }

@@ -3,6 +3,7 @@
 export { createClient, DirtyClient } from './client.js';
 export type { CallOptions, ClientOptions, ManageOperation } from './client.js';
 export type { RequestOptions } from './unary-call.js';
+export type { ActionName, AppInstance, DirtyAppProxy, RemoteAction } from './typed-app.js';
 export { StashClient, StashTable } from './stash.js';
 export type { StashWriteOptions } from './stash.js';
 export {

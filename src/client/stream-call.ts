@@ -164,7 +164,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
 
   /** The whole stream, to its END, had `timeoutMs`. */
   #onDeadline(id: bigint, timeoutMs: number): void {
-    const state: CallState | undefined = this.#connection.abandon(id);
+    const state: CallState | undefined = this.#connection.abandon(id, true);
     this.#end(timeoutError(this.#label, timeoutMs, state, this.#connection));
   }
 

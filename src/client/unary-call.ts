@@ -105,7 +105,7 @@ class UnaryCall implements CallSink, Expiring {
 
   /** The deadline passed. */
   expire(): void {
-    const state = this.#connection.abandon(this.#id);
+    const state = this.#connection.abandon(this.#id, true);
     this.#settle();
     this.#reject(timeoutError(this.#label(), this.#timeoutMs, state, this.#connection));
   }

@@ -32,6 +32,10 @@ export function assertPositiveInteger(name: string, value: unknown): asserts val
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(name, 'a positive integer', value);
 }
 
+export function assertNonNegativeInteger(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(name, 'a non-negative integer', value);
+}
+
 export function assertArray(name: string, value: unknown): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) fail(name, 'an array', value);
 }

@@ -12,10 +12,18 @@ export function describeConfigChanges(before: LoadedConfig, after: LoadedConfig)
     else if (b.specifier !== a.specifier || b.exportName !== a.exportName) lines.push(`app ${name} now loads ${a.specifier}:${a.exportName}`);
   }
   for (const name of old.keys()) if (!now.has(name)) lines.push(`app ${name} removed`);
-  const scalars = Object.keys(after).filter((k) => k !== 'apps' && k !== 'resolvedApps' && k !== 'configPath') as (keyof LoadedConfig)[];
+  // Compared by value: a reload builds new arrays and objects even when nothing changed.
+  const scalars = Object.keys(after).filter((k) => !['apps', 'resolvedApps', 'configPath', 'hookFns'].includes(k)) as (keyof LoadedConfig)[];
   const show = (v: unknown): string => JSON.stringify(v) ?? 'unset';
   for (const k of scalars) {
-    if (before[k] !== after[k]) lines.push(k === 'socketPath' ? `socketPath ${show(before[k])} -> ${show(after[k])} ignored until a restart (clients stay connected)` : `${k} ${show(before[k])} -> ${show(after[k])}`);
+    if (show(before[k]) === show(after[k])) continue;
+    const restart = k === 'socketPath' || k === 'metricsListen' ? ' ignored until a restart' : '';
+    lines.push(`${k} ${show(before[k])} -> ${show(after[k])}${restart}`);
+  }
+  // A hook present before and after whose code changed (functions are new objects after every reload).
+  for (const [name, fn] of Object.entries(after.hookFns)) {
+    const old = before.hookFns[name as keyof LoadedConfig['hookFns']];
+    if (old !== undefined && String(old) !== String(fn)) lines.push(`hook ${name} changed`);
   }
   return lines;
 }

@@ -10,6 +10,7 @@ import { HOOK_NAMES, resolveConfig, type DirtyConfig } from './schema.js';
 import type { HookFn, HookFns } from './hooks.js';
 import type { AutoscaleConfig } from '../core/autoscale.js';
 import { parseAutoscale } from './autoscale-config.js';
+import { computeBounds, workersText } from '../core/scaling.js';
 import type { AppEntry } from './specs.js';
 
 export const MODULE_NAME = 'pm2-dirty';
@@ -102,9 +103,13 @@ async function finishApps(config: DirtyConfig, configPath: string, hookFns: Hook
     if (p.error !== undefined) errors.push(`apps[${i}] (${entry.name}): ${p.error}`);
     resolvedApps.push({ ...spec, limit: entry.limit !== undefined ? entry.limit : (p.limit ?? null) });
   });
-  const minimum = Math.max(1, ...resolvedApps.map((a) => a.limit ?? 0));
-  if (minimum > config.maxWorkers) errors.push(`the app specs require ${minimum} workers but \`maxWorkers\` is ${config.maxWorkers}`);
+  const { minimum, maximum, maximumReason } = computeBounds(resolvedApps, config.maxWorkers);
+  if (minimum > config.maxWorkers) errors.push(`the app specs require ${workersText(minimum)} but \`maxWorkers\` is ${config.maxWorkers}`);
   if (config.workers !== undefined && config.workers < minimum) errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
+  // Above maxWorkers is caught by the schema; this is the lower maximum of a pool whose apps are all limited.
+  if (config.workers !== undefined && config.workers > maximum && maximum < config.maxWorkers) {
+    errors.push(`\`workers\` (${config.workers}) is above the maximum of ${maximum} (${maximumReason}): no further worker could load an app`);
+  }
   const autoscale = parseAutoscale(config.autoscale, config.maxWorkers);
   if (!autoscale.ok) errors.push(...autoscale.errors);
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${configPath}: ${e}`) };

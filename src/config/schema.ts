@@ -1,6 +1,7 @@
 // Validation of the config file plus `pm2 set pm2-dirty:<key>` overrides (strings) into one
 // DirtyConfig. Pure: every problem is returned, naming the key and the value.
 import { parseAppSpec, type AppEntry } from './specs.js';
+import { didYouMean } from './suggest.js';
 
 export interface DirtyConfig {
   readonly apps: readonly AppEntry[];
@@ -25,6 +26,11 @@ export interface DirtyConfig {
   readonly stashMaxTables: number;
   readonly stashMaxKeysPerTable: number;
   readonly stashMaxBytes: number;
+  /** Longest stash key and KEYS pattern (bytes); most list items and dict entries, and str bytes, in one STASH frame. */
+  readonly stashMaxKeyBytes: number;
+  readonly stashMaxPatternBytes: number;
+  readonly stashMaxEntries: number;
+  readonly stashMaxStrBytes: number;
   /** Keep a runtime-set target across arbiter restarts ($PM2_HOME/dirty/target.json). */
   readonly persistTarget: boolean;
   /** Retire (drain) and replace a worker whose RSS exceeds this many MiB; 0 disables. */
@@ -43,6 +49,8 @@ export interface DirtyConfig {
   readonly hooks: readonly HookName[];
   /** The raw `autoscale` section, validated by the autoscaler. */
   readonly autoscale: unknown;
+  // Operator surface: a Prometheus endpoint `host:port` (off when undefined).
+  readonly metricsListen: string | undefined;
 }
 
 type Kind = 'count' | 'positive' | 'ms' | 'string' | 'boolean';
@@ -66,11 +74,16 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   stashMaxTables: { kind: 'positive', fallback: () => 1024 },
   stashMaxKeysPerTable: { kind: 'positive', fallback: () => 100_000 },
   stashMaxBytes: { kind: 'positive', fallback: () => 64 * 1024 * 1024 },
+  stashMaxKeyBytes: { kind: 'positive', fallback: () => 1024 },
+  stashMaxPatternBytes: { kind: 'positive', fallback: () => 256 },
+  stashMaxEntries: { kind: 'positive', fallback: () => 16_384 },
+  stashMaxStrBytes: { kind: 'positive', fallback: () => 1024 * 1024 },
   persistTarget: { kind: 'boolean', fallback: () => false },
   maxWorkerMemoryMb: { kind: 'count', fallback: () => 0 },
   hookTimeoutMs: { kind: 'ms', fallback: () => 10_000 },
   frameStallTimeoutMs: { kind: 'positive', fallback: () => 10_000 },
   streamStallTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
+  metricsListen: { kind: 'string', fallback: () => undefined },
   cancelGraceMs: { kind: 'ms', fallback: () => 5_000 },
   initTimeoutMs: { kind: 'ms', fallback: () => 60_000 },
   crashCooldownMs: { kind: 'ms', fallback: () => 30_000 },
@@ -109,10 +122,16 @@ export type ConfigResult = { readonly ok: true; readonly config: DirtyConfig } |
 export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>, env: ConfigEnv): ConfigResult {
   const errors: string[] = [];
   const structured = new Set<string>(['apps', 'autoscale', ...HOOK_NAMES]);
-  for (const key of Object.keys(file)) if (!structured.has(key) && !(key in FIELDS)) errors.push(`unknown key \`${key}\` (known: apps, autoscale, ${HOOK_NAMES.join(', ')}, ${OVERRIDABLE_KEYS.join(', ')})`);
+  const fileKeys = [...structured, ...OVERRIDABLE_KEYS];
+  for (const key of Object.keys(file)) {
+    if (!structured.has(key) && !(key in FIELDS)) errors.push(`unknown key \`${key}\`${didYouMean(key, fileKeys) || ' (the keys are listed in the README)'}`);
+  }
   const hooks = HOOK_NAMES.filter((h) => file[h] !== undefined);
   for (const h of hooks) if (typeof file[h] !== 'function') errors.push(`\`${h}\` must be a function, got ${show(file[h])}`);
-  for (const key of Object.keys(overrides)) if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key}); known: config, ${OVERRIDABLE_KEYS.join(', ')}`);
+  for (const key of Object.keys(overrides)) {
+    const hint = didYouMean(key, ['config', ...OVERRIDABLE_KEYS]) || `; known: config, ${OVERRIDABLE_KEYS.join(', ')}`;
+    if (!(key in FIELDS)) errors.push(`unknown override \`${key}\` (pm2 set pm2-dirty:${key})${hint}`);
+  }
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(FIELDS)) {
     const raw = key in overrides && overrides[key] !== '' ? overrides[key] : file[key];
@@ -124,6 +143,10 @@ export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides
   const workers = out['workers'] as number | undefined;
   const maxWorkers = out['maxWorkers'] as number;
   if (workers !== undefined && workers > maxWorkers) errors.push(`\`workers\` (${workers}) is above \`maxWorkers\` (${maxWorkers})`);
+  const listen = out['metricsListen'];
+  if (typeof listen === 'string' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(listen)) {
+    errors.push(`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${show(listen)}`);
+  }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: { ...(out as unknown as Omit<DirtyConfig, 'apps' | 'hooks' | 'autoscale'>), apps, hooks, autoscale: file['autoscale'] } };
 }

@@ -3,6 +3,11 @@
 
 import type { AppSpec, Bounds, ScaleCommand, ScaleResult } from './types.js';
 
+/** `1 worker`, `3 workers`: every count of workers in a log line or reply. */
+export function workersText(n: number): string {
+  return n === 1 ? '1 worker' : `${n} workers`;
+}
+
 /**
  * The smallest pool that can honour every app limit: max(1, largest limit).
  * Unlimited apps impose nothing (gunicorn's `_get_minimum_workers`).
@@ -38,7 +43,7 @@ export function computeBounds(specs: readonly AppSpec[], maxWorkers: number): Bo
   }
   if (maximum < minimum) {
     maximum = minimum;
-    maximumReason = `app specs require ${minimum} workers`;
+    maximumReason = `app specs require ${workersText(minimum)}`;
   }
   return { minimum, maximum, maximumReason };
 }
@@ -103,17 +108,17 @@ export function scaleLogLine(source: string, result: ScaleResult, bounds: Bounds
   const { target, previous, clampedBy } = result;
   if (target === previous) {
     if (clampedBy === 'maximum') {
-      return `${source}: Cannot increase above ${bounds.maximum} workers (${bounds.maximumReason})`;
+      return `${source}: Cannot increase above ${workersText(bounds.maximum)} (${bounds.maximumReason})`;
     }
     if (clampedBy === 'minimum') {
-      return `${source}: Cannot decrease below ${bounds.minimum} workers (required by app specs)`;
+      return `${source}: Cannot decrease below ${workersText(bounds.minimum)} (required by app specs)`;
     }
     return `${source}: Keeping dirty workers at ${target}`;
   }
   const verb = target > previous ? 'Increasing' : 'Decreasing';
   const line = `${source}: ${verb} dirty workers to ${target}`;
-  if (clampedBy === 'maximum') return `${line} (capped at the maximum of ${bounds.maximum} workers: ${bounds.maximumReason})`;
-  if (clampedBy === 'minimum') return `${line} (held at the minimum of ${bounds.minimum} workers: required by app specs)`;
+  if (clampedBy === 'maximum') return `${line} (capped at the maximum of ${workersText(bounds.maximum)}: ${bounds.maximumReason})`;
+  if (clampedBy === 'minimum') return `${line} (held at the minimum of ${workersText(bounds.minimum)}: required by app specs)`;
   return line;
 }
 

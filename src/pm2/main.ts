@@ -3,11 +3,12 @@
 import io from '@pm2/io';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Arbiter } from '../arbiter/arbiter.js';
-import { SocketInUseError } from '../arbiter/socket-file.js';
+import { SocketPathError } from '../arbiter/socket-file.js';
 import { consoleLogger as log } from '../arbiter/logger.js';
 import { probeApps } from '../arbiter/probe-apps.js';
 import { loadConfig } from '../config/load.js';
 import type { ScaleCommand } from '../core/types.js';
+import { workersText } from '../core/scaling.js';
 import { registerMetrics } from './metrics.js';
 import { parseScaleParams, type ScaleAction } from './params.js';
 
@@ -121,8 +122,13 @@ io.action('reload', (reply: Reply) => {
 // 3. Config, then the arbiter.
 const loaded = await loadConfig(probeApps);
 if (!loaded.ok) {
+  // One log line per problem, then what happens.
+  for (const e of loaded.errors) log.error(`bad config: ${e}`);
+  const n = loaded.errors.length === 1 ? '1 problem' : `${loaded.errors.length} problems`;
+  log.error(`not starting: ${n} in the config (exit ${EXIT_CONFIG}, which pm2 does not restart until it is fixed)`);
+  // `pm2 set` restarts the module; `pm2 unset` only edits the stored settings.
+  log.error(`fix it with \`pm2 set pm2-dirty:<key> <value>\`, or \`pm2 unset pm2-dirty:<key>\` followed by \`pm2 restart pm2-dirty\``);
   const why = loaded.errors.join('; ');
-  log.error(`bad config: ${why} (not starting; exit ${EXIT_CONFIG}, which pm2 does not restart until the config is fixed)`);
   if (waiting.length > 0) {
     arbiterKnown(undefined, `bad config: ${why}`);
     await delay(REPLY_DELAY_MS + 100); // let those replies leave before exiting
@@ -137,12 +143,13 @@ try {
   arbiterKnown(a);
   await starting;
   if (!shuttingDown) {
-    log.info(`Dirty arbiter ready: ${a.pool.live} workers (target ${a.pool.target}, minimum ${a.pool.bounds.minimum}, maximum ${a.pool.bounds.maximum})`);
+    log.info(`Dirty arbiter ready: ${workersText(a.pool.live)} (target ${a.pool.target}, minimum ${a.pool.bounds.minimum}, maximum ${a.pool.bounds.maximum})`);
     process.send?.('ready');
   }
 } catch (err) {
   log.error(`cannot start: ${(err as Error).message}`);
   for (const w of arbiter.pool.workers.values()) w.process.kill('SIGKILL');
-  // Another live arbiter owns the socket: restarting would not help, so pm2 must not loop on it.
-  process.exit(err instanceof SocketInUseError ? EXIT_CONFIG : 1);
+  // A socket path that cannot be used (unsafe, too long, or served by another live arbiter): restarting
+  // would not help, so pm2 must not loop on it.
+  process.exit(err instanceof SocketPathError ? EXIT_CONFIG : 1);
 }

@@ -17,18 +17,22 @@ export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
   gauge('target', (a) => a.pool.target);
   gauge('minimum', (a) => a.pool.bounds.minimum);
   gauge('maximum', (a) => a.pool.bounds.maximum);
-  gauge('calls/s', (a) => Math.round(a.router.stats.rate(performance.now()) * 10) / 10);
+  // Call figures over the last 10 s (0 once idle), then counts since start: the same as `status`.
+  gauge('calls/s', (a) => a.router.stats.window(performance.now()).perSecond);
+  gauge('errors/s', (a) => a.router.stats.window(performance.now()).errorsPerSecond);
   gauge('in flight', (a) => a.router.inflight);
   gauge('queued', (a) => a.router.queued);
-  gauge('p95 latency', (a) => Math.round(a.router.stats.p95() * 100) / 100, 'ms');
+  gauge('p95 latency', (a) => a.router.stats.window(performance.now()).latencyMs.p95, 'ms');
+  gauge('p95 queue wait', (a) => a.router.stats.window(performance.now()).queueWaitMs.p95, 'ms');
   gauge('errors', (a) => a.router.stats.errors);
+  gauge('timeouts', (a) => a.router.stats.outcomeTotals().timeout);
+  gauge('calls', (a) => a.router.stats.total);
   gauge('restarts', (a) => a.pool.restarts);
   gauge('crash-looping app sets', (a) => a.pool.brokenAppSets.length);
   text('crash-loop breaker', (a) => describeBreakers(a));
   gauge('recycled workers', (a) => a.pool.recycles);
   gauge('abandoned calls', (a) => a.router.abandoned.size);
   gauge('memory replacements', (a) => a.pool.memoryRetirements);
-  // @pm2/io types metric values as numbers, but it sends and pm2 shows whatever the function returns.
   pmx.metric({ name: 'autoscale', value: (() => describeAutoscale(get())) as unknown as () => number });
   gauge('stash keys', (a) => a.stash.stats().keys);
   gauge('stash tables', (a) => a.stash.stats().tables);

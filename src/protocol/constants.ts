@@ -34,8 +34,8 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
-/** `op` of a MANAGE payload. */
-export const ManageOp = { ADD: 1, REMOVE: 2 } as const;
+/** `op` of a MANAGE payload: ADD and REMOVE are gunicorn's; SET and RELOAD are our extension (docs/protocol.md). */
+export const ManageOp = { ADD: 1, REMOVE: 2, SET: 3, RELOAD: 4 } as const;
 export type ManageOp = (typeof ManageOp)[keyof typeof ManageOp];
 
 /** `op` of a STASH payload: gunicorn's STASH_OP_* (1-10), then ours from 100, which gunicorn never uses (docs/stash.md). */

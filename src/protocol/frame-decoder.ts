@@ -22,6 +22,12 @@ export type PiecesHandler = (type: MessageType, requestId: bigint, pieces: Buffe
 export interface FrameDecoderOptions {
   /** Largest payload a header may announce; lower it to bound memory per connection. @default MAX_PAYLOAD_BYTES (64 MiB) */
   readonly maxPayloadBytes?: number;
+  /**
+   * Message types whose payload, when it spans chunks, is copied into one buffer chunk by chunk as the
+   * chunks arrive, and handed to onFrame (never onPieces): a large frame then costs each read a little,
+   * instead of one large copy when its last byte arrives. @default none
+   */
+  readonly assemble?: ReadonlySet<MessageType>;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -47,6 +53,10 @@ export class FrameDecoder {
   #id = 0n;
   #failure: DirtyProtocolError | null = null;
   readonly #scratch = Buffer.alloc(HEADER_SIZE);
+  readonly #assemble: ReadonlySet<MessageType>;
+  /** The payload being assembled (a type in #assemble) and how much of it has arrived. */
+  #target: Buffer | null = null;
+  #filled = 0;
 
   constructor(options: FrameDecoderOptions = {}) {
     const max = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
@@ -54,11 +64,12 @@ export class FrameDecoder {
       throw new RangeError(`Expected \`maxPayloadBytes\` to be an integer in 0..${MAX_PAYLOAD_BYTES}, got \`${String(max)}\``);
     }
     this.#maxPayloadBytes = max;
+    this.#assemble = options.assemble ?? new Set();
   }
 
   /** Bytes received and not yet returned in a frame (a pending frame's header included); 0 between frames. */
   get bufferedBytes(): number {
-    return this.#bytes + (this.#len < 0 ? 0 : HEADER_SIZE);
+    return this.#bytes + this.#filled + (this.#len < 0 ? 0 : HEADER_SIZE);
   }
 
   /** Feeds one chunk; returns the frames it completes, in order. The chunk must not be modified afterwards. */
@@ -79,9 +90,24 @@ export class FrameDecoder {
    */
   read(chunk: Buffer, onFrame: FrameHandler, onPieces?: PiecesHandler): void {
     if (this.#failure !== null) throw this.#failed();
-    if (chunk.length > 0) {
-      this.#chunks.push(chunk);
-      this.#bytes += chunk.length;
+    const target = this.#target;
+    let rest = chunk;
+    if (target !== null) {
+      const take = Math.min(rest.length, target.length - this.#filled);
+      this.#filled += rest.copy(target, this.#filled, 0, take);
+      if (this.#filled < target.length) return;
+      rest = rest.subarray(take);
+    }
+    if (rest.length > 0) {
+      this.#chunks.push(rest);
+      this.#bytes += rest.length;
+    }
+    if (target !== null) {
+      // Consumed before its handler runs, like every frame; the rest of the chunk waits in #chunks.
+      this.#target = null;
+      this.#filled = 0;
+      this.#len = -1;
+      onFrame(this.#type, this.#id, target, 0, target.length);
     }
     for (;;) {
       if (this.#len < 0) {
@@ -93,7 +119,10 @@ export class FrameDecoder {
         }
       }
       const n = this.#len;
-      if (this.#bytes < n) return;
+      if (this.#bytes < n) {
+        if (this.#assemble.has(this.#type)) this.#startAssembly(n);
+        return;
+      }
       this.#len = -1;
       const first = this.#chunks[0] ?? EMPTY;
       const start = this.#head;
@@ -119,7 +148,7 @@ export class FrameDecoder {
     if (this.#failure !== null) throw this.#failed();
     const buffered = this.bufferedBytes;
     if (buffered > 0) {
-      const where = this.#len < 0 ? `${buffered} of ${HEADER_SIZE} header bytes` : `${this.#bytes} of ${this.#len} payload bytes`;
+      const where = this.#len < 0 ? `${buffered} of ${HEADER_SIZE} header bytes` : `${this.#bytes + this.#filled} of ${this.#len} payload bytes`;
       throw this.#fail(new DirtyProtocolError(`Connection closed inside a frame (${where})`));
     }
   }
@@ -144,6 +173,16 @@ export class FrameDecoder {
     this.#type = type as MessageType;
     this.#len = len;
     this.#skip(HEADER_SIZE);
+  }
+
+  /** Moves what has arrived of an `n`-byte payload into a buffer of its own; read() fills the rest. */
+  #startAssembly(n: number): void {
+    const target = Buffer.allocUnsafe(n);
+    const have = this.#bytes;
+    this.#copyInto(target, have);
+    this.#skip(have);
+    this.#target = target;
+    this.#filled = have;
   }
 
   /** Copies the next `n` buffered bytes into `target` without consuming them. */
@@ -191,6 +230,8 @@ export class FrameDecoder {
     this.#bytes = 0;
     this.#head = 0;
     this.#len = -1;
+    this.#target = null;
+    this.#filled = 0;
     return failure;
   }
 

@@ -61,10 +61,14 @@ export function writeError<R>(out: FrameOut<R>, id: bigint, wire: WireError): R 
   return out.message(MessageType.ERROR, id, { error }, '');
 }
 
-/** CANCEL (our extension, 0x20): empty payload, "abandon the call with this request id". */
-export function writeCancel<R>(out: FrameOut<R>, id: bigint): R {
-  return out.message(MessageType.CANCEL, id);
+/**
+ * CANCEL (our extension, 0x20): "abandon the call with this request id". Empty payload, or
+ * `{reason: "timeout"}` when the caller's own deadline passed (the arbiter counts it as a timeout).
+ */
+export function writeCancel<R>(out: FrameOut<R>, id: bigint, timedOut = false): R {
+  return timedOut ? out.message(MessageType.CANCEL, id, TIMEOUT_REASON, '') : out.message(MessageType.CANCEL, id);
 }
+const TIMEOUT_REASON = Object.freeze({ reason: 'timeout' });
 
 /**
  * CREDIT (our extension, 0x21) `{credit}`: the reader of stream `id` takes `credit` more CHUNK frames.
@@ -188,7 +192,8 @@ export function parseCredit(value: unknown): number {
 
 /** The `credit` of the CREDIT payload `buf[start, end)`. */
 export function decodeCredit(buf: Buffer, start = 0, end = buf.length): number {
-  return parseCredit(start === end ? null : decodeValue(buf.subarray(start, end)));
+  // A CREDIT payload is one small dict: a hostile frame with a huge one fails before it is built.
+  return parseCredit(start === end ? null : decodeValue(buf.subarray(start, end), { maxEntries: 16, maxStrBytes: 1024 }));
 }
 
 function isCredit(v: unknown): v is number {

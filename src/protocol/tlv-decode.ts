@@ -11,6 +11,10 @@ const MAX_DEPTH_OPTION = 1024;
 export interface DecodeOptions {
   /** Deepest list/dict nesting accepted (0..1024). @default MAX_DEPTH (128) */
   readonly maxDepth?: number;
+  /** Most list items and dict entries in the whole value, counted as each count is read (before building). */
+  readonly maxEntries?: number;
+  /** Most UTF-8 bytes of all str values and dict keys together, counted before each str is decoded. */
+  readonly maxStrBytes?: number;
 }
 
 interface Reader {
@@ -21,14 +25,22 @@ interface Reader {
   maxDepth: number;
   /** Where the value starts in `buf`: error offsets count from here. */
   base: number;
+  /** List items and dict entries announced so far, UTF-8 bytes of str so far, and the most of each allowed. */
+  entries: number;
+  strBytes: number;
+  maxEntries: number;
+  maxStrBytes: number;
 }
 
 const NOTHING = Buffer.alloc(0);
 /** The one reader: decoding runs no user code, so a decode never starts inside another. */
-const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0 };
+const reader: Reader = { buf: NOTHING, pos: 0, end: 0, depth: 0, maxDepth: MAX_DEPTH, base: 0, entries: 0, strBytes: 0, maxEntries: 0, maxStrBytes: 0 };
 
-function readerFor(buf: Buffer, start: number, end: number, maxDepth: number): Reader {
+function readerFor(buf: Buffer, start: number, end: number, maxDepth: number, maxEntries = Infinity, maxStrBytes = Infinity): Reader {
   const r = reader;
+  r.entries = r.strBytes = 0;
+  r.maxEntries = maxEntries;
+  r.maxStrBytes = maxStrBytes;
   r.buf = buf;
   r.pos = start;
   r.end = end;
@@ -51,8 +63,10 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
   if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_OPTION) {
     throw new RangeError(`Expected \`maxDepth\` to be an integer in 0..${MAX_DEPTH_OPTION}, got \`${String(maxDepth)}\``);
   }
+  const { maxEntries = Infinity, maxStrBytes = Infinity } = options ?? {};
+  if (!(maxEntries >= 0 && maxStrBytes >= 0)) throw new RangeError(`Expected \`maxEntries\` and \`maxStrBytes\` to be non-negative numbers`);
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const r = readerFor(buf, 0, buf.length, maxDepth);
+  const r = readerFor(buf, 0, buf.length, maxDepth, maxEntries, maxStrBytes);
   const value = readValue(r);
   if (r.pos !== r.end) fail(r, `${r.end - r.pos} trailing bytes after the value`);
   return done(value);
@@ -151,7 +165,15 @@ function readCount(r: Reader, what: string, minItemBytes: number): number {
   if (n > MAX_ITEMS) fail(r, `${what} count ${n} exceeds the limit of ${MAX_ITEMS}`, r.pos - 4);
   if (n * minItemBytes > r.end - r.pos) fail(r, `${what} count ${n} cannot fit in the ${r.end - r.pos} bytes left`, r.pos - 4);
   if (r.depth >= r.maxDepth) fail(r, `nesting deeper than ${r.maxDepth} levels`, r.pos - 5);
+  r.entries += n;
+  if (r.entries > r.maxEntries) overLimit(r, 'maxEntries', 'list items and dict entries');
   return n;
+}
+
+function overLimit(r: Reader, limit: 'maxEntries' | 'maxStrBytes', what: string): never {
+  const offset = r.pos - 4 - r.base;
+  const max = limit === 'maxEntries' ? r.maxEntries : r.maxStrBytes;
+  throw new DirtyProtocolError(`Invalid TLV at byte ${offset}: more than ${max} ${what} in one value`, { offset, limit, max });
 }
 
 function readInt64(r: Reader): number | bigint {
@@ -173,6 +195,8 @@ function readInt64(r: Reader): number | bigint {
 const ASCII_SCAN = 256;
 
 function readString(r: Reader, n: number): string {
+  r.strBytes += n;
+  if (r.strBytes > r.maxStrBytes) overLimit(r, 'maxStrBytes', 'bytes of str');
   if (n <= SHORT_STRING) return readShort(r, n);
   const { buf } = r;
   const start = r.pos;

@@ -4,7 +4,7 @@ import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { MAX_PAYLOAD_BYTES } from './constants.js';
 import { isInt64, MAX_DEPTH, MAX_ITEMS, ObjectKind, objectKind, SHORT_STRING, ZERO_COPY_BYTES } from './tlv-kinds.js';
-import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, withKey } from './tlv-path.js';
+import { EncodeFailure, describePrimitive, describeUnsupportedObject, failureMessage, failurePath, withKey } from './tlv-path.js';
 
 interface SizeState {
   /** Containers from the root to the current one (`stack[0..depth)`): depth limit and cycle detection. */
@@ -84,7 +84,7 @@ export function planFields(keys: readonly string[], values: readonly unknown[], 
 }
 
 function rootError(error: unknown, path: string): unknown {
-  return error instanceof EncodeFailure ? new DirtyProtocolError(failureMessage(path, error), { path }) : error;
+  return error instanceof EncodeFailure ? new DirtyProtocolError(failureMessage(path, error), { path: failurePath(path, error) }) : error;
 }
 
 function checkedPlan(size: number, state: SizeState, path: string): EncodePlan {

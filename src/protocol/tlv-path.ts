@@ -35,6 +35,11 @@ export function formatPath(root: string, segments: readonly (string | number)[])
   return out === '' ? 'payload' : out;
 }
 
+/** Where the bad value sits (`args[0].when`), as the error's message names it; also its `details.path`. */
+export function failurePath(root: string, failure: EncodeFailure): string {
+  return formatPath(root, failure.segments.slice().reverse());
+}
+
 /** Message of the DirtyProtocolError for a failure caught at the root. */
 export function failureMessage(root: string, failure: EncodeFailure): string {
   const segments = failure.segments.slice().reverse();

@@ -89,3 +89,19 @@ export function keyToString(key: StashKey): string {
   if (typeof key === 'string') return key;
   return pythonBytes(key);
 }
+
+/** How much of a key an error message shows. */
+const MESSAGE_KEY_CHARS = 100;
+
+/**
+ * `str(key)` for an error message or a log line: at most about MESSAGE_KEY_CHARS characters, with the full
+ * size after an ellipsis when cut. Only the part shown is rendered, so a huge key costs nothing here.
+ */
+export function keyForMessage(key: StashKey): string {
+  if (key instanceof Uint8Array && key.byteLength > MESSAGE_KEY_CHARS) {
+    return `${pythonBytes(key.subarray(0, MESSAGE_KEY_CHARS / 4))}… (${key.byteLength} bytes)`;
+  }
+  if (typeof key === 'string' && key.length > MESSAGE_KEY_CHARS) return `${key.slice(0, MESSAGE_KEY_CHARS)}… (${key.length} characters)`;
+  const text = keyToString(key);
+  return text.length > MESSAGE_KEY_CHARS ? `${text.slice(0, MESSAGE_KEY_CHARS)}… (${text.length} characters)` : text;
+}

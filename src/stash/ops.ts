@@ -4,13 +4,15 @@
 
 import { StashOp } from '../protocol/constants.js';
 import { DirtyProtocolError, isDirtyError, StashKeyNotFoundError, type WireError } from '../errors.js';
-import { keyToString } from './key.js';
-import type { PutOptions, StashStore } from './store.js';
+import { keyForMessage } from './key.js';
+import { KeyScan, type PutOptions, type StashStore } from './store.js';
 import { fromInt64, toInt64, type StashKey } from './value.js';
 
 const OPS: ReadonlySet<number> = new Set(Object.values(StashOp));
 
 export type StashOutcome = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: WireError };
+/** An outcome, or a KEYS still to run: `pending.run(now, budget)` until it returns true, then its `keys` are the result. */
+export type StashStart = StashOutcome | { readonly ok: 'pending'; readonly pending: KeyScan };
 
 /** A validated payload. Absent `key`/`value` mean None, as gunicorn's client omits None fields. */
 interface StashRequest {
@@ -85,13 +87,13 @@ function run(store: StashStore, req: StashRequest, now: number): unknown {
     case StashOp.GET: {
       // gunicorn answers a missing table with key-not-found too; we name the class on the wire.
       const lookup = store.get(now, table, key);
-      if (!lookup.found) throw new StashKeyNotFoundError(`Key not found: ${keyToString(key)}`, { table_name: table, key });
+      if (!lookup.found) throw new StashKeyNotFoundError(`Key not found: ${keyForMessage(key)}`, { table_name: table, key });
       return lookup.value;
     }
     case StashOp.DELETE:
       return store.delete(now, table, key);
     case StashOp.KEYS:
-      return store.keys(now, table, req.pattern);
+      return store.scanKeys(now, table, req.pattern);
     case StashOp.CLEAR:
       store.clear(table);
       return true;
@@ -124,8 +126,17 @@ function run(store: StashStore, req: StashRequest, now: number): unknown {
  * DirtyProtocolError) in `error_type`, so a stock gunicorn client raises its specific subclass.
  */
 export function executeStash(store: StashStore, payload: unknown, now: number): StashOutcome {
+  const r = startStash(store, payload, now);
+  if (r.ok !== 'pending') return r;
+  r.pending.run(now, Infinity);
+  return { ok: true, result: r.pending.keys };
+}
+
+/** Like executeStash, but a KEYS comes back as a scan for the caller to run in slices. */
+export function startStash(store: StashStore, payload: unknown, now: number): StashStart {
   try {
-    return { ok: true, result: run(store, parse(payload), now) };
+    const result = run(store, parse(payload), now);
+    return result instanceof KeyScan ? { ok: 'pending', pending: result } : { ok: true, result };
   } catch (err) {
     if (isDirtyError(err)) return { ok: false, error: err.toWire() };
     const message = err instanceof Error ? err.message : String(err);

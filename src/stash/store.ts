@@ -2,43 +2,24 @@
 // optional per-key TTL and atomic counter/conditional writes. Pure: time comes in as `now` (ms).
 
 import { StashError, StashTableNotFoundError } from '../errors.js';
+import { entryCost, tableCost } from './cost.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import { globToRegExp } from './glob.js';
-import { keyToString, normalizeKey } from './key.js';
-import { expiryTime, resolveLimits, tableName, tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
-import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey, type StashValue } from './value.js';
+import { KeyScan } from './key-scan.js';
+import { keyForMessage, normalizeKey } from './key.js';
+import { checkKeySize, checkPatternSize, checkTableNameSize, expiryTime, resolveLimits, tableName } from './limits.js';
+import { tooManyBytes, tooManyKeys, tooManyTables, type PutOptions, type StashLimits } from './limits.js';
+import type { Entry, StashLookup, StashStats, Table, TableInfo } from './store-types.js';
+import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type StashKey } from './value.js';
 
 export { DEFAULT_STASH_LIMITS, type PutOptions, type StashLimits } from './limits.js';
+export { KeyScan } from './key-scan.js';
 
-export type StashLookup = { readonly found: true; readonly value: StashValue } | { readonly found: false };
-export interface TableInfo {
-  readonly size: number;
-  readonly table: string;
-}
-export interface StashStats {
-  readonly tables: number;
-  readonly keys: number;
-  readonly bytes: number;
-}
-
-interface Table {
-  readonly name: string;
-  readonly nameBytes: number;
-  readonly entries: Map<string, Entry>;
-  ttlCount: number;
-}
-interface Entry {
-  readonly table: Table;
-  readonly nk: string;
-  readonly key: StashKey;
-  readonly value: StashValue;
-  readonly bytes: number;
-  /** Expiry time in ms; Infinity when the key never expires. */
-  readonly at: number;
-}
+export type { StashLookup, StashStats, TableInfo } from './store-types.js';
 
 /** Below this many stale heap records, compaction is not worth it. */
 const COMPACT_FLOOR = 1024;
+/** Most expired keys one operation removes on its way (removing 100 000 at once took 300 ms here). */
+const PURGE_BUDGET = 1000;
 
 export class StashStore {
   readonly limits: StashLimits;
@@ -48,8 +29,12 @@ export class StashStore {
   #keys = 0;
   #ttlLive = 0;
 
-  constructor(limits: Partial<StashLimits> = {}) {
+  readonly #keepViews: boolean;
+
+  /** `keepViews`: keep large received bytes values as they are instead of copying them (detach in value.ts). */
+  constructor(limits: Partial<StashLimits> = {}, options: { readonly keepViews?: boolean } = {}) {
     this.limits = resolveLimits(limits);
+    this.#keepViews = options.keepViews === true;
   }
 
   /** Stores a copy of `value` (creating the table); a put without `ttlMs` clears an earlier TTL. */
@@ -59,34 +44,52 @@ export class StashStore {
 
   /** The live value; a stored value is shared with the store and must not be mutated. */
   get(now: number, table: string, key: StashKey): StashLookup {
-    const entry = this.#live(now, this.#tables.get(table), normalizeKey(key));
+    const entry = this.#live(now, this.#tables.get(table), this.#nk(table, key));
     return entry ? { found: true, value: entry.value } : { found: false };
   }
 
   delete(now: number, table: string, key: StashKey): boolean {
     const t = this.#tables.get(table);
-    const entry = this.#live(now, t, normalizeKey(key));
+    const entry = this.#live(now, t, this.#nk(table, key));
     if (t && entry) this.#remove(t, entry);
     return entry !== undefined;
   }
 
   /** Live keys in insertion order; `pattern` (an fnmatch glob on Python's `str(key)`) filters when non-empty. */
   keys(now: number, table: string, pattern?: string): StashKey[] {
-    const t = this.#tables.get(table);
-    if (!t) return [];
-    const re = pattern ? globToRegExp(pattern) : undefined;
-    const out: StashKey[] = [];
-    for (const entry of t.entries.values()) {
-      if (entry.at <= now) this.#remove(t, entry);
-      else if (!re || re.test(keyToString(entry.key))) out.push(entry.key);
-    }
-    return out;
+    const scan = this.scanKeys(now, table, pattern);
+    scan.run(now, Infinity);
+    return scan.keys;
   }
 
-  /** Empties the table; a missing table stays missing. */
+  /**
+   * KEYS as a scan to run in slices (KeyScan.run with a budget of steps). Throws StashLimitError for a
+   * pattern longer than maxPatternBytes, before any work.
+   */
+  scanKeys(_now: number, table: string, pattern?: string): KeyScan {
+    if (pattern) checkPatternSize(this.limits, table, pattern);
+    const t = this.#tables.get(table);
+    const entries: Iterator<Entry> = t ? t.entries.values() : [].values();
+    return new KeyScan(entries, pattern, (e, now) => {
+      const entry = e as Entry;
+      if (!this.#isLive(entry)) return false;
+      if (entry.at > now) return true;
+      this.#remove(entry.table, entry);
+      return false;
+    });
+  }
+
+  /** Empties the table (in constant time: the old entries are dropped at once); a missing table stays missing. */
   clear(table: string): void {
     const t = this.#tables.get(table);
-    if (t) for (const entry of t.entries.values()) this.#remove(t, entry);
+    if (!t) return;
+    this.#bytes -= t.bytes;
+    this.#keys -= t.entries.size;
+    this.#ttlLive -= t.ttlCount;
+    t.entries = new Map();
+    t.bytes = 0;
+    t.ttlCount = 0;
+    this.#compact(); // the heap's records of the old entries are stale now
   }
 
   /** Throws StashTableNotFoundError for a missing table. */
@@ -94,7 +97,10 @@ export class StashStore {
     const t = this.#tables.get(table);
     if (!t) throw new StashTableNotFoundError(`Table not found: ${table}`, { table_name: table });
     this.#purgeExpired(now, t);
-    return { size: t.entries.size, table };
+    let size = t.entries.size;
+    // Expired keys beyond the purge budget are left to the sweep, but not counted.
+    if (t.ttlCount > 0) for (const entry of t.entries.values()) if (entry.at <= now) size--;
+    return { size, table };
   }
 
   /** Creates an empty table if missing (idempotent). */
@@ -106,7 +112,7 @@ export class StashStore {
   exists(now: number, table: string, key?: StashKey): boolean {
     const t = this.#tables.get(table);
     if (key === undefined) return t !== undefined;
-    return this.#live(now, t, normalizeKey(key)) !== undefined;
+    return this.#live(now, t, this.#nk(table, key)) !== undefined;
   }
 
   deleteTable(table: string): boolean {
@@ -131,9 +137,9 @@ export class StashStore {
     const step = toInt64(by);
     if (step === undefined) throw new TypeError(`Expected \`by\` to be an int64 integer, got \`${String(by)}\` (${typeof by})`);
     const name = tableName(table);
-    const current = this.#live(now, this.#tables.get(name), normalizeKey(key));
+    const current = this.#live(now, this.#tables.get(name), this.#nk(name, key));
     const base = current ? toInt64(current.value) : 0n;
-    const where = `${name}/${keyToString(key)}`;
+    const where = `${name}/${keyForMessage(key)}`;
     if (base === undefined) throw new StashError(`Cannot increment ${where}: the stored value is not an integer`, { table_name: name, key });
     const next = base + step;
     if (next < INT64_MIN || next > INT64_MAX) {
@@ -148,7 +154,7 @@ export class StashStore {
   putIfAbsent(now: number, table: string, key: StashKey, value: unknown, opts?: PutOptions): boolean {
     const name = tableName(table);
     const at = expiryTime(now, opts);
-    if (this.#live(now, this.#tables.get(name), normalizeKey(key))) return false;
+    if (this.#live(now, this.#tables.get(name), this.#nk(name, key))) return false;
     this.#write(now, name, key, value, at);
     return true;
   }
@@ -157,7 +163,7 @@ export class StashStore {
   compareAndSet(now: number, table: string, key: StashKey, expected: unknown, value: unknown, opts?: PutOptions): boolean {
     const name = tableName(table);
     const at = expiryTime(now, opts);
-    const current = this.#live(now, this.#tables.get(name), normalizeKey(key));
+    const current = this.#live(now, this.#tables.get(name), this.#nk(name, key));
     if (!current || !valueEquals(current.value, expected)) return false;
     this.#write(now, name, key, value, at);
     return true;
@@ -191,10 +197,11 @@ export class StashStore {
     const existing = this.#tables.get(name);
     if (existing) return existing;
     if (this.#tables.size >= this.limits.maxTables) throw tooManyTables(this.limits, name);
-    const nameBytes = detach(name).bytes;
+    checkTableNameSize(this.limits, name);
+    const nameBytes = tableCost(detach(name).cost);
     const total = this.#bytes + nameBytes + extraBytes;
     if (total > this.limits.maxTotalBytes) throw tooManyBytes(this.limits, name, total);
-    const table: Table = { name, nameBytes, entries: new Map(), ttlCount: 0 };
+    const table: Table = { name, nameBytes, entries: new Map(), bytes: 0, ttlCount: 0 };
     this.#tables.set(name, table);
     this.#bytes += nameBytes;
     return table;
@@ -202,19 +209,21 @@ export class StashStore {
 
   /** Validates and copies first, then checks every limit, then commits: a rejected write changes nothing. */
   #write(now: number, name: string, key: StashKey, value: unknown, at: number): void {
-    const nk = normalizeKey(key);
+    const nk = this.#nk(name, key);
     const k = detach(key);
-    const v = detach(value);
-    const bytes = k.bytes + v.bytes;
+    const v = detach(value, 0, this.#keepViews);
+    const bytes = entryCost(nk, k.cost, v.cost);
     let t = this.#tables.get(name);
     const current = this.#live(now, t, nk);
     const { maxKeysPerTable, maxTotalBytes } = this.limits;
-    if (t && !current && t.entries.size >= maxKeysPerTable && this.#purgeExpired(now, t) >= maxKeysPerTable) {
+    const table = t;
+    const roomForOne = (): boolean => (table?.entries.size ?? 0) < maxKeysPerTable;
+    if (table && !current && !roomForOne() && this.#purgeExpired(now, table, roomForOne) >= maxKeysPerTable) {
       throw tooManyKeys(this.limits, name);
     }
     const totalAfter = (): number => this.#bytes - (current?.bytes ?? 0) + bytes;
     if (t && totalAfter() > maxTotalBytes) {
-      this.#purgeExpired(now, t); // expired keys of this table may make room; `current` is live, so it stays
+      this.#purgeExpired(now, t, () => totalAfter() <= maxTotalBytes); // `current` is live, so it stays
       const total = totalAfter();
       if (total > maxTotalBytes) throw tooManyBytes(this.limits, name, total);
     }
@@ -229,6 +238,7 @@ export class StashStore {
 
   #account(t: Table, entry: Entry, sign: 1 | -1): void {
     this.#bytes += sign * entry.bytes;
+    t.bytes += sign * entry.bytes;
     this.#keys += sign;
     if (entry.at !== Infinity) {
       t.ttlCount += sign;
@@ -251,10 +261,25 @@ export class StashStore {
     return undefined;
   }
 
-  /** Drops the table's expired entries (a scan, only when it holds TTL keys); returns its size. */
-  #purgeExpired(now: number, t: Table): number {
-    if (t.ttlCount > 0) for (const entry of t.entries.values()) if (entry.at <= now) this.#remove(t, entry);
+  /**
+   * Drops the table's expired entries (a scan, only when it holds TTL keys) until `enough`, at most
+   * PURGE_BUDGET of them (the sweep removes the rest); returns the table's size.
+   */
+  #purgeExpired(now: number, t: Table, enough: () => boolean = () => false): number {
+    if (t.ttlCount === 0) return t.entries.size;
+    let removed = 0;
+    for (const entry of t.entries.values()) {
+      if (entry.at > now) continue;
+      this.#remove(t, entry);
+      if (enough() || ++removed >= PURGE_BUDGET) break;
+    }
     return t.entries.size;
+  }
+
+  /** The Map key of `key`, after refusing a key longer than maxKeyBytes. */
+  #nk(table: string, key: StashKey): string {
+    checkKeySize(this.limits, table, key);
+    return normalizeKey(key);
   }
 
   #isLive(entry: Entry): boolean {

@@ -2,6 +2,8 @@
 // int64 helpers. Ints may arrive as `number` (safe integers) or `bigint`; both mean TLV int (tag 0x05).
 import { INT64_MAX, INT64_MIN, isInt64, isPlainObject, MAX_DEPTH } from '../protocol/tlv-kinds.js';
 
+import { BIGINT_COST, bytesCost, DICT_COST, DICT_ENTRY_COST, LIST_COST, LIST_ITEM_COST, NUMBER_COST, stringCost } from './cost.js';
+
 /** A decoded TLV value: None, bool, int, float, bytes, str, list or str-keyed dict. */
 export type StashValue =
   | null
@@ -55,59 +57,84 @@ export interface Detached {
   readonly value: StashValue;
   /** The TLV-encoded size in bytes (tag + length/count prefix + content). */
   readonly bytes: number;
+  /** What the copy costs the arbiter's memory in bytes (src/stash/cost.ts). */
+  readonly cost: number;
 }
 
-function detachContainer(value: object, depth: number): Detached {
+/** Smallest bytes value that `keepViews` keeps as it is. */
+export const KEEP_VIEW_BYTES = 1 << 20;
+
+/** A view large enough, and covering enough of its buffer, to be kept instead of copied. */
+function keepable(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= KEEP_VIEW_BYTES && 2 * bytes.byteLength >= bytes.buffer.byteLength;
+}
+
+function detachContainer(value: object, depth: number, keepViews: boolean): Detached {
   if (depth >= MAX_VALUE_DEPTH) throw new TypeError(`Expected a stash value nested at most ${MAX_VALUE_DEPTH} levels deep`);
   if (Array.isArray(value)) {
     let bytes = TAG + LENGTH;
+    let cost = LIST_COST;
     const items: StashValue[] = [];
     for (const item of value as readonly unknown[]) {
-      const d = detach(item, depth + 1);
+      const d = detach(item, depth + 1, keepViews);
       items.push(d.value);
       bytes += d.bytes;
+      cost += LIST_ITEM_COST + d.cost;
     }
-    return { value: items, bytes };
+    return { value: items, bytes, cost };
   }
   let pairs: Iterable<[unknown, unknown]>;
   if (value instanceof Map) pairs = value as Map<unknown, unknown>;
   else if (isPlainObject(value)) pairs = Object.entries(value);
   else throw new TypeError(`Expected a TLV-encodable stash value, got a ${describe(value)}`);
   let bytes = TAG + LENGTH;
+  let cost = DICT_COST;
   const dict: Record<string, StashValue> = {};
   for (const [key, item] of pairs) {
     if (typeof key !== 'string') throw new TypeError(`Expected stash dict keys to be strings, got ${typeof key}`);
-    const d = detach(item, depth + 1);
+    const d = detach(item, depth + 1, keepViews);
     // defineProperty so that a "__proto__" key stays an own data property.
-    Object.defineProperty(dict, key, { value: d.value, enumerable: true, writable: true, configurable: true });
-    bytes += TAG + LENGTH + utf8Length(key) + d.bytes;
+    if (key === '__proto__') Object.defineProperty(dict, key, { value: d.value, enumerable: true, writable: true, configurable: true });
+    else dict[key] = d.value;
+    const keyBytes = utf8Length(key);
+    bytes += TAG + LENGTH + keyBytes + d.bytes;
+    cost += DICT_ENTRY_COST + stringCost(key, keyBytes) + d.cost;
   }
-  return { value: dict, bytes };
+  return { value: dict, bytes, cost };
 }
 
 /**
- * Validates a value, measures its TLV-encoded size and makes a deep copy that shares no memory with
- * the input (decoded bytes are views into the whole received frame; keeping them would keep the frame).
- * `undefined` becomes null and a Map with str keys a dict, as the TLV encoder does.
+ * Validates a value, measures its TLV-encoded size and its memory cost, and makes a deep copy that shares
+ * no memory with the input (decoded bytes are views into the whole received frame; keeping them would
+ * keep the frame). `undefined` becomes null and a Map with str keys a dict, as the TLV encoder does.
  * Throws TypeError for anything the TLV encoder could not send.
+ * With `keepViews` (the arbiter, whose received frames are never written again), a bytes value of at
+ * least KEEP_VIEW_BYTES that covers at least half of its buffer is kept as it is, and charged for the
+ * whole buffer: copying a 48 MiB value would hold the event loop for tens of ms.
  */
-export function detach(value: unknown, depth = 0): Detached {
+export function detach(value: unknown, depth = 0, keepViews = false): Detached {
   switch (typeof value) {
     case 'undefined':
-      return { value: null, bytes: TAG };
+      return { value: null, bytes: TAG, cost: 0 };
     case 'boolean':
-      return { value, bytes: TAG + 1 };
+      return { value, bytes: TAG + 1, cost: 0 };
     case 'number':
-      return { value, bytes: TAG + SCALAR };
+      return { value, bytes: TAG + SCALAR, cost: NUMBER_COST };
     case 'bigint':
       if (toInt64(value) === undefined) throw new TypeError(`Expected an int64 stash value, got \`${value}\` (bigint)`);
-      return { value, bytes: TAG + SCALAR };
-    case 'string':
-      return { value, bytes: TAG + LENGTH + utf8Length(value) };
+      return { value, bytes: TAG + SCALAR, cost: BIGINT_COST };
+    case 'string': {
+      const n = utf8Length(value);
+      return { value, bytes: TAG + LENGTH + n, cost: stringCost(value, n) };
+    }
     case 'object':
-      if (value === null) return { value, bytes: TAG };
-      if (value instanceof Uint8Array) return { value: copyBytes(value), bytes: TAG + LENGTH + value.byteLength };
-      return detachContainer(value, depth);
+      if (value === null) return { value, bytes: TAG, cost: 0 };
+      if (value instanceof Uint8Array) {
+        const bytes = TAG + LENGTH + value.byteLength;
+        if (keepViews && keepable(value)) return { value, bytes, cost: bytesCost(value.buffer.byteLength) };
+        return { value: copyBytes(value), bytes, cost: bytesCost(value.byteLength) };
+      }
+      return detachContainer(value, depth, keepViews);
     case 'symbol':
     case 'function':
       throw new TypeError(`Expected a TLV-encodable stash value, got a ${typeof value}`);

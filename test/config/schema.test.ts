@@ -72,3 +72,25 @@ test('autoscale: off by default, defaults filled in, bad values named', (t) => {
   }
   t.false(parseAutoscale({ max: 9 }, 8).ok, 'autoscale.max above maxWorkers');
 });
+
+test('an unknown key suggests the closest known one, once per problem, without the whole key list', (t) => {
+  const errors = errorsOf(resolveConfig({ apps: ['./a.mjs:A'], wokers: 2, maxWorker: 3, zzzzzzzz: 1 }, {}, env));
+  t.deepEqual(errors, [
+    'unknown key `wokers` (did you mean `workers`?)',
+    'unknown key `maxWorker` (did you mean `maxWorkers`?)',
+    'unknown key `zzzzzzzz` (the keys are listed in the README)',
+  ]);
+  t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'] }, { timeoutMS: '5' }, env)), ['unknown override `timeoutMS` (pm2 set pm2-dirty:timeoutMS) (did you mean `timeoutMs`?)']);
+});
+
+test('metricsListen: off by default, host:port accepted, anything else named', (t) => {
+  const off = resolveConfig({ apps: ['./a.mjs:A'] }, {}, env);
+  t.true(off.ok && off.config.metricsListen === undefined);
+  for (const listen of ['127.0.0.1:9464', '0.0.0.0:9464', 'localhost:1', '[::1]:9464']) {
+    const r = resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env);
+    t.true(r.ok && r.config.metricsListen === listen, listen);
+  }
+  for (const listen of ['9464', 'host:', ':9464', 'a b:1', 'host:port']) {
+    t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)), [`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${JSON.stringify(listen)} (string)`], listen);
+  }
+});

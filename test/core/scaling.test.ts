@@ -129,3 +129,6 @@ test('scale-to up', logLine, 'scale-to', [], 2, { kind: 'set', n: 5 }, 'scale-to
 test('scale-to unchanged', logLine, 'scale-to', [], 5, { kind: 'set', n: 5 }, 'scale-to: Keeping dirty workers at 5');
 test('scale-to cut at the maximum', logLine, 'scale-to', [], 2, { kind: 'set', n: 50 }, 'scale-to: Increasing dirty workers to 8 (capped at the maximum of 8 workers: maxWorkers is 8)');
 test('scale-down cut at the minimum', logLine, 'scale-down', [3], 6, { kind: 'remove', n: 5 }, 'scale-down: Decreasing dirty workers to 3 (held at the minimum of 3 workers: required by app specs)');
+// One worker is singular.
+test('TTIN at a maximum of 1', logLine, 'SIGTTIN', [1], 1, TTIN, 'SIGTTIN: Cannot increase above 1 worker (every app is limited; the largest limit is 1)');
+test('TTOU at a minimum of 1', logLine, 'SIGTTOU', [], 1, TTOU, 'SIGTTOU: Cannot decrease below 1 worker (required by app specs)');

@@ -61,10 +61,11 @@ test('the path defaults to "value" for encodeValue and "payload" for encodeMessa
 });
 
 test('encodeRequest names args and kwargs exactly like the caller wrote them', (t) => {
-  t.throws(() => encodeRequest(1n, 'app', 'act', [1, { when: new Date() }]), {
+  const err = t.throws(() => encodeRequest(1n, 'app', 'act', [1, { when: new Date() }]), {
     instanceOf: DirtyProtocolError,
     message: /^Cannot encode args\[1\]\.when: a Date/,
   });
+  t.is((err).details['path'], 'args[1].when', 'details.path is the place the message names');
   t.throws(() => encodeRequest(1n, 'app', 'act', [], { 'a b': new Point() }), { message: /^Cannot encode kwargs\["a b"\]: an instance of Point/ });
   t.throws(() => encodeRequest(1n, 'app', 'act', [], { opts: { retry: 2n ** 64n } }), { message: /^Cannot encode kwargs\.opts\.retry: bigint/ });
 });

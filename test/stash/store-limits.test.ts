@@ -3,12 +3,14 @@
 
 import test from 'ava';
 import { StashLimitError } from '../../src/errors.js';
-import { detach } from '../../src/stash/value.js';
+import { detach, type StashKey } from '../../src/stash/value.js';
+import { entryCost, tableCost } from '../../src/stash/cost.js';
+import { normalizeKey } from '../../src/stash/key.js';
 import { DEFAULT_STASH_LIMITS, StashStore } from '../../src/stash/store.js';
 
 const NOW = 5_000;
-const entryBytes = (key: unknown, value: unknown): number => detach(key).bytes + detach(value).bytes;
-const tableBytes = (name: string): number => detach(name).bytes;
+const entryBytes = (key: StashKey, value: unknown): number => entryCost(normalizeKey(key), detach(key).cost, detach(value).cost);
+const tableBytes = (name: string): number => tableCost(detach(name).cost);
 
 /** What a rejected write must leave untouched. */
 function snapshot(s: StashStore): unknown {
@@ -18,8 +20,8 @@ function snapshot(s: StashStore): unknown {
   };
 }
 
-test('defaults are 1024 tables, 100 000 keys per table and 64 MiB', (t) => {
-  t.deepEqual(DEFAULT_STASH_LIMITS, { maxTables: 1024, maxKeysPerTable: 100_000, maxTotalBytes: 64 * 1024 * 1024 });
+test('defaults are 1024 tables, 100 000 keys per table, 64 MiB, 1 KiB keys and 256-byte patterns', (t) => {
+  t.deepEqual(DEFAULT_STASH_LIMITS, { maxTables: 1024, maxKeysPerTable: 100_000, maxTotalBytes: 64 * 1024 * 1024, maxKeyBytes: 1024, maxPatternBytes: 256 });
   t.deepEqual(new StashStore().limits, DEFAULT_STASH_LIMITS);
   t.deepEqual(new StashStore({ maxTables: 3 }).limits, { ...DEFAULT_STASH_LIMITS, maxTables: 3 });
 });

@@ -3,7 +3,9 @@
 
 import test from 'ava';
 import { StashTableNotFoundError } from '../../src/errors.js';
-import { detach } from '../../src/stash/value.js';
+import { detach, type StashKey } from '../../src/stash/value.js';
+import { entryCost, tableCost } from '../../src/stash/cost.js';
+import { normalizeKey } from '../../src/stash/key.js';
 import { StashStore } from '../../src/stash/store.js';
 
 const NOW = 1_000;
@@ -147,8 +149,8 @@ test('mutating a stored-from object after put does not change the stored value',
   t.deepEqual(s.get(NOW, 't', 'k'), { found: true, value: { list: [1, 2], nested: { a: 'x' } } });
 });
 
-const entryBytes = (key: unknown, value: unknown): number => detach(key).bytes + detach(value).bytes;
-const tableBytes = (name: string): number => detach(name).bytes;
+const entryBytes = (key: StashKey, value: unknown): number => entryCost(normalizeKey(key), detach(key).cost, detach(value).cost);
+const tableBytes = (name: string): number => tableCost(detach(name).cost);
 
 test('stats counts tables, keys and TLV bytes of names, keys and values', (t) => {
   const s = new StashStore();

@@ -1,0 +1,83 @@
+// FrameDecoder's `assemble` option: a payload of those types that spans chunks is copied into one
+// buffer as the chunks arrive and handed to onFrame; other types keep their pieces; the state around it
+// (bufferedBytes, end of stream, a handler that throws) is as for any frame.
+import { Buffer } from 'node:buffer';
+import test from 'ava';
+import { DirtyProtocolError } from '../../src/errors.js';
+import { HEADER_SIZE, MessageType } from '../../src/protocol/constants.js';
+import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
+import { encodeMessage } from './helpers.js';
+import { mulberry32, randInt, randomBytes } from './helpers.js';
+
+const STASH_ONLY = new Set<MessageType>([MessageType.STASH]);
+
+interface Seen {
+  readonly kind: 'frame' | 'pieces';
+  readonly type: number;
+  readonly id: bigint;
+  readonly payload: Buffer;
+}
+
+function collector(): { seen: Seen[]; onFrame: Parameters<FrameDecoder['read']>[1]; onPieces: Parameters<FrameDecoder['read']>[2] } {
+  const seen: Seen[] = [];
+  return {
+    seen,
+    onFrame: (type, id, buf, start, end) => seen.push({ kind: 'frame', type, id, payload: Buffer.from(buf.subarray(start, end)) }),
+    onPieces: (type, id, pieces) => seen.push({ kind: 'pieces', type, id, payload: Buffer.concat(pieces) }),
+  };
+}
+
+test('an assembled type arrives whole through onFrame, whatever the chunking; other types keep their pieces', (t) => {
+  const rng = mulberry32(7);
+  const big = randomBytes(rng, 300_000);
+  const frames = [
+    Buffer.concat(encodeMessage(MessageType.STASH, 1n, { op: 1, table: 't', key: 'k', value: big })),
+    Buffer.concat(encodeMessage(MessageType.REQUEST, 2n, { app_path: 'a', action: 'x', args: [big] })),
+    Buffer.concat(encodeMessage(MessageType.STASH, 3n, { op: 2, table: 't', key: 'k' })),
+  ];
+  const stream = Buffer.concat(frames);
+  for (let round = 0; round < 20; round++) {
+    const decoder = new FrameDecoder({ assemble: STASH_ONLY });
+    const c = collector();
+    for (let at = 0; at < stream.length;) {
+      const next = Math.min(stream.length, at + 1 + randInt(rng, 70_000));
+      decoder.read(stream.subarray(at, next), c.onFrame, c.onPieces);
+      at = next;
+    }
+    t.deepEqual(c.seen.map((s) => s.id), [1n, 2n, 3n]);
+    t.is(c.seen[0]?.kind, 'frame');
+    t.is(c.seen[1]?.kind, 'pieces', 'a 300 KB REQUEST always spans chunks of at most 70 KB');
+    t.is(c.seen[2]?.kind, 'frame');
+    c.seen.forEach((s, i) => t.true(s.payload.equals(frames[i]?.subarray(HEADER_SIZE) ?? Buffer.alloc(0))));
+    t.is(decoder.bufferedBytes, 0);
+  }
+});
+
+test('while a payload is assembled, bufferedBytes counts it; a stream that ends inside it is an error', (t) => {
+  const frame = Buffer.concat(encodeMessage(MessageType.STASH, 9n, { value: Buffer.alloc(10_000, 1) }));
+  const decoder = new FrameDecoder({ assemble: STASH_ONLY });
+  const c = collector();
+  decoder.read(frame.subarray(0, 4000), c.onFrame, c.onPieces);
+  t.is(decoder.bufferedBytes, 4000);
+  decoder.read(frame.subarray(4000, 7000), c.onFrame, c.onPieces);
+  t.is(decoder.bufferedBytes, 7000);
+  t.deepEqual(c.seen, []);
+  t.throws(() => decoder.end(), { instanceOf: DirtyProtocolError, message: new RegExp(`${7000 - HEADER_SIZE} of ${frame.length - HEADER_SIZE} payload bytes`) });
+});
+
+test('a handler that throws on an assembled frame loses nothing that follows it', (t) => {
+  const first = Buffer.concat(encodeMessage(MessageType.STASH, 1n, { value: Buffer.alloc(5000, 1) }));
+  const second = Buffer.concat(encodeMessage(MessageType.STASH, 2n, { op: 9 }));
+  const decoder = new FrameDecoder({ assemble: STASH_ONLY });
+  const ids: bigint[] = [];
+  decoder.read(first.subarray(0, 100), () => undefined);
+  t.throws(() => {
+    decoder.read(Buffer.concat([first.subarray(100), second]), (_type, id) => {
+      ids.push(id);
+      if (id === 1n) throw new Error('handler failed');
+    });
+  }, { message: 'handler failed' });
+  decoder.read(Buffer.alloc(0), (_type, id) => ids.push(id));
+  t.deepEqual(ids, [1n, 2n]);
+  t.is(decoder.bufferedBytes, 0);
+});

@@ -16,7 +16,7 @@ test('ok, app error, arbiter timeout, cancelled, worker error and queue full are
   await c.execute(ECHO, 'echo', 1);
   await t.throwsAsync(c.execute(ECHO, 'fail', 'x'));
   await t.throwsAsync(c.execute('nope', 'x'));
-  await t.throwsAsync(c.execute(ECHO, 'sleep', 5000), { message: /Worker timeout/ });
+  await t.throwsAsync(c.execute(ECHO, 'sleep', 5000), { message: /ran past timeoutMs/ });
   const abort = new AbortController();
   const aborted = c.call(ECHO, 'sleep', [5000], { signal: abort.signal });
   await waitFor(async () => (await status()).calls.inflight === 1, 'the call to run');

@@ -48,7 +48,7 @@ test('a blocked event loop is detected by heartbeat: killed, its call fails, a r
 test('an app whose init() always throws: respawned with growing backoff, then the breaker opens; other apps keep serving', async (t) => {
   const a = await start({ apps: [`${FIXTURES}:Echo`, `${FIXTURES}:InitFails:1`], workers: 2, maxCrashes: 4, restartBaseDelayMs: 50 });
   t.pass('started: the arbiter does not wait for an app set that cannot boot');
-  await a.waitForLog(/crashed 4 times in \d+ ms: not respawning it \(crash-loop breaker open\)/, 20_000);
+  await a.waitForLog(/crashed 4 times in \d+ ms: not respawning it \(crash-loop breaker open, first probe in 30000 ms\)/, 20_000);
   const delays = [...a.log().matchAll(/respawning \[[^\]]*InitFails[^\]]*\] in (\d+) ms/g)].map((m) => Number(m[1]));
   t.deepEqual(delays, [...delays].sort((x, y) => x - y), 'the backoff never shrinks');
   t.true((delays.at(-1) ?? 0) > (delays[0] ?? 0), `the backoff grows: ${delays.join(', ')}`);

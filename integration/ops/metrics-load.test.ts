@@ -72,6 +72,7 @@ test('an overloaded pool shows its timeouts in every metric, and its windowed fi
   t.is(metric(prom, 'pm2_dirty_call_duration_seconds_count'), CALLS);
   t.true(metric(prom, 'pm2_dirty_queue_wait_seconds_count') >= ok);
   t.is(metric(prom, 'pm2_dirty_workers_live'), 2);
+  t.is(metric(prom, 'pm2_dirty_worker_recycles_total'), 0, 'sleep honours its cancellation: no worker was recycled');
   t.is((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
 
   // pm2's metrics (pm2 monit, pm2 show), as pm2 jlist reports them.

@@ -194,7 +194,8 @@ test.serial('metrics in pm2 jlist follow the pool: live workers, target, minimum
       const m = p?.pm2_env.axm_monitor ?? {};
       return Object.entries(want).every(([k, v]) => m[k]?.value === v) ? p : false;
     }, `metrics ${JSON.stringify(want)}`, 10_000, 100);
-  await metrics({ 'live workers': 2, target: 2, minimum: 2, maximum: 5, restarts: 0 });
+  const first = await metrics({ 'live workers': 2, target: 2, minimum: 2, maximum: 5, restarts: 0, 'recycled workers': 0, 'abandoned calls': 0 });
+  t.is(first.pm2_env.axm_monitor?.['crash-loop breaker']?.value, 'closed');
   await sandbox.trigger('scale-to', ['3']);
   await metrics({ 'live workers': 3, target: 3, minimum: 2, maximum: 5 });
   const s = await sandbox.converged(3);

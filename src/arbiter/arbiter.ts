@@ -21,6 +21,7 @@ import { Router } from './router.js';
 import { ArbiterServer } from './server.js';
 import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-file.js';
 import { buildStatus, type ArbiterStatus } from './status.js';
+import { recycleStuck } from './stuck-calls.js';
 import { serveMetrics } from './prometheus.js';
 import type { Server as HttpServer } from 'node:http';
 
@@ -50,8 +51,12 @@ export class Arbiter {
   readonly #targets: TargetStore | null;
   readonly autoscaler: Autoscaler | null;
   #sweep: NodeJS.Timeout | undefined;
+  #stuck: NodeJS.Timeout | undefined;
   #metrics: HttpServer | undefined;
   #stopping: Promise<void> | undefined;
+  /** A reload is reading its config; a reload asked for meanwhile (or during the pool's reload) is queued. */
+  #reloadBusy = false;
+  reloadQueued = false;
 
   constructor(config: LoadedConfig, log: Logger) {
     this.config = config;
@@ -79,6 +84,7 @@ export class Arbiter {
     this.pool = new Pool(poolOptions(c), log, this.router, {
       spawned: (w) => void this.#hook('dirtyPostFork', this.#info(), workerInfo(w)),
       exited: (w) => void this.#hook('dirtyWorkerExit', this.#info(), workerInfo(w)),
+      reloadEnded: () => this.#runQueuedReload(),
       scaled: (r, source, message) => {
         if (r.target !== r.previous) void this.#targets?.save(r.target);
         void this.#hook('onScale', { source, target: r.target, previous: r.previous, clampedBy: r.clampedBy ?? null, reason: message });
@@ -118,6 +124,12 @@ export class Arbiter {
       this.stash.sweep(performance.now(), 1000);
     }, 1000);
     this.#sweep.unref();
+    // Calls that ignore their cancellation: checked 4 times a second, so a recycle follows cancelGraceMs closely.
+    this.#stuck = setInterval(() => {
+      const now = performance.now();
+      recycleStuck(this.router.abandoned, now, this.config.cancelGraceMs, this.pool.lag.observe(now), (w, why) => this.pool.recycle(w, why));
+    }, 250);
+    this.#stuck.unref();
     this.pool.start();
     this.autoscaler?.start();
     await this.pool.settled();
@@ -147,7 +159,34 @@ export class Arbiter {
    */
   async reload(): Promise<ReloadReply> {
     if (this.#stopping) return { ok: false, message: 'the arbiter is stopping', changes: [] };
-    if (this.pool.reloading) return { ok: false, message: 'a reload is already in progress', changes: [] };
+    if (this.#reloadBusy || this.pool.reloading) return this.#queueReload();
+    this.#reloadBusy = true;
+    try {
+      return await this.#reload();
+    } finally {
+      this.#reloadBusy = false;
+      if (!this.pool.reloading) this.#runQueuedReload();
+    }
+  }
+
+  /** A reload asked for during another one runs once that one ends: logged, never dropped. */
+  #queueReload(): ReloadReply {
+    const r = this.pool.reloading;
+    const where = r ? `${r.replaced}/${r.total} workers replaced` : 'reading the config';
+    const what = this.reloadQueued ? 'one is already queued' : 'queued';
+    this.#log.warn(`Reload requested while a reload is in progress (${where}): ${what}; it runs once the current one ends`);
+    this.reloadQueued = true;
+    return { ok: true, message: `a reload is in progress (${where}); this one is queued and runs once it ends`, changes: [] };
+  }
+
+  #runQueuedReload(): void {
+    if (!this.reloadQueued || this.#stopping) return;
+    this.reloadQueued = false;
+    this.#log.info('Reload: starting the queued reload');
+    void this.reload();
+  }
+
+  async #reload(): Promise<ReloadReply> {
     const next = await loadConfig(probeApps, process.env);
     if (!next.ok) {
       for (const e of next.errors) this.#log.error(`reload refused, bad config: ${e}`);
@@ -213,6 +252,7 @@ export class Arbiter {
   async #stop(): Promise<void> {
     this.#log.info(`Dirty arbiter stopping: draining ${workersText(this.pool.workers.size)} (up to ${this.config.gracefulTimeoutMs} ms)`);
     if (this.#sweep) clearInterval(this.#sweep);
+    if (this.#stuck) clearInterval(this.#stuck);
     this.autoscaler?.stop();
     this.#metrics?.close();
     const closing = this.server.close();
@@ -233,6 +273,9 @@ function poolOptions(c: LoadedConfig): ConstructorParameters<typeof Pool>[0] {
     maxWorkers: c.maxWorkers,
     concurrency: c.concurrency,
     spawnConcurrency: c.spawnConcurrency,
+    initTimeoutMs: c.initTimeoutMs,
+    cancelGraceMs: c.cancelGraceMs,
+    crashCooldownMs: c.crashCooldownMs,
     gracefulTimeoutMs: c.gracefulTimeoutMs,
     heartbeatTimeoutMs: c.heartbeatTimeoutMs,
     socketPath: c.socketPath,

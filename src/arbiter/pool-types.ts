@@ -19,6 +19,10 @@ export interface PoolOptions {
   readonly hookTimeoutMs: number;
   /** Retire and replace a worker above this RSS (bytes); 0 disables. */
   readonly maxWorkerRssBytes: number;
+  /** Liveness (docs/operations.md): init deadline, grace for ignored cancellations, breaker cooldown; 0 disables each. */
+  readonly initTimeoutMs: number;
+  readonly cancelGraceMs: number;
+  readonly crashCooldownMs: number;
   readonly restart: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly maxCrashes: number; readonly windowMs: number };
 }
 
@@ -34,6 +38,8 @@ export interface PoolWorker {
   rss: number;
   /** A replacement is under way (memory guard); do not ask twice. */
   replacing?: boolean;
+  /** Set when the arbiter kills the worker on purpose (hung, init timeout, recycled): why. */
+  killReason?: string;
 }
 
 /** What the router needs to hear from the pool. */
@@ -49,5 +55,7 @@ export interface PoolListener {
 export interface PoolEvents {
   spawned?(w: PoolWorker): void;
   exited?(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
+  /** A rolling reload ended (all replaced, or stopped because a replacement did not boot). */
+  reloadEnded?(how: 'complete' | 'aborted'): void;
   scaled?(result: import('../core/types.js').ScaleResult, source: string, message: string): void;
 }

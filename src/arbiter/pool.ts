@@ -1,7 +1,7 @@
 // The supervised pool: the worker table, the one target, and a single-flight reconciler that
 // carries out core/reconcile's plan (spawn, retire, backoff timers) and heals on a slow tick.
 import { performance } from 'node:perf_hooks';
-import { appSetKey, isSurplus } from '../core/allocation.js';
+import { appSetKey } from '../core/allocation.js';
 import { consumePendingRespawn, plan, prunePendingRespawns } from '../core/reconcile.js';
 import { applyScaleCommand, computeBounds, initialTarget, scaleLogLevel, scaleLogLine, workersText } from '../core/scaling.js';
 import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerView } from '../core/types.js';
@@ -10,7 +10,9 @@ import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-t
 import { drainWorker, startPoolWorker } from './pool-worker.js';
 import { RollingReload } from './rolling-reload.js';
 import { CrashTracker } from './crash-tracker.js';
-import { checkHealth } from './health.js';
+import { checkHealth, recycleWorker } from './health.js';
+import { advanceReload } from './reload-step.js';
+import { LoopLag } from './loop-lag.js';
 import { Reconciler } from './reconciler.js';
 import type { Logger } from './logger.js';
 
@@ -22,7 +24,8 @@ export class Pool {
   #stopping = false;
   #nextId = 1;
   #pending: (readonly string[])[] = [];
-  readonly #crashes = new CrashTracker();
+  /** Crash history, backoff and the crash-loop breakers. */
+  readonly crashes = new CrashTracker();
   #opts: PoolOptions;
   #reload: RollingReload | null = null;
   readonly #log: Logger;
@@ -32,8 +35,11 @@ export class Pool {
   #wakeTimer: NodeJS.Timeout | undefined;
   #tick: NodeJS.Timeout | undefined;
   readonly #events: PoolEvents;
+  readonly lag = new LoopLag();
   restarts = 0;
   memoryRetirements = 0;
+  /** Workers killed because a cancelled call ignored its cancellation (not crashes). */
+  recycles = 0;
 
   constructor(opts: PoolOptions, log: Logger, listener: PoolListener, events: PoolEvents = {}) {
     this.#events = events;
@@ -57,18 +63,19 @@ export class Pool {
   }
 
   get brokenAppSets(): readonly string[] {
-    return [...this.#crashes.broken];
+    return [...this.crashes.broken];
   }
 
   /** True while a worker holding `app` is starting or waiting to be respawned. */
   expectsHolder(app: string): boolean {
     for (const w of this.workers.values()) if (w.state === 'starting' && w.apps.includes(app)) return true;
-    return !this.#stopping && this.#pending.some((apps) => apps.includes(app) && !this.#crashes.broken.has(appSetKey(apps)));
+    return !this.#stopping && this.#pending.some((apps) => apps.includes(app) && !this.crashes.broken.has(appSetKey(apps)));
   }
 
   start(): void {
     this.#tick = setInterval(() => this.#heal(), 1000);
     this.#tick.unref();
+    this.lag.start();
     this.kick();
   }
 
@@ -102,6 +109,8 @@ export class Pool {
     this.#stopping = true;
     if (this.#tick) clearInterval(this.#tick);
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.crashes.stop();
+    this.lag.stop();
     this.#reconciler.run();
     await this.settled();
   }
@@ -123,8 +132,8 @@ export class Pool {
       stopping: this.#stopping,
       pendingRespawns: this.#pending,
       maxConcurrentSpawns: this.#opts.spawnConcurrency,
-      backoffUntil: this.#crashes.backoffUntil,
-      broken: this.#crashes.broken,
+      backoffUntil: this.crashes.backoffUntil,
+      broken: this.crashes.broken,
     };
   }
 
@@ -132,6 +141,8 @@ export class Pool {
     const now = performance.now();
     this.#advanceReload();
     this.#pending = prunePendingRespawns(this.#desired(), this.views());
+    const short = this.views().filter((w) => w.state !== 'retiring').length < this.#target;
+    if (!this.#stopping) this.crashes.probe(now, short, (apps) => this.#spawn(apps, now), this.#log, () => this.kick());
     for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
   }
 
@@ -153,7 +164,7 @@ export class Pool {
     }
   }
 
-  #spawn(apps: readonly string[], now: number): void {
+  #spawn(apps: readonly string[], now: number): number {
     const id = this.#nextId++;
     this.#reload?.claim(id, apps);
     const specs = apps.map((name) => this.#byName.get(name)).filter((s): s is AppLoadSpec => s !== undefined);
@@ -167,11 +178,13 @@ export class Pool {
     this.workers.set(id, worker);
     this.#events.spawned?.(worker);
     this.#log.info(`Spawning dirty worker ${id} (pid:${worker.process.pid}) with [${apps.join(', ')}]`);
+    return id;
   }
 
   #onReady(w: PoolWorker): void {
     this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) ready with [${w.apps.join(', ')}]`);
     this.#listener.workerReady(w);
+    if (this.crashes.ready(w.id)) this.#log.info(`Crash-loop breaker of [${w.apps.join(', ')}] closed: probe worker ${w.id} is ready`);
     const replaced = this.#reload?.onReady(w.id) ?? null;
     const old = replaced === null ? undefined : this.workers.get(replaced);
     if (old) {
@@ -193,8 +206,10 @@ export class Pool {
     this.workers.delete(w.id);
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     const expected = w.state === 'retiring';
-    if (expected) this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) retired (${how})`);
-    else this.#onCrash(w, how);
+    if (expected) {
+      this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) ${w.killReason === undefined ? 'retired' : 'recycled'} (${how})`);
+      this.crashes.probeGone(w.id, performance.now(), false); // a probe retired on purpose: the breaker waits one more cooldown
+    } else this.#onCrash(w, how);
     this.#listener.workerGone(w, code, signal);
     this.#events.exited?.(w, code, signal);
     this.kick();
@@ -202,19 +217,11 @@ export class Pool {
 
   #onCrash(w: PoolWorker, how: string): void {
     if (this.#reload?.isReplacement(w.id)) {
-      this.#log.error(`Reload aborted: the replacement worker ${w.id} ${how} before it was ready; the old workers keep serving`);
-      this.#reload = null;
+      this.#log.error(`Reload aborted: the replacement worker ${w.id} ${w.killReason ?? how} before it was ready; the old workers keep serving`);
+      this.#endReload('aborted');
     }
     this.restarts++;
-    if (this.#stopping) return;
-    const d = this.#crashes.record(w.apps, performance.now(), this.#opts.restart);
-    const who = `Dirty worker ${w.id} (pid:${w.process.pid}) ${how}${w.state === 'starting' ? ' before it was ready' : ''}`;
-    if (d.broken) {
-      this.#log.error(`${who}; [${w.apps.join(', ')}] crashed ${d.recent} times in ${this.#opts.restart.windowMs} ms: not respawning it (crash-loop breaker open)`);
-      return;
-    }
-    this.#pending.push([...w.apps]);
-    this.#log.warn(`${who}; respawning [${w.apps.join(', ')}] in ${Math.round(d.delayMs)} ms`);
+    if (!this.#stopping && this.crashes.crashed(w, how, performance.now(), this.#opts, this.#log)) this.#pending.push([...w.apps]);
   }
 
   /**
@@ -224,7 +231,7 @@ export class Pool {
   reload(next?: PoolOptions): boolean {
     if (this.#stopping) return false;
     if (next) this.#reconfigure(next);
-    this.#crashes.reset(); // new code deserves a new chance
+    this.crashes.reset(); // new code deserves a new chance
     const old = [...this.workers.values()].filter((w) => w.state !== 'retiring').map((w) => ({ id: w.id, apps: w.apps }));
     // A reload already under way takes the other workers on; nothing is replaced twice.
     if (this.#reload) for (const w of old) this.#reload.add(w);
@@ -247,39 +254,19 @@ export class Pool {
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 
-  /** The worker `id` when the pool meets its target and every limited app's limit without it. */
-  #surplusOld(id: number | null): PoolWorker | undefined {
-    const old = id === null ? undefined : this.workers.get(id);
-    return old && isSurplus(old, this.specs, this.views(), this.#target) ? old : undefined;
+  #advanceReload(): void {
+    if (!this.#reload) return;
+    const step = advanceReload(this.#reload, {
+      workers: this.workers, specs: this.specs, target: this.#target, views: () => this.views(), allowed: new Set(this.#byName.keys()), log: this.#log,
+      retire: (w) => this.retire(w), runNow: () => this.#reconciler.run(),
+      requeue: (apps) => this.#pending.some((a) => appSetKey(a) === appSetKey(apps)) || this.#pending.unshift(apps),
+    });
+    if (step === 'done') this.#endReload('complete');
   }
 
-  #advanceReload(): void {
-    const r = this.#reload;
-    if (!r) return;
-    const alive = (id: number): boolean => this.workers.get(id)?.state === 'ready' || this.workers.get(id)?.state === 'starting';
-    const step = r.step(alive, new Set(this.#byName.keys()));
-    if (step.kind === 'spawn') {
-      const surplus = this.#surplusOld(r.awaiting);
-      if (surplus) {
-        // A scale-down made the old worker surplus: the pool meets its target without it, so it
-        // is retired, not replaced (a replacement would never be spawned: the surge slot is taken).
-        r.drop();
-        this.#log.info(`Reload: worker ${surplus.id} (pid:${surplus.process.pid}) is no longer needed at target ${this.#target}; it retires instead of being replaced`);
-        this.retire(surplus);
-        this.#reconciler.run();
-        return;
-      }
-      // (Re)queue the replacement unless it already waits (pruning may have dropped it).
-      const key = appSetKey(step.apps);
-      if (!this.#pending.some((apps) => appSetKey(apps) === key)) this.#pending.unshift(step.apps);
-    } else if (step.kind === 'retire') {
-      const w = this.workers.get(step.id);
-      if (w) this.retire(w);
-      this.#reconciler.run();
-    } else if (step.kind === 'done') {
-      this.#reload = null;
-      this.#log.info(`Reload complete: ${step.replaced} worker(s) replaced`);
-    }
+  #endReload(how: 'complete' | 'aborted'): void {
+    this.#reload = null;
+    this.#events.reloadEnded?.(how);
   }
 
   /** Replaces one worker (fresh process, same apps) the way a reload does: replacement first. */
@@ -291,9 +278,20 @@ export class Pool {
     this.kick();
   }
 
-  /** Slow periodic pass: hung workers, the memory guard, and a reconcile that heals lost events. */
+  /** Recycles a worker whose call ignored its cancellation: replacement planned first, then killed; not a crash. */
+  recycle(w: PoolWorker, reason: string): void {
+    if (w.killReason !== undefined || w.process.exited) return;
+    this.recycles++;
+    recycleWorker(w, reason, this.#log, () => {
+      this.#listener.workerRetiring(w);
+      this.#reconciler.run();
+    });
+  }
+
+  /** Slow periodic pass: hung workers, init deadlines, the memory guard, and a reconcile that heals lost events. */
   #heal(): void {
-    this.memoryRetirements += checkHealth([...this.workers.values()], performance.now(), this.#opts, this.#log, (w) => this.replace(w));
+    const now = performance.now();
+    this.memoryRetirements += checkHealth([...this.workers.values()], now, this.#opts, this.#log, (w) => this.replace(w), this.lag.observe(now));
     this.kick();
   }
 }

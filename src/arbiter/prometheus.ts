@@ -37,7 +37,7 @@ export function buildRegistry(a: Arbiter): Registry {
   gauge('pm2_dirty_workers_maximum', 'Most workers scale-up may reach', () => a.pool.bounds.maximum);
   gauge('pm2_dirty_calls_in_flight', 'Calls running on workers', () => a.router.inflight);
   gauge('pm2_dirty_calls_queued', 'Calls waiting for a free worker', () => a.router.queued);
-  gauge('pm2_dirty_crash_looping_app_sets', 'App sets whose crash-loop breaker is open', () => a.pool.brokenAppSets.length);
+  gauge('pm2_dirty_crash_looping_app_sets', 'App sets whose crash-loop breaker is open or half-open', () => a.pool.brokenAppSets.length);
   gauge('pm2_dirty_stash_keys', 'Keys in the stash', () => a.stash.stats().keys);
   gauge('pm2_dirty_stash_bytes', 'Bytes the stash accounts for', () => a.stash.stats().bytes);
   // Monotonic counts kept by the pool, exposed as counters (raised by the difference at each scrape).
@@ -47,6 +47,7 @@ export function buildRegistry(a: Arbiter): Registry {
   };
   counter('pm2_dirty_worker_restarts_total', 'Workers respawned after dying', () => a.pool.restarts);
   counter('pm2_dirty_memory_replacements_total', 'Workers replaced for growing past maxWorkerMemoryMb', () => a.pool.memoryRetirements);
+  counter('pm2_dirty_worker_recycles_total', 'Workers recycled because a cancelled call ignored its cancellation (cancelGraceMs)', () => a.pool.recycles);
   return registry;
 }
 

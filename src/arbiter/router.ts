@@ -15,6 +15,7 @@ import { CallStats, type CallOutcome } from './call-stats.js';
 import { StreamFlow } from './stream-flow.js';
 import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { WorkerChoice } from './worker-choice.js';
+import type { AbandonedCall } from './stuck-calls.js';
 
 export type { Peer, RouterOptions } from './router-types.js';
 
@@ -22,8 +23,8 @@ export class Router {
   readonly stats: CallStats;
   readonly #o: RouterOptions;
   readonly #calls = new Map<number, Call>();
-  /** Abandoned calls still running on their worker (wid -> worker) until its final frame. */
-  readonly #abandoned = new Map<number, PoolWorker>();
+  /** Abandoned calls still running on their worker (by wid) until its final frame (src/arbiter/stuck-calls.ts watches them). */
+  readonly #abandoned = new Map<number, AbandonedCall>();
   readonly #queue: DispatchQueue<Call>;
   readonly #choice: WorkerChoice;
   /** Workers that may be handed calls: ready, not retiring, not dead (a dead one's state may still read 'ready'). */
@@ -56,8 +57,13 @@ export class Router {
     return this.#clock;
   }
 
+  /** Calls workers are running: sent and not finished, abandoned ones included (the worker is still busy with them). */
   get inflight(): number {
-    return this.#calls.size - this.#queue.size;
+    return this.#calls.size - this.#queue.size + this.#abandoned.size;
+  }
+
+  get abandoned(): ReadonlyMap<number, AbandonedCall> {
+    return this.#abandoned;
   }
 
   get queued(): number {
@@ -141,15 +147,16 @@ export class Router {
     const started = new Set((this.#choice.load(w)?.sent.wids() ?? []).slice(0, Math.max(1, this.#o.concurrency)));
     this.workerRetiring(w);
     this.#choice.forget(w);
-    for (const [wid, holder] of this.#abandoned) if (holder === w) this.#abandoned.delete(wid);
-    const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
+    for (const [wid, a] of this.#abandoned) if (a.worker === w) this.#abandoned.delete(wid);
+    const how = w.killReason !== undefined ? `was killed (${w.killReason})` : signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     for (const call of [...this.#calls.values()]) {
       if (call.worker !== w) continue;
       this.#release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
       this.#forget(call);
       this.#ended(call, 'worker_error');
-      this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal }));
+      const details = { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal, reason: w.killReason ?? null };
+      this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, details));
     }
     for (const other of this.#routable) this.#drainInto(other);
     this.failOrphanedQueue();
@@ -174,7 +181,7 @@ export class Router {
     const call = this.#calls.get(wid);
     if (!call || call.worker !== w) {
       // A late frame of an abandoned call: dropped, never relayed; its final frame frees the slot.
-      if (isFinal(type) && this.#abandoned.get(wid) === w) {
+      if (isFinal(type) && this.#abandoned.get(wid)?.worker === w) {
         this.#abandoned.delete(wid);
         this.#release(w, wid);
         this.#drainInto(w);
@@ -265,7 +272,7 @@ export class Router {
       this.#release(w, call.wid);
       return;
     }
-    this.#abandoned.set(call.wid, w);
+    this.#abandoned.set(call.wid, { worker: w, at: this.#now(), app: call.app, payload: call.payload });
     void writeCancel(w.process.channel, BigInt(call.wid));
   }
 

@@ -40,6 +40,11 @@ export interface DirtyConfig {
   readonly frameStallTimeoutMs: number;
   /** A stream whose window stays full (its reader takes nothing) this long is cancelled (0 disables). */
   readonly streamStallTimeoutMs: number;
+  // Liveness (each 0 disables): a worker ignoring a cancelled call for cancelGraceMs is recycled, an
+  // init() running past initTimeoutMs is killed, an open crash-loop breaker probes after crashCooldownMs.
+  readonly cancelGraceMs: number;
+  readonly initTimeoutMs: number;
+  readonly crashCooldownMs: number;
   /** Hook names defined in the config file (the functions themselves stay in the file). */
   readonly hooks: readonly HookName[];
   /** The raw `autoscale` section, validated by the autoscaler. */
@@ -79,6 +84,9 @@ const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'aut
   frameStallTimeoutMs: { kind: 'positive', fallback: () => 10_000 },
   streamStallTimeoutMs: { kind: 'ms', fallback: () => 30_000 },
   metricsListen: { kind: 'string', fallback: () => undefined },
+  cancelGraceMs: { kind: 'ms', fallback: () => 5_000 },
+  initTimeoutMs: { kind: 'ms', fallback: () => 60_000 },
+  crashCooldownMs: { kind: 'ms', fallback: () => 30_000 },
 };
 
 /** Lifecycle hooks (functions in the config file; gunicorn's names, camel-cased). */

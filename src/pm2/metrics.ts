@@ -9,6 +9,10 @@ export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
   const gauge = (name: string, value: (a: Arbiter) => number, unit?: string): void => {
     pmx.metric({ name, value: () => { const a = get(); return a ? value(a) : 0; }, ...(unit !== undefined ? { unit } : {}) });
   };
+  // @pm2/io types metric values as numbers, but it sends and pm2 shows whatever the function returns.
+  const text = (name: string, value: (a: Arbiter) => string): void => {
+    pmx.metric({ name, value: (() => { const a = get(); return a ? value(a) : ''; }) as unknown as () => number });
+  };
   gauge('live workers', (a) => a.pool.live, 'procs');
   gauge('target', (a) => a.pool.target);
   gauge('minimum', (a) => a.pool.bounds.minimum);
@@ -25,12 +29,22 @@ export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
   gauge('calls', (a) => a.router.stats.total);
   gauge('restarts', (a) => a.pool.restarts);
   gauge('crash-looping app sets', (a) => a.pool.brokenAppSets.length);
+  text('crash-loop breaker', (a) => describeBreakers(a));
+  gauge('recycled workers', (a) => a.pool.recycles);
+  gauge('abandoned calls', (a) => a.router.abandoned.size);
   gauge('memory replacements', (a) => a.pool.memoryRetirements);
-  // @pm2/io types metric values as numbers, but it sends and pm2 shows whatever the function returns.
   pmx.metric({ name: 'autoscale', value: (() => describeAutoscale(get())) as unknown as () => number });
   gauge('stash keys', (a) => a.stash.stats().keys);
   gauge('stash tables', (a) => a.stash.stats().tables);
   gauge('stash bytes', (a) => a.stash.stats().bytes, 'B');
+}
+
+/** The breakers that are not closed, e.g. `open [a, b] probe in 12 s`; 'closed' when all are. */
+function describeBreakers(a: Arbiter): string {
+  const now = performance.now();
+  const probe = (at: number | null): string => (at === null ? '' : ` probe in ${Math.max(0, Math.ceil((at - now) / 1000))} s`);
+  const open = a.pool.crashes.reports().map((b) => `${b.state} [${b.apps.join(', ')}]${probe(b.probeAt)}`);
+  return open.length === 0 ? 'closed' : open.join('; ');
 }
 
 /** What the autoscaler decided last and why, for pm2 monit ('off' when it is not configured). */

@@ -12,6 +12,7 @@ function config(over: Partial<LoadedConfig> = {}): LoadedConfig {
     stashMaxTables: 1024, stashMaxKeysPerTable: 100_000, stashMaxBytes: 1 << 26, persistTarget: false, maxWorkerMemoryMb: 0, hookTimeoutMs: 10_000,
     stashMaxKeyBytes: 1024, stashMaxPatternBytes: 256, stashMaxEntries: 16_384, stashMaxStrBytes: 1 << 20,
     frameStallTimeoutMs: 10_000, streamStallTimeoutMs: 30_000, hooks: [], autoscale: undefined, metricsListen: undefined,
+    cancelGraceMs: 5_000, initTimeoutMs: 60_000, crashCooldownMs: 30_000,
     configPath: '/c.mjs', resolvedApps: [{ name: 'a', specifier: 'file:///a.mjs', exportName: 'A', limit: null }], hookFns: {}, autoscaleConfig: null,
     ...over,
   };

@@ -1,9 +1,7 @@
 // Types shared by the pool and the router: pool options, a worker's record, the pool's events.
 import type { WorkerState } from '../core/types.js';
-import type { MessageType } from '../protocol/constants.js';
-import type { Payload } from '../protocol/frame-batch.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
-import type { WorkerProcess } from './worker-process.js';
+import type { SpawnWorker, WorkerHandle } from './worker-handle.js';
 
 export interface PoolOptions {
   readonly apps: readonly (AppLoadSpec & { readonly limit: number | null })[];
@@ -23,12 +21,14 @@ export interface PoolOptions {
   readonly initTimeoutMs: number;
   readonly cancelGraceMs: number;
   readonly crashCooldownMs: number;
+  /** Starts a worker; the forked process unless a test passes an in-memory one. */
+  readonly spawn?: SpawnWorker;
   readonly restart: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly maxCrashes: number; readonly windowMs: number };
 }
 
 export interface PoolWorker {
   readonly id: number;
-  readonly process: WorkerProcess;
+  readonly process: WorkerHandle;
   readonly apps: readonly string[];
   state: WorkerState;
   readonly spawnedAt: number;
@@ -47,8 +47,6 @@ export interface PoolListener {
   workerReady(w: PoolWorker): void;
   workerRetiring(w: PoolWorker): void;
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
-  /** A frame from worker `w`, its payload being `buf[start, end)`. */
-  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
 }
 
 /** Lifecycle events for hooks and persistence (all optional, none may throw into the pool). */

@@ -170,7 +170,6 @@ export class Pool {
     const specs = apps.map((name) => this.#byName.get(name)).filter((s): s is AppLoadSpec => s !== undefined);
     const worker = startPoolWorker(id, specs, this.#opts, now, {
       ready: (w) => this.#onReady(w),
-      frame: (w, type, id, payload, start, end) => this.#listener.workerFrame(w, type, id, payload, start, end),
       dead: (w) => this.#listener.workerRetiring(w),
       exit: (w, code, signal) => this.#onExit(w, code, signal),
       log: this.#log,

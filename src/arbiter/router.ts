@@ -121,8 +121,10 @@ export class Router {
     this.#reject(peer, clientId, err, 'protocol_error');
   }
 
+  /** A worker turned ready: the router takes its frames (answers come only to calls it sent) and routes to it. */
   workerReady(w: PoolWorker): void {
     if (this.#routable.has(w)) return;
+    w.process.onFrame((type, requestId, payload, start, end) => this.workerFrame(w, type, requestId, payload, start, end));
     this.#choice.add(w);
     this.#routable.add(w);
     this.#drainInto(w);

@@ -249,7 +249,8 @@ export class Pool {
     this.specs = next.apps.map((a) => ({ name: a.name, limit: a.limit }));
     this.bounds = computeBounds(this.specs, next.maxWorkers);
     this.#byName = new Map(next.apps.map((a) => [a.name, a]));
-    this.#target = applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target;
+    // New bounds may move the target: through scale like any change (logged, `scaled`: hooks, TargetStore).
+    if (applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target !== this.#target) this.scale({ kind: 'set', n: this.#target }, 'config reload');
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 

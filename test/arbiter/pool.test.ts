@@ -23,6 +23,7 @@ interface Harness {
   heard: string[];
   scaled: ScaleResult[];
   reloads: string[];
+  opts: PoolOptions;
 }
 
 function harness(o: Partial<PoolOptions> = {}): Harness {
@@ -44,7 +45,7 @@ function harness(o: Partial<PoolOptions> = {}): Harness {
     spawn, ...o,
   };
   const pool = new Pool(opts, log, listener, { scaled: (r) => scaled.push(r), reloadEnded: (how) => reloads.push(how) });
-  return { pool, fakes, lines, heard, scaled, reloads };
+  return { pool, fakes, lines, heard, scaled, reloads, opts };
 }
 
 const fake = (h: Harness, id: number): FakeWorker => {
@@ -184,4 +185,18 @@ test('stop: every worker is retired and the pool resolves once all have exited',
   for (const f of h.fakes) f.die(0, null);
   await stopping;
   t.is(h.pool.workers.size, 0);
+});
+
+test('a config reload that moves the bounds moves the target through Pool.scale (logged, a scaled event); one that does not, leaves it alone', async (t) => {
+  const h = harness({ initialTarget: 3 });
+  h.pool.kick();
+  await started(h, 3);
+  for (const f of h.fakes) f.ready();
+  await h.pool.settled();
+  h.pool.reload({ ...h.opts });
+  t.deepEqual(h.scaled, [], 'same bounds: the target stays, nothing is announced');
+  h.pool.reload({ ...h.opts, maxWorkers: 2 });
+  t.is(h.pool.target, 2);
+  t.deepEqual(h.scaled, [{ target: 2, previous: 3, clampedBy: 'maximum' }]);
+  t.true(h.lines.some((l) => l.startsWith('WARN config reload: Decreasing dirty workers to 2')));
 });

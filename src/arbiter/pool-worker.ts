@@ -52,7 +52,6 @@ export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: Po
     state: 'starting',
     spawnedAt: now,
     lastBeatAt: now,
-    inflight: 0,
     served: 0,
     rss: 0,
   };

@@ -10,7 +10,7 @@ import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-t
 import { drainWorker, startPoolWorker } from './pool-worker.js';
 import { RollingReload } from './rolling-reload.js';
 import { CrashTracker } from './crash-tracker.js';
-import { checkHealth, recycleWorker } from './health.js';
+import { checkHealth, killWorker } from './health.js';
 import { advanceReload } from './reload-step.js';
 import { LoopLag } from './loop-lag.js';
 import { Reconciler } from './reconciler.js';
@@ -57,9 +57,7 @@ export class Pool {
   }
 
   get live(): number {
-    let n = 0;
-    for (const w of this.workers.values()) if (w.state === 'ready') n++;
-    return n;
+    return [...this.workers.values()].filter((w) => w.state === 'ready').length;
   }
 
   get brokenAppSets(): readonly string[] {
@@ -101,7 +99,7 @@ export class Pool {
   }
 
   views(): WorkerView[] {
-    return [...this.workers.values()].map((w) => ({ id: w.id, apps: w.apps, state: w.state, inflight: w.inflight }));
+    return [...this.workers.values()].map((w) => ({ id: w.id, apps: w.apps, state: w.state, inflight: this.#listener.workerLoad(w) }));
   }
 
   /** Stops spawning and retires every worker; resolves when all have exited. */
@@ -195,10 +193,15 @@ export class Pool {
 
   /** Drains and stops one worker: no new calls, in-flight calls finish, SIGKILL after the grace time. */
   retire(w: PoolWorker): void {
-    if (w.state === 'retiring') return;
+    if (this.#unroute(w)) drainWorker(w, this.#opts.gracefulTimeoutMs, this.#log);
+  }
+
+  /** The one place a worker turns 'retiring' (no longer live: the plan replaces it); the router stops routing to it. */
+  #unroute(w: PoolWorker): boolean {
+    if (w.state === 'retiring') return false;
     w.state = 'retiring';
     this.#listener.workerRetiring(w);
-    drainWorker(w, this.#opts.gracefulTimeoutMs, this.#log);
+    return true;
   }
 
   #onExit(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
@@ -282,10 +285,9 @@ export class Pool {
   recycle(w: PoolWorker, reason: string): void {
     if (w.killReason !== undefined || w.process.exited) return;
     this.recycles++;
-    recycleWorker(w, reason, this.#log, () => {
-      this.#listener.workerRetiring(w);
-      this.#reconciler.run();
-    });
+    this.#log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) recycled: ${reason}; a replacement starts, the worker is killed`);
+    if (this.#unroute(w)) this.#reconciler.run(); // the replacement is planned before the kill
+    killWorker(w, reason);
   }
 
   /** Slow periodic pass: hung workers, init deadlines, the memory guard, and a reconcile that heals lost events. */

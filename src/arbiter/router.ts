@@ -209,6 +209,7 @@ export class Router {
     this.#reject(call.peer, call.clientId, error);
   }
 
+  /** Calls outstanding on `w` (abandoned ones included): the one in-flight count of a worker (WorkerChoice's). */
   workerLoad(w: PoolWorker): number {
     return this.#choice.outstanding(w);
   }
@@ -224,7 +225,6 @@ export class Router {
     this.stats.waited(now - call.queuedAt, now);
     this.#choice.sent(w, call.wid, now);
     this.#deadlines.dispatched(call);
-    w.inflight++;
     void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
   }
 
@@ -255,7 +255,7 @@ export class Router {
   }
 
   #release(w: PoolWorker, wid: number): void {
-    if (this.#choice.release(w, wid)) w.inflight--;
+    this.#choice.release(w, wid);
   }
 
   /**

@@ -58,6 +58,6 @@ const NO_EVENTS = { onReady: () => undefined, onInitFailed: () => undefined, onB
 /** A ready pool worker around a FakeWorker (the router's view of a worker). */
 export function readyWorker(id: number, apps: readonly string[]): { w: PoolWorker; fake: FakeWorker } {
   const fake = new FakeWorker(id, apps, NO_EVENTS);
-  const w: PoolWorker = { id, process: fake, apps, state: 'ready', spawnedAt: 0, lastBeatAt: 0, inflight: 0, served: 0, rss: 0 };
+  const w: PoolWorker = { id, process: fake, apps, state: 'ready', spawnedAt: 0, lastBeatAt: 0, served: 0, rss: 0 };
   return { w, fake };
 }

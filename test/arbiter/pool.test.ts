@@ -34,6 +34,7 @@ function harness(o: Partial<PoolOptions> = {}): Harness {
   const reloads: string[] = [];
   const log: Logger = { info: (l) => lines.push(l), warn: (l) => lines.push(`WARN ${l}`), error: (l) => lines.push(`ERROR ${l}`) };
   const listener: PoolListener = {
+    workerLoad: () => 0,
     workerReady: (w) => heard.push(`ready ${w.id}`),
     workerRetiring: (w) => heard.push(`retiring ${w.id}`),
     workerGone: (w, code, signal) => heard.push(`gone ${w.id} ${code ?? signal}`),

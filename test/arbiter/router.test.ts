@@ -25,12 +25,12 @@ test('a call goes to the ready holder as a REQUEST under the arbiter id; its ans
   router.submit(peer, 7n, 'a', req(1));
   t.deepEqual(fake.requests(), [1]);
   t.deepEqual(fake.sent[0]?.payload, req(1));
-  t.is(w.inflight, 1);
+  t.is(router.workerLoad(w), 1);
   t.is(router.inflight, 1);
   await turn();
   fake.answer(MessageType.RESPONSE, 1, Buffer.from('result'));
   t.deepEqual(peer.relayed, [{ type: MessageType.RESPONSE, id: 7n, payload: Buffer.from('result') }]);
-  t.is(w.inflight, 0);
+  t.is(router.workerLoad(w), 0);
   t.is(w.served, 1);
   t.is(peer.calls.size, 0);
   t.is(router.stats.outcomeTotals().ok, 1);
@@ -53,7 +53,7 @@ test('refusals: an unknown app, an app nobody holds or will hold, a full queue, 
   t.like(totals, { app_error: 1, no_workers: 1, queue_full: 1, protocol_error: 2, ok: 0 });
   t.is(router.queued, 0);
   router.workerReady(w);
-  t.is(w.inflight, 0, 'the abandoned duplicate never reaches a worker');
+  t.is(router.workerLoad(w), 0, 'the abandoned duplicate never reaches a worker');
 });
 
 test('calls beyond the worker capacity queue and go out, oldest first, as answers free slots', async (t) => {
@@ -96,7 +96,7 @@ test('abandon: a cancelled call gets CANCEL on its worker and keeps the slot unt
   t.deepEqual(peer.relayed, [], 'never relayed: the caller gave up');
   t.is(router.abandoned.size, 0);
   t.deepEqual(fake.requests(), [1, 2], 'the freed slot takes the queued call');
-  t.is(w.inflight, 1);
+  t.is(router.workerLoad(w), 1);
   router.cancel(peer, 2n, true);
   t.deepEqual(fake.sent.at(-1), { type: MessageType.CANCEL, id: 2n });
   t.like(router.stats.outcomeTotals(), { cancelled: 1, timeout: 1, ok: 0 });
@@ -154,7 +154,7 @@ test('a crash: the calls it had started fail with DirtyWorkerError, the prefetch
   await turn();
   for (const id of [2n, 3n, 4n]) router.submit(peer, id, 'a', req(Number(id)));
   t.deepEqual(fake.requests(), [1, 2, 3, 4]);
-  t.is(w.inflight, 3);
+  t.is(router.workerLoad(w), 3);
   w.killReason = 'hung';
   fake.die(null, 'SIGKILL', false);
   router.workerRetiring(w); // what the pool does on 'dead'
@@ -164,7 +164,7 @@ test('a crash: the calls it had started fail with DirtyWorkerError, the prefetch
   t.is(errors[0]?.error.error_type, 'DirtyWorkerError');
   t.regex(errors[0]?.error.message ?? '', /was killed \(hung\) while running a/);
   t.is(router.queued, 2);
-  t.is(w.inflight, 0);
+  t.is(router.workerLoad(w), 0);
   const { w: w2, fake: fake2 } = readyWorker(2, ['a']);
   router.workerReady(w2);
   t.deepEqual(fake2.requests(), [3], 'requeued calls keep their order and go out within the new worker capacity');

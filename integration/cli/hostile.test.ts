@@ -1,0 +1,53 @@
+// pm2-dirty against what a hostile or broken environment offers: durations a timer cannot hold, a
+// socket that accepts but never answers, a socket path that is a plain file.
+import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIXTURES, startArbiter, stopAfterAll } from '../helpers/arbiter.js';
+import { runCli } from './run-cli.js';
+
+const running = stopAfterAll(test);
+const dir = mkdtempSync(join(tmpdir(), 'dcli-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a duration no timer can hold (above 2147483647 ms) is a usage error, not an instant timeout', async (t) => {
+  const a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 } });
+  running.push(a);
+  for (const args of [['--timeout', '3000000000', 'status'], ['top', '--interval', '3000000000', '-n', '1']]) {
+    const r = await runCli(args, { PM2_DIRTY_SOCKET: a.socketPath });
+    t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /at most 2147483647/);
+  }
+  t.is((await runCli(['--timeout', '2147483647', 'status', '--json'], { PM2_DIRTY_SOCKET: a.socketPath })).code, 0);
+});
+
+test('a socket that accepts but never answers: every control command exits 3 within its --timeout', async (t) => {
+  const path = join(dir, 'silent.sock');
+  const sockets: Socket[] = [];
+  const server = createServer((s) => {
+    sockets.push(s);
+    s.resume(); // reads everything, answers nothing
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  for (const args of [['status'], ['ready'], ['scale', 'up'], ['reload'], ['stash', 'ls', 't']]) {
+    const started = performance.now();
+    const r = await runCli(['--socket', path, '--timeout', '1000', ...args]);
+    t.is(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /did not answer within 1000 ms/);
+    t.true(performance.now() - started < 10_000, `${args.join(' ')} took ${performance.now() - started} ms`);
+  }
+});
+
+test('a socket path that is a regular file exits 3', async (t) => {
+  const path = join(dir, 'file.sock');
+  writeFileSync(path, 'not a socket');
+  const r = await runCli(['--socket', path, '--timeout', '1000', 'status']);
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /arbiter unreachable at .*file\.sock: ECONNREFUSED/);
+});

@@ -4,7 +4,7 @@ import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
 import { encodeCredit, encodeRequest, MAX_CREDIT } from '../../src/protocol/messages.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { rawConnect } from '../helpers/raw-conn.js';
+import { payloadOf, rawConnect } from '../helpers/raw-conn.js';
 import { ECHO, harness } from './helpers.js';
 
 const h = harness();
@@ -25,4 +25,21 @@ test('CREDITs that add up past what one CREDIT may carry: the stream runs to its
   t.deepEqual(await a.client(5000).call(ECHO, 'pid', []), pid);
   r.socket.destroy();
   await waitFor(() => a.workerPids().length === 1, 'one worker');
+});
+
+test('a REQUEST whose payload is not valid TLV is answered, and counted once as a protocol error', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1 });
+  const c = a.client(5000);
+  const before = ((await c.status()) as { calls: { total: number; outcomes: Record<string, number> } }).calls;
+  const r = await rawConnect(a.socketPath);
+  // Header: REQUEST, 3 payload bytes, id 9; payload: an unknown TLV tag.
+  r.send([Buffer.from([0x47, 0x44, 0x01, 0x01, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 9, 0x99, 0x99, 0x99])]);
+  const f = await r.next(9n, MessageType.ERROR);
+  t.is((payloadOf(f)['error'] as Record<string, unknown>)['error_type'], 'DirtyProtocolError');
+  const after = await waitFor(async () => {
+    const s = ((await c.status()) as { calls: { total: number; outcomes: Record<string, number> } }).calls;
+    return s.total > before.total ? s : false;
+  }, 'the call to be counted', 5000).catch(() => before);
+  t.is(after.total, before.total + 1);
+  t.is(after.outcomes['protocol_error'], (before.outcomes['protocol_error'] ?? 0) + 1);
 });

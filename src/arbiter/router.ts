@@ -115,6 +115,11 @@ export class Router {
     this.#reject(peer, clientId, err, 'protocol_error');
   }
 
+  /** A REQUEST the server answered itself before routing it (an undecodable payload): counted, not answered here. */
+  refused(outcome: CallOutcome): void {
+    this.stats.end(outcome, null, this.#now());
+  }
+
   workerReady(w: PoolWorker): void {
     if (this.#routable.has(w)) return;
     this.#choice.add(w);

@@ -3,6 +3,8 @@
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
 import { encodeCredit, encodeRequest, MAX_CREDIT } from '../../src/protocol/messages.js';
+import { encodeMessage } from '../../test/protocol/helpers.js';
+import { rssBytes, startBystander } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { payloadOf, rawConnect } from '../helpers/raw-conn.js';
 import { ECHO, harness } from './helpers.js';
@@ -42,4 +44,24 @@ test('a REQUEST whose payload is not valid TLV is answered, and counted once as 
   }, 'the call to be counted', 5000).catch(() => before);
   t.is(after.total, before.total + 1);
   t.is(after.outcomes['protocol_error'], (before.outcomes['protocol_error'] ?? 0) + 1);
+});
+
+test('a bad MANAGE carrying 32 MiB of bytes is refused with a short message; the loop is not held rendering it', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1 });
+  const rssBefore = rssBytes(a.pid);
+  const bystander = await startBystander(a, ECHO);
+  const r = await rawConnect(a.socketPath);
+  r.send(encodeMessage(MessageType.MANAGE, 1n, { op: 9, count: Buffer.alloc(32 * 1024 * 1024, 0x41) }));
+  const f = await r.next(1n, MessageType.ERROR, 60_000);
+  const report = await bystander.stop();
+  const message = String((payloadOf(f)['error'] as Record<string, unknown>)['message']);
+  t.log(`the answer: ${f.payload.length} bytes: ${message.slice(0, 300)}`);
+  t.regex(message, /^MANAGE expects .*, got \{op: 9, count: bytes \(33554432 bytes\)\}$/);
+  t.true(f.payload.length < 1024, `the answer is ${f.payload.length} bytes`);
+  t.log(`bystander: ${report.calls} calls, longest ${Math.round(report.maxMs)} ms`);
+  t.deepEqual(report.failures, []);
+  t.true(report.maxMs < 1000, `the bystander waited ${Math.round(report.maxMs)} ms`);
+  const grown = rssBytes(a.pid) - rssBefore;
+  t.true(grown < 256 * 1024 * 1024, `the arbiter grew by ${Math.round(grown / 1024 / 1024)} MiB`);
+  t.false(r.closed());
 });

@@ -22,6 +22,7 @@ import { ArbiterServer } from './server.js';
 import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-file.js';
 import { buildStatus, type ArbiterStatus } from './status.js';
 import { serveMetrics } from './prometheus.js';
+import { describeManage } from './control-decode.js';
 import type { Server as HttpServer } from 'node:http';
 
 export interface ScaleReply extends ScaleResult {
@@ -198,7 +199,7 @@ export class Arbiter {
     const kind = op === ManageOp.ADD ? 'add' : op === ManageOp.REMOVE ? 'remove' : op === ManageOp.SET ? 'set' : null;
     if (kind === null || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
       const expected = '{op: 1 (add) | 2 (remove) | 3 (set), count: non-negative integer} or {op: 4 (reload)}';
-      throw new DirtyError(`MANAGE expects ${expected}, got ${JSON.stringify(payload)}`);
+      throw new DirtyError(`MANAGE expects ${expected}, got ${describeManage(payload)}`);
     }
     const r = this.scale({ kind, n: count }, `manage ${kind}`);
     return { ...r, target_workers: r.target, total_workers: r.live };

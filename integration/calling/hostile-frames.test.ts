@@ -65,3 +65,18 @@ test('a bad MANAGE carrying 32 MiB of bytes is refused with a short message; the
   t.true(grown < 256 * 1024 * 1024, `the arbiter grew by ${Math.round(grown / 1024 / 1024)} MiB`);
   t.false(r.closed());
 });
+
+test('a REQUEST for an unknown app with a 30 MiB app_path gets a short answer, not the path twice', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1 });
+  const r = await rawConnect(a.socketPath);
+  const path = 'a'.repeat(30 * 1024 * 1024);
+  r.send(encodeMessage(MessageType.REQUEST, 1n, { app_path: path, action: 'x', args: [] }));
+  const f = await r.next(1n, MessageType.ERROR, 60_000);
+  const error = payloadOf(f)['error'] as { error_type: string; message: string; details: Record<string, unknown> };
+  t.is(error.error_type, 'DirtyAppNotFoundError');
+  t.regex(error.message, /^App not found: a{64}… \(31457280 characters\)$/);
+  t.true(f.payload.length < 1024, `the answer is ${f.payload.length} bytes`);
+  // The connection still serves.
+  r.send(encodeRequest(2n, ECHO, 'echo', ['after']));
+  t.deepEqual(payloadOf(await r.next(2n, MessageType.RESPONSE)), { result: 'after' });
+});

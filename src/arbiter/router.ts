@@ -75,7 +75,9 @@ export class Router {
       return;
     }
     if (!this.#o.knownApps.has(app)) {
-      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }), 'app_error');
+      // Any string may come here: a long one is shortened, never sent back whole (twice).
+      const name = app.length > 128 ? `${app.slice(0, 64)}… (${app.length} characters)` : app;
+      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${name}`, { app_path: name }), 'app_error');
       return;
     }
     const now = this.#now();

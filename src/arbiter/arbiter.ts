@@ -110,7 +110,10 @@ export class Arbiter {
       await serveMetrics(this, listen).then(
         (server) => {
           this.#metrics = server;
-          this.#log.info(`Prometheus metrics on http://${listen}/metrics`);
+          // The port really bound (`:0` asks for any free one).
+          const address = server.address();
+          const where = typeof address === 'object' && address !== null ? listen.replace(/:\d+$/, `:${address.port}`) : listen;
+          this.#log.info(`Prometheus metrics on http://${where}/metrics`);
         },
         (err: unknown) => this.#log.error(`metricsListen ${listen}: cannot listen (${(err as Error).message}); serving without the metrics endpoint`),
       );

@@ -80,3 +80,26 @@ test('a REQUEST for an unknown app with a 30 MiB app_path gets a short answer, n
   r.send(encodeRequest(2n, ECHO, 'echo', ['after']));
   t.deepEqual(payloadOf(await r.next(2n, MessageType.RESPONSE)), { result: 'after' });
 });
+
+test('CANCEL payloads: any small one cancels; one past the MANAGE limits is a protocol error that closes only its connection', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1, concurrency: 4 });
+  const r = await rawConnect(a.socketPath);
+  r.send(encodeRequest(1n, ECHO, 'sleep', [10_000, 'one']));
+  r.send(encodeRequest(2n, ECHO, 'sleep', [10_000, 'two']));
+  r.send(encodeMessage(MessageType.CANCEL, 1n, [1, 2, 3])); // not a dict: a plain cancel
+  r.send(encodeMessage(MessageType.CANCEL, 2n, { reason: 42 })); // another reason: a plain cancel
+  r.send(encodeMessage(MessageType.CANCEL, 77n, { reason: 'timeout' })); // an unknown id: ignored
+  r.send(encodeRequest(3n, ECHO, 'echo', ['still open']));
+  t.deepEqual(payloadOf(await r.next(3n, MessageType.RESPONSE)), { result: 'still open' });
+  const c = a.client(5000);
+  await waitFor(async () => ((await c.status()) as { calls: { outcomes: Record<string, number> } }).calls.outcomes['cancelled'] === 2, 'two cancelled calls');
+  t.false(r.closed());
+  const bad = await rawConnect(a.socketPath);
+  bad.send(encodeRequest(1n, ECHO, 'sleep', [10_000, 'x']));
+  bad.send(encodeMessage(MessageType.CANCEL, 1n, { reason: 'x'.repeat(5000) }));
+  const f = await bad.next(1n, MessageType.ERROR);
+  t.is((payloadOf(f)['error'] as Record<string, unknown>)['error_type'], 'DirtyProtocolError');
+  await waitFor(() => bad.closed(), 'the offending connection to close');
+  t.false(r.closed());
+  t.is(await c.call(ECHO, 'echo', ['ok']), 'ok');
+});

@@ -1,13 +1,14 @@
 // Frames a hostile or broken client may send around streams (CREDIT, CANCEL), at the frame level:
-// whatever they hold, they affect at most their own call or connection, never a worker.
+// whatever they hold, they affect at most their own call or connection, never a worker, and they
+// are answered in a few words (never an echo of a huge value) and counted once.
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
-import { encodeCredit, encodeRequest, MAX_CREDIT } from '../../src/protocol/messages.js';
+import { encodeCancel, encodeCredit, encodeRequest, MAX_CREDIT } from '../../src/protocol/messages.js';
 import { encodeMessage } from '../../test/protocol/helpers.js';
 import { rssBytes, startBystander } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { payloadOf, rawConnect } from '../helpers/raw-conn.js';
-import { ECHO, harness } from './helpers.js';
+import { ECHO, harness, key } from './helpers.js';
 
 const h = harness();
 test.after.always(() => h.cleanup());
@@ -46,7 +47,7 @@ test('a REQUEST whose payload is not valid TLV is answered, and counted once as 
   t.is(after.outcomes['protocol_error'], (before.outcomes['protocol_error'] ?? 0) + 1);
 });
 
-test('a bad MANAGE carrying 32 MiB of bytes is refused with a short message; the loop is not held rendering it', async (t) => {
+test.serial('a bad MANAGE carrying 32 MiB of bytes is refused with a short message; the loop is not held rendering it', async (t) => {
   const a = await h.start({ apps: [ECHO], workers: 1 });
   const rssBefore = rssBytes(a.pid);
   const bystander = await startBystander(a, ECHO);
@@ -102,4 +103,45 @@ test('CANCEL payloads: any small one cancels; one past the MANAGE limits is a pr
   await waitFor(() => bad.closed(), 'the offending connection to close');
   t.false(r.closed());
   t.is(await c.call(ECHO, 'echo', ['ok']), 'ok');
+});
+
+test('CREDIT for an unknown id, a unary call or before its REQUEST is ignored; a malformed one closes only its connection', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1, concurrency: 2 });
+  const [pid] = a.workerPids();
+  const r = await rawConnect(a.socketPath);
+  r.send(encodeCredit(5n, 10)); // before its REQUEST
+  r.send(encodeCredit(99n, MAX_CREDIT)); // no such call
+  r.send([...encodeRequest(4n, ECHO, 'sleep', [100, 'unary']), ...encodeCredit(4n, 3)]);
+  r.send(encodeRequest(5n, ECHO, 'count', [600]));
+  await r.next(5n, MessageType.END);
+  t.is(r.frames.filter((f) => f.requestId === 5n && f.type === MessageType.CHUNK).length, 600);
+  t.deepEqual(payloadOf(await r.next(4n, MessageType.RESPONSE)), { result: 'unary' });
+  t.false(r.closed());
+  for (const credit of [0, -1, 1.5, MAX_CREDIT + 1, 'many', null]) {
+    const bad = await rawConnect(a.socketPath);
+    bad.send(encodeRequest(1n, ECHO, 'count', [1000]));
+    bad.send(encodeMessage(MessageType.CREDIT, 1n, { credit }));
+    const f = await bad.next(1n, MessageType.ERROR);
+    t.regex(String((payloadOf(f)['error'] as Record<string, unknown>)['message']), /CREDIT/, String(credit));
+    await waitFor(() => bad.closed(), `the connection that sent credit ${String(credit)} to close`);
+  }
+  t.deepEqual(a.workerPids(), [pid ?? -1], 'the worker was never restarted');
+  t.is(await a.client(5000).call(ECHO, 'echo', ['ok']), 'ok');
+});
+
+test('a stream paused for credit, then cancelled or its client gone: the generator is closed and the only slot serves again', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1, concurrency: 1, streamStallTimeoutMs: 0 });
+  const c = a.client(10_000);
+  for (const how of ['cancel', 'disconnect'] as const) {
+    const k = key(`paused-${how}`);
+    const r = await rawConnect(a.socketPath);
+    r.send([...encodeRequest(1n, ECHO, 'blobs', [k, 1_000_000, 16]), ...encodeCredit(1n, 1)]);
+    // The worker sends its opening window of 256 chunks, then waits for credit that never comes.
+    await waitFor(() => r.frames.filter((f) => f.type === MessageType.CHUNK).length === 256, '256 chunks');
+    if (how === 'cancel') r.send(encodeCancel(1n));
+    else r.socket.destroy();
+    await waitFor(() => h.journal(k).some((e) => e.ev === 'closed after 256'), `the generator closed after ${how}`);
+    t.is(await c.call(ECHO, 'echo', [how]), how);
+    r.socket.destroy();
+  }
 });

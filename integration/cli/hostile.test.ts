@@ -51,3 +51,12 @@ test('a socket path that is a regular file exits 3', async (t) => {
   t.is(r.code, 3, r.stderr);
   t.regex(r.stderr, /arbiter unreachable at .*file\.sock: ECONNREFUSED/);
 });
+
+test('check of a config whose top-level await never settles exits 78 and says so (it exited 0 with no output)', async (t) => {
+  const path = join(dir, 'never.mjs');
+  writeFileSync(path, 'await new Promise(() => {});\nexport default { apps: [] };\n');
+  const r = await runCli(['check', path]);
+  t.is(r.code, 78, r.stderr);
+  t.regex(r.stderr, /never\.mjs: the config never finished loading/);
+  t.is(r.stdout, '');
+});

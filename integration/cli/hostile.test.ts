@@ -1,12 +1,15 @@
 // pm2-dirty against what a hostile or broken environment offers: durations a timer cannot hold, a
-// socket that accepts but never answers, a socket path that is a plain file.
+// socket that accepts but never answers, a socket path that is a plain file, a config that never
+// loads, a stream printed into a pipe nobody reads.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, startArbiter, stopAfterAll } from '../helpers/arbiter.js';
-import { runCli } from './run-cli.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { CLI, runCli } from './run-cli.js';
 
 const running = stopAfterAll(test);
 const dir = mkdtempSync(join(tmpdir(), 'dcli-'));
@@ -59,4 +62,30 @@ test('check of a config whose top-level await never settles exits 78 and says so
   t.is(r.code, 78, r.stderr);
   t.regex(r.stderr, /never\.mjs: the config never finished loading/);
   t.is(r.stdout, '');
+});
+
+test('call --stream into a pipe nobody reads: the CLI waits for the pipe, so the generator waits too', async (t) => {
+  const journal = mkdtempSync(join(tmpdir(), 'dcli-j-'));
+  t.teardown(() => rmSync(journal, { recursive: true, force: true }));
+  const a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 }, env: { FIXTURE_JOURNAL: journal } });
+  running.push(a);
+  // 2000 chunks of 64 KiB (125 MiB as JSON lines much more) into a stdout pipe that is never read.
+  const cli = spawn(process.execPath, [CLI, '--socket', a.socketPath, 'call', `${FIXTURES}:Echo`, 'blobs', '"k"', '2000', '65536', '--stream'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cli.stdout.pause();
+  t.teardown(() => cli.kill('SIGKILL'));
+  const events = (): string[] => {
+    try {
+      return readFileSync(join(journal, 'k'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { ev: string }).ev);
+    } catch {
+      return [];
+    }
+  };
+  await waitFor(() => events().includes('start'), 'the generator to start');
+  // Give a CLI that ignores its pipe time to take the whole stream into its own memory.
+  const settled = await waitFor(() => events().some((e) => e.startsWith('closed')), 'the generator to finish', 3000).catch(() => false);
+  t.false(settled, `the generator ran to its end into the CLI's memory: ${events().join(', ')}`);
+  cli.kill('SIGTERM');
+  await waitFor(() => events().some((e) => e.startsWith('closed')), 'the generator to be closed once the CLI is gone');
+  const closed = events().find((e) => e.startsWith('closed')) ?? '';
+  t.true(Number(/closed after (\d+)/.exec(closed)?.[1]) < 2000, closed);
 });

@@ -18,7 +18,7 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 test('a duration no timer can hold (above 2147483647 ms) is a usage error, not an instant timeout', async (t) => {
   const a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 } });
   running.push(a);
-  for (const args of [['--timeout', '3000000000', 'status'], ['top', '--interval', '3000000000', '-n', '1']]) {
+  for (const args of [['--timeout', '3000000000', 'status'], ['top', '--interval', '3000000000', '-n', '1'], ['stash', 'put', 't', 'k', '1', '--ttl', '3000000000']]) {
     const r = await runCli(args, { PM2_DIRTY_SOCKET: a.socketPath });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /at most 2147483647/);

@@ -81,7 +81,9 @@ export class Router {
       return;
     }
     if (!this.#o.knownApps.has(app)) {
-      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }), 'app_error');
+      // Any string may come here: a long one is shortened, never sent back whole (twice).
+      const name = app.length > 128 ? `${app.slice(0, 64)}… (${app.length} characters)` : app;
+      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${name}`, { app_path: name }), 'app_error');
       return;
     }
     const now = this.#now();
@@ -119,6 +121,11 @@ export class Router {
   /** A REQUEST the server could not route (no app_path): a protocol error. */
   refuseRequest(peer: Peer, clientId: bigint, err: DirtyError): void {
     this.#reject(peer, clientId, err, 'protocol_error');
+  }
+
+  /** A REQUEST the server answered itself before routing it (an undecodable payload): counted, not answered here. */
+  refused(outcome: CallOutcome): void {
+    this.stats.end(outcome, null, this.#now());
   }
 
   workerReady(w: PoolWorker): void {

@@ -32,6 +32,8 @@ const reps = Number(process.env['AB_REPS'] ?? 12);
 const windowMs = Number(process.env['AB_WINDOW_MS'] ?? 400);
 /** AB_OP=incr or get: the builds run that stash operation instead of an echo call (the floor stays the reference). */
 const op = process.env['AB_OP'] ?? 'echo';
+/** AB_DETAIL=1: also CPU per call of each process in every window. */
+const detail = process.env['AB_DETAIL'] === '1';
 const dir = mkdtempSync(join(tmpdir(), 'pdb-ab-'));
 
 async function build(spec: string, name: string): Promise<Side> {
@@ -81,6 +83,10 @@ try {
       const w = await pipelined(s.small, 64, windowMs, []);
       const writes = (pids.reduce((sum, pid) => sum + writesOfPid(pid), 0) - writesBefore) / w.calls;
       const after = pids.map((pid) => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid)));
+      if (detail) {
+        const each = pids.map((pid, i) => `${((after[i] ?? 0) - (before[i] ?? 0)) / w.calls}`.slice(0, 4));
+        process.stdout.write(`  ${s.label}: µs per call by process (client, arbiter or relay, workers): ${each.join(' ')}\n`);
+      }
       got.set(s, { cps: w.callsPerSec, cpuUs: after.reduce((sum, v, i) => sum + v - (before[i] ?? 0), 0) / w.calls, writes });
     }
     const fl = got.get(sides[sides.length - 1] as Side) ?? { cps: 1, cpuUs: 1, writes: 0 };

@@ -84,7 +84,7 @@ try {
       const writes = (pids.reduce((sum, pid) => sum + writesOfPid(pid), 0) - writesBefore) / w.calls;
       const after = pids.map((pid) => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid)));
       if (detail) {
-        const each = pids.map((pid, i) => `${((after[i] ?? 0) - (before[i] ?? 0)) / w.calls}`.slice(0, 4));
+        const each = pids.map((_, i) => (((after[i] ?? 0) - (before[i] ?? 0)) / w.calls).toFixed(2));
         process.stdout.write(`  ${s.label}: µs per call by process (client, arbiter or relay, workers): ${each.join(' ')}\n`);
       }
       got.set(s, { cps: w.callsPerSec, cpuUs: after.reduce((sum, v, i) => sum + v - (before[i] ?? 0), 0) / w.calls, writes });

@@ -87,7 +87,23 @@ export class Router {
       return;
     }
     const now = this.#now();
-    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: now, worker: null, sentAt: 0, activeAt: 0 };
+    // Every field from the start: one hidden class, no property store allocated when a deadline is set.
+    const call: Call = {
+      wid: this.#nextWid++,
+      peer,
+      clientId,
+      app,
+      payload,
+      queuedAt: now,
+      worker: null,
+      sentAt: 0,
+      activeAt: 0,
+      streamed: false,
+      window: undefined,
+      awaitingDrain: false,
+      deadline: undefined,
+      stall: undefined,
+    };
     const w = this.#choice.pick(app, now);
     if (w) {
       this.#track(call, mine);

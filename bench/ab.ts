@@ -4,7 +4,7 @@
 // inside the repository so that its imports resolve (`cp -r dist .ab/before`; .ab/ is ignored by
 // git), optionally followed by `,NODE=<flags>` (the arbiter's node
 // flags, default the package's node_args; workers inherit them) or `,KEY=value` environment entries.
-// Prints each repetition and, per build, the median ratio to the floor and of CPU per call.
+// Prints each repetition (calls/s, CPU µs and write system calls per call, all processes) and, per build, the median ratio to the floor and of CPU per call.
 // AB_OP=incr|get compares the stash path of the builds instead of echo calls.
 // A benchmark, not a test: nothing is asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ARBITER_NODE_ARGS, BENCH_APPS, startArbiter, status } from './lib/arbiter.js';
 import { pipelined } from './lib/measure.js';
-import { cpuOfPid, exited } from './lib/proc.js';
+import { cpuOfPid, exited, writesOfPid } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { floor, SMALL_TEXT } from './lib/transports.js';
 
@@ -32,6 +32,8 @@ const reps = Number(process.env['AB_REPS'] ?? 12);
 const windowMs = Number(process.env['AB_WINDOW_MS'] ?? 400);
 /** AB_OP=incr or get: the builds run that stash operation instead of an echo call (the floor stays the reference). */
 const op = process.env['AB_OP'] ?? 'echo';
+/** AB_DETAIL=1: also CPU per call of each process in every window. */
+const detail = process.env['AB_DETAIL'] === '1';
 const dir = mkdtempSync(join(tmpdir(), 'pdb-ab-'));
 
 async function build(spec: string, name: string): Promise<Side> {
@@ -73,23 +75,29 @@ try {
   const ratio = specs.map((): number[] => []);
   const cpu = specs.map((): number[] => []);
   for (let r = 0; r < reps; r++) {
-    const got = new Map<Side, { cps: number; cpuUs: number }>();
+    const got = new Map<Side, { cps: number; cpuUs: number; writes: number }>();
     for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
       const pids = [process.pid, ...s.pids];
       const before = pids.map((pid) => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid)));
+      const writesBefore = pids.reduce((sum, pid) => sum + writesOfPid(pid), 0);
       const w = await pipelined(s.small, 64, windowMs, []);
+      const writes = (pids.reduce((sum, pid) => sum + writesOfPid(pid), 0) - writesBefore) / w.calls;
       const after = pids.map((pid) => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid)));
-      got.set(s, { cps: w.callsPerSec, cpuUs: after.reduce((sum, v, i) => sum + v - (before[i] ?? 0), 0) / w.calls });
+      if (detail) {
+        const each = pids.map((_, i) => (((after[i] ?? 0) - (before[i] ?? 0)) / w.calls).toFixed(2));
+        process.stdout.write(`  ${s.label}: µs per call by process (client, arbiter or relay, workers): ${each.join(' ')}\n`);
+      }
+      got.set(s, { cps: w.callsPerSec, cpuUs: after.reduce((sum, v, i) => sum + v - (before[i] ?? 0), 0) / w.calls, writes });
     }
-    const fl = got.get(sides[sides.length - 1] as Side) ?? { cps: 1, cpuUs: 1 };
+    const fl = got.get(sides[sides.length - 1] as Side) ?? { cps: 1, cpuUs: 1, writes: 0 };
     const line: string[] = [];
     specs.forEach((_, i) => {
-      const g = got.get(sides[i] as Side) ?? { cps: 0, cpuUs: 0 };
+      const g = got.get(sides[i] as Side) ?? { cps: 0, cpuUs: 0, writes: 0 };
       ratio[i]?.push(g.cps / fl.cps);
       cpu[i]?.push(g.cpuUs / fl.cpuUs);
-      line.push(`${Math.round(g.cps)}/s ${g.cpuUs.toFixed(1)} µs (${(g.cps / fl.cps).toFixed(2)})`);
+      line.push(`${Math.round(g.cps)}/s ${g.cpuUs.toFixed(1)} µs ${g.writes.toFixed(2)} w (${(g.cps / fl.cps).toFixed(2)})`);
     });
-    process.stdout.write(`rep ${r + 1}: ${line.join(' | ')} | floor ${Math.round(fl.cps)}/s ${fl.cpuUs.toFixed(1)} µs\n`);
+    process.stdout.write(`rep ${r + 1}: ${line.join(' | ')} | floor ${Math.round(fl.cps)}/s ${fl.cpuUs.toFixed(1)} µs ${fl.writes.toFixed(2)} w\n`);
   }
   specs.forEach((spec, i) => {
     process.stdout.write(`${spec}: throughput ${median(ratio[i] ?? []).toFixed(3)} x the floor, CPU per call ${median(cpu[i] ?? []).toFixed(2)} x (medians of ${reps})\n`);

@@ -73,6 +73,16 @@ const USER_HZ = 100;
  * /proc/<pid>/task/<tid>/schedstat (ns), else utime + stime from /proc/<pid>/stat (10 ms ticks).
  * 0 if the process is gone.
  */
+/** Write system calls the process has made so far (`syscw` of /proc/<pid>/io; 0 when unreadable). */
+export function writesOfPid(pid: number): number {
+  try {
+    const m = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m === null ? 0 : Number(m[1]);
+  } catch {
+    return 0;
+  }
+}
+
 export function cpuOfPid(pid: number): number {
   try {
     let ns = 0;

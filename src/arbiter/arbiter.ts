@@ -23,6 +23,7 @@ import { claimSocketPath, listenPrivately, releaseSocketPath } from './socket-fi
 import { buildStatus, type ArbiterStatus } from './status.js';
 import { recycleStuck } from './stuck-calls.js';
 import { serveMetrics } from './prometheus.js';
+import { describeManage } from './control-decode.js';
 import type { Server as HttpServer } from 'node:http';
 
 export interface ScaleReply extends ScaleResult {
@@ -115,7 +116,10 @@ export class Arbiter {
       await serveMetrics(this, listen).then(
         (server) => {
           this.#metrics = server;
-          this.#log.info(`Prometheus metrics on http://${listen}/metrics`);
+          // The port really bound (`:0` asks for any free one).
+          const address = server.address();
+          const where = typeof address === 'object' && address !== null ? listen.replace(/:\d+$/, `:${address.port}`) : listen;
+          this.#log.info(`Prometheus metrics on http://${where}/metrics`);
         },
         (err: unknown) => this.#log.error(`metricsListen ${listen}: cannot listen (${(err as Error).message}); serving without the metrics endpoint`),
       );
@@ -237,7 +241,7 @@ export class Arbiter {
     const kind = op === ManageOp.ADD ? 'add' : op === ManageOp.REMOVE ? 'remove' : op === ManageOp.SET ? 'set' : null;
     if (kind === null || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
       const expected = '{op: 1 (add) | 2 (remove) | 3 (set), count: non-negative integer} or {op: 4 (reload)}';
-      throw new DirtyError(`MANAGE expects ${expected}, got ${JSON.stringify(payload)}`);
+      throw new DirtyError(`MANAGE expects ${expected}, got ${describeManage(payload)}`);
     }
     const r = this.scale({ kind, n: count }, `manage ${kind}`);
     return { ...r, target_workers: r.target, total_workers: r.live };

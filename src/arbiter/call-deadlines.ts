@@ -11,27 +11,14 @@ import type { Call } from './router-types.js';
 
 export type Expired = (call: Call, error: DirtyTimeoutError) => void;
 
-class Expiry implements Expiring {
-  readonly owner: CallDeadlines;
-  readonly call: Call;
-  readonly stall: boolean;
-
-  constructor(owner: CallDeadlines, call: Call, stall: boolean) {
-    this.owner = owner;
-    this.call = call;
-    this.stall = stall;
-  }
-
-  expire(): void {
-    this.owner.expired(this.call, this.stall);
-  }
-}
-
 export class CallDeadlines {
   readonly #lines = new Deadlines();
   readonly #timeoutMs: number;
   readonly #stallMs: number;
   readonly #onExpired: Expired;
+  /** The targets of every call's deadlines (the call is the deadline's arg): no object per call. */
+  readonly #runs: Expiring = { expire: (call) => this.expired(call as Call, false) };
+  readonly #stalls: Expiring = { expire: (call) => this.expired(call as Call, true) };
 
   /** A limit of 0 is off. */
   constructor(timeoutMs: number, stallMs: number, onExpired: Expired) {
@@ -44,13 +31,13 @@ export class CallDeadlines {
   dispatched(call: Call): void {
     if (this.#timeoutMs <= 0) return;
     if (call.deadline) this.#lines.cancel(call.deadline); // sent again after its worker died
-    call.deadline = this.#lines.add(this.#timeoutMs, new Expiry(this, call, false));
+    call.deadline = this.#lines.add(this.#timeoutMs, this.#runs, call);
   }
 
   /** The stream's window is full: its reader has this long to make room (a second call changes nothing). */
   stalled(call: Call): void {
     if (this.#stallMs <= 0 || call.stall) return;
-    call.stall = this.#lines.add(this.#stallMs, new Expiry(this, call, true));
+    call.stall = this.#lines.add(this.#stallMs, this.#stalls, call);
   }
 
   /** The reader made room. */

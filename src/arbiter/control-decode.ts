@@ -40,3 +40,22 @@ export function decodeControl(type: MessageType, buf: Buffer, start: number, end
     return { ok: false, error: new StashLimitError(message, { limit: CONFIG_KEY[limit], max }).toWire() };
   }
 }
+
+/**
+ * A MANAGE payload in a few words for an error message: `{op: 9, count: bytes (33554432 bytes)}`. Never
+ * prints a value whole (a frame may carry 64 MiB of bytes, which JSON would render as 200 MB of text).
+ */
+export function describeManage(payload: unknown): string {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || payload instanceof Uint8Array) return brief(payload);
+  const p = payload as Record<string, unknown>;
+  return `{op: ${brief(p['op'])}, count: ${brief(p['count'])}}`;
+}
+
+function brief(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'None';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v instanceof Uint8Array) return `bytes (${v.byteLength} bytes)`;
+  return Array.isArray(v) ? `a list of ${v.length}` : 'a dict';
+}

@@ -34,7 +34,7 @@ export interface Call {
   streamed?: boolean;
   // Flow control and limits (stream-flow.ts, call-deadlines.ts):
   /** The stream's credit accounting, from its first CHUNK or CREDIT. */
-  window?: RelayWindow;
+  window?: RelayWindow | undefined;
   /** Waiting for a congested client socket to drain before the worker gets more credit. */
   awaitingDrain?: boolean;
   /** timeoutMs, from dispatch. */

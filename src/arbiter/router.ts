@@ -81,11 +81,29 @@ export class Router {
       return;
     }
     if (!this.#o.knownApps.has(app)) {
-      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${app}`, { app_path: app }), 'app_error');
+      // Any string may come here: a long one is shortened, never sent back whole (twice).
+      const name = app.length > 128 ? `${app.slice(0, 64)}… (${app.length} characters)` : app;
+      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${name}`, { app_path: name }), 'app_error');
       return;
     }
     const now = this.#now();
-    const call: Call = { wid: this.#nextWid++, peer, clientId, app, payload, queuedAt: now, worker: null, sentAt: 0, activeAt: 0 };
+    // Every field from the start: one hidden class, no property store allocated when a deadline is set.
+    const call: Call = {
+      wid: this.#nextWid++,
+      peer,
+      clientId,
+      app,
+      payload,
+      queuedAt: now,
+      worker: null,
+      sentAt: 0,
+      activeAt: 0,
+      streamed: false,
+      window: undefined,
+      awaitingDrain: false,
+      deadline: undefined,
+      stall: undefined,
+    };
     const w = this.#choice.pick(app, now);
     if (w) {
       this.#track(call, mine);
@@ -119,6 +137,11 @@ export class Router {
   /** A REQUEST the server could not route (no app_path): a protocol error. */
   refuseRequest(peer: Peer, clientId: bigint, err: DirtyError): void {
     this.#reject(peer, clientId, err, 'protocol_error');
+  }
+
+  /** A REQUEST the server answered itself before routing it (an undecodable payload): counted, not answered here. */
+  refused(outcome: CallOutcome): void {
+    this.stats.end(outcome, null, this.#now());
   }
 
   /** A worker turned ready: the router takes its frames (answers come only to calls it sent) and routes to it. */

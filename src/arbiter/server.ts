@@ -213,7 +213,13 @@ export class ArbiterServer {
     // decodable payload of the wrong shape fails that request only: the stream is still in
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
     // Only app_path is read; the worker decodes the rest.
-    const app = peekAppPath(bytes);
+    let app: string | undefined;
+    try {
+      app = peekAppPath(bytes);
+    } catch (err) {
+      this.#router.refused('protocol_error'); // the caller gets the protocol error's ERROR: one call, one outcome
+      throw err;
+    }
     if (app === undefined) this.#router.refuseRequest(conn, id, new DirtyProtocolError('REQUEST payload has no string app_path'));
     else this.#router.submit(conn, id, app, payload);
   }

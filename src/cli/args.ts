@@ -7,6 +7,16 @@ export function positiveInt(raw: string): number {
   return n;
 }
 
+/** Node clamps longer timers to 1 ms: a longer duration would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration in ms that a timer can hold: a positive integer up to 2147483647. */
+export function durationMs(raw: string): number {
+  const n = positiveInt(raw);
+  if (n > MAX_TIMER_MS) throw new InvalidArgumentError(`expected at most ${MAX_TIMER_MS} ms`);
+  return n;
+}
+
 export function nonNegativeInt(raw: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer');

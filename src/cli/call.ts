@@ -1,4 +1,5 @@
 // `pm2-dirty call <app> <action> [json args...]`: one call (or a stream) through the arbiter.
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { jsonArg } from './args.js';
 import { CliError, Exit, toJson } from './exit.js';
@@ -43,7 +44,11 @@ export function registerCall(program: Command, globals: () => GlobalOptions): vo
       const raw = o.raw === true;
       await withClient(globals(), async (c) => {
         if (o.stream === true) {
-          for await (const item of c.openStream(app, action, args, options)) process.stdout.write(line(item, raw));
+          // Wait for a full stdout (a slow pipe): the stream's window then fills and the generator waits,
+          // instead of this process taking the whole stream into memory.
+          for await (const item of c.openStream(app, action, args, options)) {
+            if (!process.stdout.write(line(item, raw))) await once(process.stdout, 'drain');
+          }
         } else {
           process.stdout.write(line(await c.call(app, action, args, options), raw));
         }

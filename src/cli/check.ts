@@ -14,7 +14,15 @@ export function registerCheck(program: Command): void {
     .argument('<config>', 'path of the config module')
     .action(async (path: string) => {
       // The same overrides the arbiter would apply (pm2 set values in env `pm2-dirty`), but this file.
-      const r = await loadConfig(probeApps, { ...process.env, PM2_DIRTY_CONFIG: resolve(path) });
+      const file = resolve(path);
+      // A config whose top-level await never settles leaves nothing to run: Node would exit 0 here.
+      const neverLoaded = (): void => {
+        process.stderr.write(`${file}: the config never finished loading (a top-level await that never settles?)\n`);
+        process.exitCode = Exit.CONFIG;
+      };
+      process.once('beforeExit', neverLoaded);
+      const r = await loadConfig(probeApps, { ...process.env, PM2_DIRTY_CONFIG: file });
+      process.off('beforeExit', neverLoaded);
       if (!r.ok) {
         for (const e of r.errors) process.stderr.write(`${e}\n`);
         process.exitCode = Exit.CONFIG;

@@ -2,7 +2,7 @@
 // pm2-dirty: the operator's command-line tool. It speaks the arbiter's socket (STATUS, MANAGE, STASH,
 // REQUEST) with a timeout on everything; exit codes are in exit.ts and the README.
 import { Command, CommanderError, Option } from 'commander';
-import { positiveInt } from './args.js';
+import { durationMs } from './args.js';
 import { registerCall } from './call.js';
 import { registerCheck } from './check.js';
 import { describeFailure, Exit } from './exit.js';
@@ -15,7 +15,7 @@ function buildProgram(): Command {
   program
     .description('Operate a pm2-dirty pool over its Unix socket')
     .addOption(new Option('--socket <path>', 'arbiter socket (default: env PM2_DIRTY_SOCKET, else $PM2_HOME/dirty/arbiter.sock)'))
-    .addOption(new Option('--timeout <ms>', 'give up on the arbiter after this many ms').argParser(positiveInt).default(DEFAULT_TIMEOUT_MS))
+    .addOption(new Option('--timeout <ms>', 'give up on the arbiter after this many ms').argParser(durationMs).default(DEFAULT_TIMEOUT_MS))
     .showHelpAfterError()
     .exitOverride();
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();

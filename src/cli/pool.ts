@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ArbiterStatus } from '../arbiter/status.js';
 import type { DirtyClient } from '../client/client.js';
 import { Exit, toJson } from './exit.js';
-import { nonNegativeInt, positiveInt } from './args.js';
+import { durationMs, nonNegativeInt, positiveInt } from './args.js';
 import { type GlobalOptions, withClient } from './session.js';
 import { formatStatus } from './status-table.js';
 import { workersText } from '../core/scaling.js';
@@ -40,7 +40,7 @@ export function registerPool(program: Command, globals: Globals): void {
   program
     .command('top')
     .description('status, refreshed live (Ctrl-C to leave)')
-    .option('--interval <ms>', 'refresh period', positiveInt, 1000)
+    .option('--interval <ms>', 'refresh period', durationMs, 1000)
     .option('-n, --iterations <n>', 'stop after this many refreshes', positiveInt)
     .action(async (o: { interval: number; iterations?: number }) => {
       await withClient(globals(), async (c) => {

@@ -1,6 +1,6 @@
 // `pm2-dirty stash ls|get|put|del|clear`: the arbiter's shared tables. Keys are strings; values JSON.
 import type { Command } from 'commander';
-import { jsonArg, positiveInt } from './args.js';
+import { durationMs, jsonArg } from './args.js';
 import { CliError, Exit, toJson } from './exit.js';
 import { type GlobalOptions, withClient } from './session.js';
 
@@ -33,7 +33,7 @@ export function registerStash(program: Command, globals: () => GlobalOptions): v
     .argument('<table>')
     .argument('<key>')
     .argument('<json>', 'the value, as JSON (strings quoted)', jsonArg)
-    .option('--ttl <ms>', 'expire after this many ms', positiveInt)
+    .option('--ttl <ms>', 'expire after this many ms', durationMs)
     .action(async (table: string, key: string, value: unknown, o: { ttl?: number }) => {
       await withClient(globals(), (c) => c.stash.put(table, key, value, o.ttl !== undefined ? { ttlMs: o.ttl } : {}));
     });

@@ -114,6 +114,11 @@ export class Connection {
     return unaryCall(this, `${messageTypeName(type)} request`, (id, out) => out.message(type, id, value, ''), options);
   }
 
+  /** request() of the dict keys[i] -> values[i], encoded without building the object (the stash's per-call path). */
+  requestFields(type: MessageType, label: string, keys: readonly string[], values: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
+    return unaryCall(this, label, (id, out) => out.fields(type, id, keys, values), options);
+  }
+
   /**
    * Encodes a call's frames: straight into this tick's write when connected (returns null: they are
    * sent), else into chunks that open() keeps until the socket connects. A value that cannot be

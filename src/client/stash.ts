@@ -1,7 +1,7 @@
 // client.stash: gunicorn's stash operations over the client's connection (STASH 0x10 frames),
 // plus atomic extensions (incr, putIfAbsent, compareAndSet) and a Map-like table view.
 import { StashKeyNotFoundError, StashTableNotFoundError } from '../errors.js';
-import { MessageType, StashOp } from '../protocol/constants.js';
+import { MessageType, messageTypeName, StashOp } from '../protocol/constants.js';
 import type { Connection } from './connection.js';
 import type { RequestOptions } from './unary-call.js';
 import * as check from './validate.js';
@@ -11,7 +11,17 @@ export interface StashWriteOptions extends RequestOptions {
   readonly ttlMs?: number;
 }
 
-type Fields = Record<string, unknown>;
+/** The dict keys of each request shape (op and table first); values go in the same order. */
+const TABLE = ['op', 'table'];
+const KEY = ['op', 'table', 'key'];
+const PATTERN = ['op', 'table', 'pattern'];
+const KEY_VALUE = ['op', 'table', 'key', 'value'];
+const KEY_VALUE_TTL = [...KEY_VALUE, 'ttl_ms'];
+const KEY_BY = ['op', 'table', 'key', 'by'];
+const KEY_BY_TTL = [...KEY_BY, 'ttl_ms'];
+const CAS = ['op', 'table', 'key', 'expected', 'value'];
+const CAS_TTL = [...CAS, 'ttl_ms'];
+const LABEL = `${messageTypeName(MessageType.STASH)} request`;
 
 /**
  * The arbiter's shared tables. Every operation is one round trip and atomic in the arbiter.
@@ -27,27 +37,38 @@ export class StashClient {
     this.#conn = conn;
   }
 
-  #send(op: StashOp, table: string, extra: Fields = {}, options: RequestOptions = {}): Promise<unknown> {
+  /**
+   * Sends the dict keys[i] -> values[i] (values[0] is the op, values[1] the table), encoded field by
+   * field: no payload object per call. A field whose value is undefined is left out.
+   */
+  #send(keys: readonly string[], values: unknown[], options: RequestOptions = {}): Promise<unknown> {
+    const table = values[1];
     if (typeof table !== 'string') throw new TypeError(`Expected \`table\` to be a string, got \`${String(table)}\` (${typeof table})`);
-    const payload: Fields = { op, table };
-    for (const [k, v] of Object.entries(extra)) if (v !== undefined) payload[k] = v;
-    return this.#conn.request(MessageType.STASH, payload, options);
+    if (values.includes(undefined)) {
+      const k = keys.filter((_, i) => values[i] !== undefined);
+      return this.#conn.requestFields(MessageType.STASH, LABEL, k, values.filter((v) => v !== undefined), options);
+    }
+    return this.#conn.requestFields(MessageType.STASH, LABEL, keys, values, options);
   }
 
-  #write(options: StashWriteOptions): Fields {
-    if (options.ttlMs !== undefined) check.assertDurationMs('ttlMs', options.ttlMs);
-    return { ttl_ms: options.ttlMs };
+  /** A write's keys: `withTtl` (and its ttl_ms appended to `values`) when options.ttlMs is set. */
+  #write(keys: readonly string[], withTtl: readonly string[], values: unknown[], options: StashWriteOptions): readonly string[] {
+    if (options.ttlMs === undefined) return keys;
+    check.assertDurationMs('ttlMs', options.ttlMs);
+    values.push(options.ttlMs);
+    return withTtl;
   }
 
   /** Stores `value` under `key`, creating the table if needed. */
   async put(table: string, key: unknown, value: unknown, options: StashWriteOptions = {}): Promise<void> {
-    await this.#send(StashOp.PUT, table, { key, value, ...this.#write(options) }, options);
+    const values = [StashOp.PUT, table, key, value];
+    await this.#send(this.#write(KEY_VALUE, KEY_VALUE_TTL, values, options), values, options);
   }
 
   /** The value, or `fallback` when the key or the table is missing (gunicorn's raises instead). */
   async get(table: string, key: unknown, fallback?: unknown, options: RequestOptions = {}): Promise<unknown> {
     try {
-      return await this.#send(StashOp.GET, table, { key }, options);
+      return await this.#send(KEY, [StashOp.GET, table, key], options);
     } catch (err) {
       if (err instanceof StashKeyNotFoundError || err instanceof StashTableNotFoundError) return fallback;
       throw err;
@@ -56,57 +77,60 @@ export class StashClient {
 
   /** The value; StashKeyNotFoundError when the key or table is missing. */
   getOrThrow(table: string, key: unknown, options: RequestOptions = {}): Promise<unknown> {
-    return this.#send(StashOp.GET, table, { key }, options);
+    return this.#send(KEY, [StashOp.GET, table, key], options);
   }
 
   async delete(table: string, key: unknown, options: RequestOptions = {}): Promise<boolean> {
-    return (await this.#send(StashOp.DELETE, table, { key }, options)) === true;
+    return (await this.#send(KEY, [StashOp.DELETE, table, key], options)) === true;
   }
 
   /** Keys of the table (`[]` when missing), optionally filtered by an fnmatch glob on the key's string form. */
   async keys(table: string, pattern?: string, options: RequestOptions = {}): Promise<unknown[]> {
-    return (await this.#send(StashOp.KEYS, table, { pattern }, options)) as unknown[];
+    return (await this.#send(PATTERN, [StashOp.KEYS, table, pattern], options)) as unknown[];
   }
 
   async clear(table: string, options: RequestOptions = {}): Promise<void> {
-    await this.#send(StashOp.CLEAR, table, {}, options);
+    await this.#send(TABLE, [StashOp.CLEAR, table], options);
   }
 
   /** `{ size, table }`; StashTableNotFoundError when the table is missing. */
   async info(table: string, options: RequestOptions = {}): Promise<{ size: number; table: string }> {
-    return (await this.#send(StashOp.INFO, table, {}, options)) as { size: number; table: string };
+    return (await this.#send(TABLE, [StashOp.INFO, table], options)) as { size: number; table: string };
   }
 
   async ensure(table: string, options: RequestOptions = {}): Promise<void> {
-    await this.#send(StashOp.ENSURE, table, {}, options);
+    await this.#send(TABLE, [StashOp.ENSURE, table], options);
   }
 
   /** Whether the table exists, or with `key`, whether the key is in it. */
   async exists(table: string, key?: unknown, options: RequestOptions = {}): Promise<boolean> {
-    return (await this.#send(StashOp.EXISTS, table, { key }, options)) === true;
+    return (await this.#send(KEY, [StashOp.EXISTS, table, key], options)) === true;
   }
 
   async deleteTable(table: string, options: RequestOptions = {}): Promise<boolean> {
-    return (await this.#send(StashOp.DELETE_TABLE, table, {}, options)) === true;
+    return (await this.#send(TABLE, [StashOp.DELETE_TABLE, table], options)) === true;
   }
 
   async tables(options: RequestOptions = {}): Promise<string[]> {
-    return (await this.#send(StashOp.TABLES, '', {}, options)) as string[];
+    return (await this.#send(TABLE, [StashOp.TABLES, ''], options)) as string[];
   }
 
   /** Adds `by` (default 1) to an integer value (a missing key counts as 0) and returns the new value, atomically. */
   async incr(table: string, key: unknown, by = 1, options: StashWriteOptions = {}): Promise<number | bigint> {
-    return (await this.#send(StashOp.INCR, table, { key, by, ...this.#write(options) }, options)) as number | bigint;
+    const values = [StashOp.INCR, table, key, by];
+    return (await this.#send(this.#write(KEY_BY, KEY_BY_TTL, values, options), values, options)) as number | bigint;
   }
 
   /** Stores `value` only if `key` is absent; true when it did. */
   async putIfAbsent(table: string, key: unknown, value: unknown, options: StashWriteOptions = {}): Promise<boolean> {
-    return (await this.#send(StashOp.PUT_IF_ABSENT, table, { key, value, ...this.#write(options) }, options)) === true;
+    const values = [StashOp.PUT_IF_ABSENT, table, key, value];
+    return (await this.#send(this.#write(KEY_VALUE, KEY_VALUE_TTL, values, options), values, options)) === true;
   }
 
   /** Replaces the value only if it currently equals `expected` (null: the key is absent); true when it did. */
   async compareAndSet(table: string, key: unknown, expected: unknown, value: unknown, options: StashWriteOptions = {}): Promise<boolean> {
-    return (await this.#send(StashOp.COMPARE_AND_SET, table, { key, expected: expected ?? null, value, ...this.#write(options) }, options)) === true;
+    const values = [StashOp.COMPARE_AND_SET, table, key, expected ?? null, value];
+    return (await this.#send(this.#write(CAS, CAS_TTL, values, options), values, options)) === true;
   }
 
   /** A Map-like view of one table; every method is one round trip (entries() is 1 + N). */

@@ -23,9 +23,11 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   readonly #label: string;
   readonly #encode: Encoder;
   readonly #options: RequestOptions;
+  /** Chunks not yet taken: #items[#head...], a queue read by index (shift() is O(n) on a long one). */
   readonly #items: unknown[] = [];
   /** Payload bytes of each item in #items. */
   readonly #sizes: number[] = [];
+  #head = 0;
   readonly #window: ReadWindow;
   readonly #waiters: Waiter[] = [];
   #id: bigint | undefined;
@@ -48,9 +50,15 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
 
   next(): Promise<IteratorResult<unknown>> {
     if (!this.#started) this.#start();
-    if (this.#items.length > 0) {
-      const value = this.#items.shift();
-      this.#taken(this.#sizes.shift() ?? 0);
+    const items = this.#items;
+    const at = this.#head;
+    if (at < items.length) {
+      const value = items[at];
+      const bytes = this.#sizes[at] ?? 0;
+      items[at] = undefined;
+      if (at + 1 === items.length) this.#dropItems();
+      else this.#head = at + 1;
+      this.#taken(bytes);
       return Promise.resolve({ done: false, value });
     }
     if (this.#ended !== undefined) {
@@ -191,5 +199,6 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   #dropItems(): void {
     this.#items.length = 0;
     this.#sizes.length = 0;
+    this.#head = 0;
   }
 }

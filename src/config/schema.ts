@@ -146,6 +146,8 @@ export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides
   const listen = out['metricsListen'];
   if (typeof listen === 'string' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(listen)) {
     errors.push(`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${show(listen)}`);
+  } else if (typeof listen === 'string' && Number(listen.slice(listen.lastIndexOf(':') + 1)) > 65535) {
+    errors.push(`\`metricsListen\` port must be 0 to 65535, got ${show(listen)}`);
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: { ...(out as unknown as Omit<DirtyConfig, 'apps' | 'hooks' | 'autoscale'>), apps, hooks, autoscale: file['autoscale'] } };

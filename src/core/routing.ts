@@ -57,8 +57,7 @@ export const PREFETCH_BUDGET_MS = 8;
  * Without a prefetch, a worker that finishes a call idles for one arbiter round trip (the answer
  * travels back, the arbiter picks the next call, the call travels out). The prefetch covers
  * `PREFETCH_BUDGET_MS` of work: floor(8 / ewma), between 1 and 64. Tiny calls (0.125 ms or less) get
- * 64, so throughput is not bound by round trips (and, with the writers' flush every 16 frames, calls
- * flow through the processes instead of waiting in the arbiter for a worker's whole batch to come back).
+ * 64, so throughput is not bound by round trips.
  *
  * A prefetched call is committed to its worker: it cannot go to another holder of the app that frees
  * up first. So there is no prefetch while the service time is unknown (no answer yet), when calls

@@ -11,6 +11,8 @@ export const STREAM_WINDOW = 256;
 export const READ_WINDOW = 8192;
 /** What the reader aims to have in flight and buffered per stream, in payload bytes. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
+/** The most one CREDIT frame may grant (a uint32, docs/protocol.md): a larger grant goes out in several. */
+export const MAX_GRANT = 0xffff_ffff;
 
 /** What a sender may still send: starts at the window, each chunk takes one, CREDIT adds. */
 export class SendCredit {
@@ -133,12 +135,15 @@ export class RelayWindow {
     return this.#relayed >= this.#granted;
   }
 
-  /** Credit to grant the worker now (0: none yet). */
+  /**
+   * Credit to grant the worker now (0: none yet), at most MAX_GRANT: a client may grant more than
+   * that in total (each of its CREDITs up to MAX_GRANT), and a CREDIT above it would fail the worker.
+   */
   grant(): number {
     const limit = this.windowed ? Math.max(this.window, this.#clientGranted) : this.#accepted + this.window;
-    const due = limit - this.#granted;
+    const due = Math.min(limit - this.#granted, MAX_GRANT);
     if (due <= 0 || (due * 2 < this.window && !this.exhausted)) return 0;
-    this.#granted = limit;
+    this.#granted += due;
     return due;
   }
 }

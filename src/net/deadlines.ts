@@ -3,15 +3,16 @@
 // started, so each timeout value keeps a FIFO line; the timer is armed for the earliest head. A deadline never fires early (checked on performance.now()).
 import { performance } from 'node:perf_hooks';
 
-/** What a deadline calls when it passes. */
+/** What a deadline calls when it passes, with the deadline's `arg` (one target can serve many deadlines). */
 export interface Expiring {
-  expire(): void;
+  expire(arg?: unknown): void;
 }
 
 /** A registered deadline; pass it back to `cancel`. */
 export interface Deadline {
   readonly at: number;
   target: Expiring | null;
+  readonly arg: unknown;
   readonly line: Line;
 }
 
@@ -33,11 +34,11 @@ export class Deadlines {
   #timerAt = Infinity;
   #live = 0;
 
-  /** Calls `target.expire()` once `timeoutMs` have passed, unless cancelled first. */
-  add(timeoutMs: number, target: Expiring): Deadline {
+  /** Calls `target.expire(arg)` once `timeoutMs` have passed, unless cancelled first. */
+  add(timeoutMs: number, target: Expiring, arg?: unknown): Deadline {
     let line = this.#lines.get(timeoutMs);
     if (line === undefined) this.#lines.set(timeoutMs, (line = { timeoutMs, items: [], head: 0, dead: 0 }));
-    const entry: Deadline = { at: performance.now() + timeoutMs, target, line };
+    const entry: Deadline = { at: performance.now() + timeoutMs, target, arg, line };
     line.items.push(entry);
     if (this.#live++ === 0) this.#timer?.ref(); // a pending call keeps the process alive, as its own timer did
     if (entry.at < this.#timerAt) this.#arm(entry.at);
@@ -92,7 +93,7 @@ export class Deadlines {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = performance.now();
-    const due: { readonly at: number; readonly target: Expiring }[] = [];
+    const due: { readonly at: number; readonly target: Expiring; readonly arg: unknown }[] = [];
     let next = Infinity;
     for (const line of this.#lines.values()) {
       const { items } = line;
@@ -105,7 +106,7 @@ export class Deadlines {
           continue;
         }
         if (entry.at > now) break;
-        due.push({ at: entry.at, target: entry.target });
+        due.push({ at: entry.at, target: entry.target, arg: entry.arg });
         entry.target = null;
         this.#live--;
       }
@@ -119,9 +120,9 @@ export class Deadlines {
     }
     if (next < Infinity) this.#arm(next);
     if (due.length > 1) due.sort((a, b) => a.at - b.at); // lines were read one after the other
-    for (const { target } of due) {
+    for (const { target, arg } of due) {
       try {
-        target.expire();
+        target.expire(arg);
       } catch (error) {
         // As from a timer of its own: an uncaught exception, and the other deadlines still fire.
         queueMicrotask(() => {

@@ -1,6 +1,7 @@
 // Writes frames to a socket batched until the next tick: the frames encoded in one tick go into one
-// FrameBatch and leave as one write (a slab piece, plus any large payload it references), or one
-// write per FLUSH_FRAMES frames when a tick encodes many.
+// FrameBatch and leave as one write (a slab piece, plus any large payload it references): one write
+// system call per socket per tick, however many frames the tick encodes (docs/benchmarks.md,
+// "Decision log": flushing every 16 frames cost 13-30 % more CPU per call for no steady throughput).
 // Shared by the arbiter's client connections, the worker channel (both ends) and the client.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
@@ -13,19 +14,15 @@ const SLAB_BYTES = 64 * 1024;
  * buffer then holds it, and its 'drain' event (backpressure) works as for any write.
  */
 const FLUSH_BYTES = 256 * 1024;
-/**
- * A batch of this many frames is handed to the socket at once too: the peer process starts on them
- * while this one encodes the rest of its tick, so that processes overlap instead of passing one
- * wave of frames along (docs/benchmarks.md, "Decision log"). Paired with core/routing's deep prefetch.
- */
-export const FLUSH_FRAMES = 16;
 
 export class TickWriter {
   readonly #socket: Socket;
   readonly #batch = new FrameBatch(SLAB_BYTES);
   #scheduled = false;
-  /** Frames in the batch since the last flush. */
-  #frames = 0;
+  readonly #flushBound = (): void => {
+    this.#scheduled = false;
+    this.#flush();
+  };
 
   constructor(socket: Socket) {
     this.#socket = socket;
@@ -67,13 +64,10 @@ export class TickWriter {
 
   /** Schedules the flush; returns the bytes buffered. */
   #queued(): number {
-    if (++this.#frames >= FLUSH_FRAMES || this.#batch.bytes >= FLUSH_BYTES) this.#flush();
+    if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(() => {
-        this.#scheduled = false;
-        this.#flush();
-      });
+      process.nextTick(this.#flushBound);
     }
     return this.buffered;
   }
@@ -84,7 +78,6 @@ export class TickWriter {
   }
 
   #flush(): void {
-    this.#frames = 0;
     const out = this.#batch.take();
     const s = this.#socket;
     if (s.destroyed || out.length === 0) return;

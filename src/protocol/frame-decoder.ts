@@ -31,6 +31,14 @@ export interface FrameDecoderOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * A payload still awaited after this many chunks averaging under TRICKLE_BYTES is assembled like an
+ * `assemble` type: every kept chunk costs its Buffer and backing store (over 100 bytes), so a peer
+ * sending one byte per write would otherwise make a 64 MiB frame cost gigabytes. Socket-sized chunks
+ * (kilobytes) never trigger it.
+ */
+const TRICKLE_CHUNKS = 64;
+const TRICKLE_BYTES = 4096;
 
 /**
  * Turns a byte stream into frames. Frames may be split at any byte and many may share a chunk.
@@ -120,7 +128,9 @@ export class FrameDecoder {
       }
       const n = this.#len;
       if (this.#bytes < n) {
-        if (this.#assemble.has(this.#type)) this.#startAssembly(n);
+        if (this.#assemble.has(this.#type) || (this.#chunks.length > TRICKLE_CHUNKS && this.#bytes < this.#chunks.length * TRICKLE_BYTES)) {
+          this.#startAssembly(n);
+        }
         return;
       }
       this.#len = -1;

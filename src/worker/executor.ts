@@ -4,6 +4,7 @@
 // abandoned call until that frame says the call has really stopped here. A CANCEL for id 0 (the
 // fence) means "no REQUEST follows on this channel": a retiring worker drains only after it, so a
 // request already on its way when the arbiter decided to retire the worker is still run.
+import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
 import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type ErrorDetails, type WireError } from '../errors.js';
@@ -227,11 +228,14 @@ export class Executor {
     let n = 0;
     let finished = false; // the generator returned or threw: there is nothing left to close
     const credit = (job.credit ??= new SendCredit());
+    let lastYield = performance.now();
     try {
       while (!job.cancelled) {
         let next: IteratorResult<unknown>;
         try {
-          next = await step(gen, ctx);
+          // A sync generator's step is not awaited: no microtask per chunk.
+          const r = step(gen, ctx);
+          next = isThenable(r) ? await r : r;
         } catch (err) {
           finished = true;
           throw err;
@@ -253,15 +257,26 @@ export class Executor {
         } catch (err) {
           throw unencodable(err);
         }
-        await settled(wait);
-        // A sync generator never yields to the loop by itself: let heartbeats and CANCELs in.
-        if (++n % 64 === 0) await yieldToLoop();
+        if (wait !== undefined) await settled(wait);
+        // A sync generator never yields to the loop by itself: after YIELD_MS of stepping (a slow
+        // generator: after every chunk past that) or YIELD_CHUNKS chunks, the loop turns: the tick's
+        // chunks leave in one write, heartbeats, CREDITs and CANCELs come in.
+        if (++n >= YIELD_CHUNKS || performance.now() - lastYield >= YIELD_MS) {
+          n = 0;
+          await yieldToLoop();
+          lastYield = performance.now();
+        }
       }
     } finally {
       if (!finished) await closeQuietly(gen);
     }
   }
 }
+
+/** The most chunks a stream sends between two turns of the event loop: as the stream floor's write batch, the window a stream opens with. */
+const YIELD_CHUNKS = 256;
+/** The most time a stream steps its generator between two turns of the event loop. */
+const YIELD_MS = 1;
 
 function hasKeys(o: object): boolean {
   for (const _ in o) return true;

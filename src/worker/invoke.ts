@@ -110,10 +110,12 @@ export function invoke(fn: Action, self: unknown, args: unknown[], ctx: CallCont
   return result;
 }
 
+const NO_ARGS: unknown[] = [];
+
 /** One step of a generator: an async generator's continuations need AsyncLocalStorage, a sync one's do not. */
 export function step(gen: AnyGen, ctx: CallContext): IteratorResult<unknown> | Promise<IteratorResult<unknown>> {
   if (Object.prototype.toString.call(gen) === '[object Generator]') {
-    return applySyncWithContext(ctx, gen.next as (...args: unknown[]) => unknown, gen, []) as IteratorResult<unknown>;
+    return applySyncWithContext(ctx, gen.next as (...args: unknown[]) => unknown, gen, NO_ARGS) as IteratorResult<unknown>;
   }
   asyncSeen = true;
   return runWithContext(ctx, () => gen.next());

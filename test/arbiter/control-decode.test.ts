@@ -1,7 +1,7 @@
 // STASH and MANAGE payloads over their limits (entries, str bytes) get a typed answer instead of being built.
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
-import { decodeControl, MANAGE_LIMITS } from '../../src/arbiter/control-decode.js';
+import { decodeControl, describeManage, MANAGE_LIMITS } from '../../src/arbiter/control-decode.js';
 import { MessageType } from '../../src/protocol/constants.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 
@@ -44,4 +44,15 @@ test('a MANAGE payload over its small fixed limits is a DirtyProtocolError answe
 test('an empty payload is null; malformed TLV still throws (the connection is closed)', (t) => {
   t.deepEqual(decodeControl(MessageType.STASH, Buffer.alloc(0), 0, 0, LIMITS), { ok: true, payload: null });
   t.throws(() => decodeControl(MessageType.STASH, Buffer.from([0x7f]), 0, 1, LIMITS), { instanceOf: DirtyProtocolError });
+});
+
+test('describeManage names each field in a few words, never a value whole', (t) => {
+  t.is(describeManage({ op: 9, count: Buffer.alloc(1 << 20) }), '{op: 9, count: bytes (1048576 bytes)}');
+  t.is(describeManage({ op: 3, count: -1 }), '{op: 3, count: -1}');
+  t.is(describeManage({ op: 3, count: 1n << 62n }), '{op: 3, count: 4611686018427387904}');
+  t.is(describeManage({ op: 'x'.repeat(100) }), `{op: "${'x'.repeat(40)}…", count: nothing}`);
+  t.is(describeManage({ op: [1, 2], count: { a: 1 } }), '{op: a list of 2, count: a dict}');
+  t.is(describeManage(null), 'None');
+  t.is(describeManage([1, 2, 3]), 'a list of 3');
+  t.is(describeManage(Buffer.alloc(5)), 'bytes (5 bytes)');
 });

@@ -94,3 +94,11 @@ test('metricsListen: off by default, host:port accepted, anything else named', (
     t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)), [`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${JSON.stringify(listen)} (string)`], listen);
   }
 });
+
+test('metricsListen: a port above 65535 is a config error, not a silent start without the endpoint', (t) => {
+  for (const listen of ['127.0.0.1:65536', '127.0.0.1:99999']) {
+    t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)), [`\`metricsListen\` port must be 0 to 65535, got ${JSON.stringify(listen)} (string)`], listen);
+  }
+  const top = resolveConfig({ apps: ['./a.mjs:A'], metricsListen: '127.0.0.1:65535' }, {}, env);
+  t.true(top.ok);
+});

@@ -1,7 +1,7 @@
 // Window accounting of per-stream flow control: the sender's credit, the reader's batched grants,
 // and the arbiter's relay window for clients with and without CREDIT.
 import test from 'ava';
-import { ReadWindow, RelayWindow, SendCredit, STREAM_WINDOW } from '../../src/core/stream-window.js';
+import { MAX_GRANT, ReadWindow, RelayWindow, SendCredit, STREAM_WINDOW } from '../../src/core/stream-window.js';
 
 test('SendCredit: a sender may send its window, then nothing until credit comes', (t) => {
   const c = new SendCredit(3);
@@ -133,4 +133,12 @@ test('RelayWindow: a CREDIT that arrives after chunks were relayed still counts 
   w.relay();
   t.true(w.exhausted);
   t.is(w.grant(), 0);
+});
+
+test('RelayWindow: a grant never exceeds what one CREDIT frame carries, however much the client granted', (t) => {
+  const w = new RelayWindow(4);
+  for (let i = 0; i < 3; i++) w.credit(MAX_GRANT); // a hostile client: three maximal grants before the first chunk
+  w.relay();
+  // What the client granted reaches the worker in grants of at most MAX_GRANT each.
+  t.deepEqual([w.grant(), w.grant(), w.grant(), w.grant()], [MAX_GRANT, MAX_GRANT, MAX_GRANT - 4, 0]);
 });

@@ -81,3 +81,22 @@ test('a handler that throws on an assembled frame loses nothing that follows it'
   t.deepEqual(ids, [1n, 2n]);
   t.is(decoder.bufferedBytes, 0);
 });
+
+test('a payload trickling in as many small chunks is copied into one buffer as it comes (each kept chunk would cost far more than its bytes)', (t) => {
+  const big = Buffer.alloc(100_000, 3);
+  const frame = Buffer.concat(encodeMessage(MessageType.REQUEST, 5n, { app_path: 'a', action: 'x', args: [big] }));
+  for (const step of [1, 7, 1000]) {
+    const decoder = new FrameDecoder();
+    const c = collector();
+    for (let at = 0; at < frame.length; at += step) decoder.read(Buffer.from(frame.subarray(at, at + step)), c.onFrame, c.onPieces);
+    t.is(c.seen.length, 1);
+    t.is(c.seen[0]?.kind, 'frame', `step ${step}: arrives whole`);
+    t.true(c.seen[0]?.payload.equals(frame.subarray(HEADER_SIZE)));
+    t.is(decoder.bufferedBytes, 0);
+  }
+  // Socket-sized chunks keep their pieces: nothing is copied.
+  const decoder = new FrameDecoder();
+  const c = collector();
+  for (let at = 0; at < frame.length; at += 16_384) decoder.read(Buffer.from(frame.subarray(at, at + 16_384)), c.onFrame, c.onPieces);
+  t.is(c.seen[0]?.kind, 'pieces');
+});

@@ -57,7 +57,7 @@ export class Autoscaler {
   tick(now: number): void {
     let live = 0;
     let busy = 0;
-    for (const w of this.#pool.workers.values()) {
+    for (const w of this.#pool.views()) {
       if (w.state !== 'ready') continue;
       live++;
       if (w.inflight > 0) busy++;

@@ -14,15 +14,6 @@ export function killWorker(w: PoolWorker, reason: string): void {
   w.process.kill('SIGKILL');
 }
 
-/** Recycles a worker: no new calls and its replacement planned (`unroute`, state 'retiring': no longer live), then SIGKILL. */
-export function recycleWorker(w: PoolWorker, reason: string, log: Logger, unroute: () => void): void {
-  log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) recycled: ${reason}; a replacement starts, the worker is killed`);
-  if (w.state !== 'retiring') {
-    w.state = 'retiring';
-    unroute();
-  }
-  killWorker(w, reason);
-}
 
 /** Returns how many workers were sent for replacement by the memory guard. */
 export function checkHealth(

@@ -1,9 +1,7 @@
 // Types shared by the pool and the router: pool options, a worker's record, the pool's events.
 import type { WorkerState } from '../core/types.js';
-import type { MessageType } from '../protocol/constants.js';
-import type { Payload } from '../protocol/frame-batch.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
-import type { WorkerProcess } from './worker-process.js';
+import type { SpawnWorker, WorkerHandle } from './worker-handle.js';
 
 export interface PoolOptions {
   readonly apps: readonly (AppLoadSpec & { readonly limit: number | null })[];
@@ -23,32 +21,37 @@ export interface PoolOptions {
   readonly initTimeoutMs: number;
   readonly cancelGraceMs: number;
   readonly crashCooldownMs: number;
+  /** Starts a worker; the forked process unless a test passes an in-memory one. */
+  readonly spawn?: SpawnWorker;
   readonly restart: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly maxCrashes: number; readonly windowMs: number };
 }
 
+/** A worker's record. Each mutable field has one writer module (docs/architecture.md, "Who owns which state"). */
 export interface PoolWorker {
   readonly id: number;
-  readonly process: WorkerProcess;
+  readonly process: WorkerHandle;
   readonly apps: readonly string[];
+  /** pool-worker.ts: starting -> ready; Pool (its #unroute): retiring. */
   state: WorkerState;
   readonly spawnedAt: number;
+  /** pool-worker.ts, from the worker's heartbeats (with `rss`). */
   lastBeatAt: number;
-  inflight: number;
+  /** router.ts: calls answered (its in-flight count is the router's WorkerChoice, Router.workerLoad). */
   served: number;
   rss: number;
-  /** A replacement is under way (memory guard); do not ask twice. */
+  /** health.ts: a replacement is under way (memory guard); do not ask twice. */
   replacing?: boolean;
-  /** Set when the arbiter kills the worker on purpose (hung, init timeout, recycled): why. */
+  /** health.ts (killWorker): set when the arbiter kills the worker on purpose (hung, init timeout, recycled): why. */
   killReason?: string;
 }
 
 /** What the router needs to hear from the pool. */
 export interface PoolListener {
+  /** Calls outstanding on `w` (the router counts them; the pool reads them for its views). */
+  workerLoad(w: PoolWorker): number;
   workerReady(w: PoolWorker): void;
   workerRetiring(w: PoolWorker): void;
   workerGone(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
-  /** A frame from worker `w`, its payload being `buf[start, end)`. */
-  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
 }
 
 /** Lifecycle events for hooks and persistence (all optional, none may throw into the pool). */

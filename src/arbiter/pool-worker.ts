@@ -1,16 +1,14 @@
 // Starts one worker process for the pool and keeps its record (state, heartbeat, memory)
 // up to date from the process's events.
 import { performance } from 'node:perf_hooks';
-import type { MessageType } from '../protocol/constants.js';
-import type { Payload } from '../protocol/frame-batch.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { Logger } from './logger.js';
 import type { PoolOptions, PoolWorker } from './pool-types.js';
+import type { SpawnWorker } from './worker-handle.js';
 import { WorkerProcess } from './worker-process.js';
 
 export interface PoolWorkerEvents {
   ready(w: PoolWorker): void;
-  frame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
   /** The process died: stop routing to it now; `exit` follows once its channel is drained. */
   dead(w: PoolWorker): void;
   exit(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void;
@@ -22,6 +20,9 @@ export function heartbeatIntervalMs(timeoutMs: number): number {
   return timeoutMs > 0 ? Math.max(100, Math.min(1000, Math.floor(timeoutMs / 4))) : 1000;
 }
 
+/** The real worker: a forked process. */
+export const forkWorker: SpawnWorker = (id, specs, opts, events) => new WorkerProcess(id, specs, opts, events);
+
 export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: PoolOptions, now: number, on: PoolWorkerEvents): PoolWorker {
   const opts = {
     concurrency: o.concurrency,
@@ -32,7 +33,7 @@ export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: Po
   };
   const w: PoolWorker = {
     id,
-    process: new WorkerProcess(id, specs, opts, {
+    process: (o.spawn ?? forkWorker)(id, specs, opts, {
       onReady: () => {
         if (w.state !== 'starting') return;
         w.state = 'ready';
@@ -44,7 +45,6 @@ export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: Po
         w.lastBeatAt = performance.now();
         w.rss = msg.rss;
       },
-      onFrame: (type, id, buf, start, end) => on.frame(w, type, id, buf, start, end),
       onDead: () => on.dead(w),
       onExit: (code, signal) => on.exit(w, code, signal),
     }),
@@ -52,7 +52,6 @@ export function startPoolWorker(id: number, specs: readonly AppLoadSpec[], o: Po
     state: 'starting',
     spawnedAt: now,
     lastBeatAt: now,
-    inflight: 0,
     served: 0,
     rss: 0,
   };
@@ -67,5 +66,5 @@ export function drainWorker(w: PoolWorker, graceMs: number, log: Logger): void {
     w.process.kill('SIGKILL');
   }, graceMs);
   timer.unref();
-  w.process.child.once('exit', () => clearTimeout(timer));
+  w.process.whenExited(() => clearTimeout(timer));
 }

@@ -10,7 +10,7 @@ import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-t
 import { drainWorker, startPoolWorker } from './pool-worker.js';
 import { RollingReload } from './rolling-reload.js';
 import { CrashTracker } from './crash-tracker.js';
-import { checkHealth, recycleWorker } from './health.js';
+import { checkHealth, killWorker } from './health.js';
 import { advanceReload } from './reload-step.js';
 import { LoopLag } from './loop-lag.js';
 import { Reconciler } from './reconciler.js';
@@ -57,9 +57,7 @@ export class Pool {
   }
 
   get live(): number {
-    let n = 0;
-    for (const w of this.workers.values()) if (w.state === 'ready') n++;
-    return n;
+    return [...this.workers.values()].filter((w) => w.state === 'ready').length;
   }
 
   get brokenAppSets(): readonly string[] {
@@ -101,7 +99,7 @@ export class Pool {
   }
 
   views(): WorkerView[] {
-    return [...this.workers.values()].map((w) => ({ id: w.id, apps: w.apps, state: w.state, inflight: w.inflight }));
+    return [...this.workers.values()].map((w) => ({ id: w.id, apps: w.apps, state: w.state, inflight: this.#listener.workerLoad(w) }));
   }
 
   /** Stops spawning and retires every worker; resolves when all have exited. */
@@ -170,7 +168,6 @@ export class Pool {
     const specs = apps.map((name) => this.#byName.get(name)).filter((s): s is AppLoadSpec => s !== undefined);
     const worker = startPoolWorker(id, specs, this.#opts, now, {
       ready: (w) => this.#onReady(w),
-      frame: (w, type, id, payload, start, end) => this.#listener.workerFrame(w, type, id, payload, start, end),
       dead: (w) => this.#listener.workerRetiring(w),
       exit: (w, code, signal) => this.#onExit(w, code, signal),
       log: this.#log,
@@ -196,10 +193,15 @@ export class Pool {
 
   /** Drains and stops one worker: no new calls, in-flight calls finish, SIGKILL after the grace time. */
   retire(w: PoolWorker): void {
-    if (w.state === 'retiring') return;
+    if (this.#unroute(w)) drainWorker(w, this.#opts.gracefulTimeoutMs, this.#log);
+  }
+
+  /** The one place a worker turns 'retiring' (no longer live: the plan replaces it); the router stops routing to it. */
+  #unroute(w: PoolWorker): boolean {
+    if (w.state === 'retiring') return false;
     w.state = 'retiring';
     this.#listener.workerRetiring(w);
-    drainWorker(w, this.#opts.gracefulTimeoutMs, this.#log);
+    return true;
   }
 
   #onExit(w: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
@@ -250,7 +252,8 @@ export class Pool {
     this.specs = next.apps.map((a) => ({ name: a.name, limit: a.limit }));
     this.bounds = computeBounds(this.specs, next.maxWorkers);
     this.#byName = new Map(next.apps.map((a) => [a.name, a]));
-    this.#target = applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target;
+    // New bounds may move the target: through scale like any change (logged, `scaled`: hooks, TargetStore).
+    if (applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target !== this.#target) this.scale({ kind: 'set', n: this.#target }, 'config reload');
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 
@@ -282,10 +285,9 @@ export class Pool {
   recycle(w: PoolWorker, reason: string): void {
     if (w.killReason !== undefined || w.process.exited) return;
     this.recycles++;
-    recycleWorker(w, reason, this.#log, () => {
-      this.#listener.workerRetiring(w);
-      this.#reconciler.run();
-    });
+    this.#log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) recycled: ${reason}; a replacement starts, the worker is killed`);
+    if (this.#unroute(w)) this.#reconciler.run(); // the replacement is planned before the kill
+    killWorker(w, reason);
   }
 
   /** Slow periodic pass: hung workers, init deadlines, the memory guard, and a reconcile that heals lost events. */

@@ -27,7 +27,9 @@ export function advanceReload(r: RollingReload, h: ReloadHost): 'done' | 'going'
   if (step.kind === 'spawn') {
     const id = r.awaiting;
     const old = id === null ? undefined : h.workers.get(id);
-    if (old && isSurplus(old, h.specs, h.views(), h.target)) {
+    const views = h.views();
+    const view = old && views.find((v) => v.id === old.id);
+    if (old && view && isSurplus(view, h.specs, views, h.target)) {
       // A scale-down made the old worker surplus: the pool meets its target without it, so it
       // is retired, not replaced (a replacement would never be spawned: the surge slot is taken).
       r.drop();

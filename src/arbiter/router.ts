@@ -144,8 +144,10 @@ export class Router {
     this.stats.end(outcome, null, this.#now());
   }
 
+  /** A worker turned ready: the router takes its frames (answers come only to calls it sent) and routes to it. */
   workerReady(w: PoolWorker): void {
     if (this.#routable.has(w)) return;
+    w.process.onFrame((type, requestId, payload, start, end) => this.workerFrame(w, type, requestId, payload, start, end));
     this.#choice.add(w);
     this.#routable.add(w);
     this.#drainInto(w);
@@ -230,6 +232,7 @@ export class Router {
     this.#reject(call.peer, call.clientId, error);
   }
 
+  /** Calls outstanding on `w` (abandoned ones included): the one in-flight count of a worker (WorkerChoice's). */
   workerLoad(w: PoolWorker): number {
     return this.#choice.outstanding(w);
   }
@@ -245,7 +248,6 @@ export class Router {
     this.stats.waited(now - call.queuedAt, now);
     this.#choice.sent(w, call.wid, now);
     this.#deadlines.dispatched(call);
-    w.inflight++;
     void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
   }
 
@@ -276,7 +278,7 @@ export class Router {
   }
 
   #release(w: PoolWorker, wid: number): void {
-    if (this.#choice.release(w, wid)) w.inflight--;
+    this.#choice.release(w, wid);
   }
 
   /**

@@ -54,7 +54,7 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
     recycles: a.pool.recycles,
     reloading: reloading ? { ...reloading, queued: a.reloadQueued } : null,
     workers: workers.map((w) => ({
-      id: w.id, pid: w.process.pid ?? null, apps: w.apps, state: w.state, inflight: w.inflight, abandoned: abandoned.get(w) ?? 0, served: w.served,
+      id: w.id, pid: w.process.pid ?? null, apps: w.apps, state: w.state, inflight: a.router.workerLoad(w), abandoned: abandoned.get(w) ?? 0, served: w.served,
       uptimeMs: Math.round(now - w.spawnedAt), rssBytes: w.rss,
     })),
     apps: a.pool.specs.map((s) => ({ name: s.name, limit: s.limit, holders: workers.filter((w) => w.state !== 'retiring' && w.apps.includes(s.name)).length })),

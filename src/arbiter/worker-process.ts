@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { ToArbiter, WorkerBoot } from '../worker/messages.js';
 import { FrameChannel } from '../net/frame-channel.js';
-import type { MessageType } from '../protocol/constants.js';
-import type { Payload } from '../protocol/frame-batch.js';
+import type { WorkerEvents, WorkerFrameListener, WorkerHandle, WorkerSpawnOptions } from './worker-handle.js';
 
 /**
  * What a worker runs: the one-file bundle of the worker entry that `npm run build` makes (it starts
@@ -62,31 +61,16 @@ export function workerEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>
   return { ...env, ...extra };
 }
 
-export interface WorkerEvents {
-  onReady(pid: number): void;
-  onInitFailed(message: string): void;
-  onBeat(msg: Extract<ToArbiter, { t: 'hb' }>): void;
-  /** A frame from the worker; a payload that arrived in several chunks comes as its pieces (not copied). */
-  onFrame(type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void;
-  /** The process is gone (its last answers may still be in the channel). */
-  onDead(): void;
-  onExit(code: number | null, signal: NodeJS.Signals | null): void;
-}
+/** A worker's options, as the pool passes them (the boot record the worker reads). */
+export type WorkerProcessOptions = WorkerSpawnOptions;
 
-export interface WorkerProcessOptions {
-  readonly concurrency: number;
-  readonly heartbeatIntervalMs: number;
-  readonly socketPath: string;
-  readonly configPath: string | null;
-  readonly hookTimeoutMs: number;
-}
-
-export class WorkerProcess {
+export class WorkerProcess implements WorkerHandle {
   readonly id: number;
   readonly apps: readonly string[];
   readonly child: ChildProcess;
   readonly channel: FrameChannel;
   #exited = false;
+  #onFrame: WorkerFrameListener = () => undefined;
 
   constructor(id: number, specs: readonly AppLoadSpec[], opts: WorkerProcessOptions, events: WorkerEvents) {
     this.id = id;
@@ -103,12 +87,12 @@ export class WorkerProcess {
     const sock = this.child.stdio[4] as Socket;
     this.channel = new FrameChannel(
       sock,
-      (type, requestId, buf, start, end) => events.onFrame(type, requestId, buf, start, end),
+      (type, requestId, buf, start, end) => this.#onFrame(type, requestId, buf, start, end),
       (err) => {
         console.error(`pm2-dirty: channel of worker ${id} failed: ${err.message}`);
         this.kill('SIGKILL');
       },
-      (type, requestId, pieces, n) => events.onFrame(type, requestId, pieces, 0, n),
+      (type, requestId, pieces, n) => this.#onFrame(type, requestId, pieces, 0, n),
     );
     this.child.on('message', (msg: ToArbiter) => {
       if (msg.t === 'ready') events.onReady(msg.pid);
@@ -139,6 +123,15 @@ export class WorkerProcess {
 
   get exited(): boolean {
     return this.#exited;
+  }
+
+  onFrame(fn: WorkerFrameListener): void {
+    this.#onFrame = fn;
+  }
+
+  whenExited(fn: () => void): void {
+    if (this.#exited) fn();
+    else this.child.once('exit', fn);
   }
 
   /** Asks the worker to finish its calls, close its apps and exit. */

@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   readonly maxReconnectDelayMs: number;
   /** Chunks a stream may receive ahead of its consumer (its CREDIT window). */
   readonly streamWindow?: number;
+  /** Opens the socket (net.createConnection; the unit tests pass a fake one). */
+  readonly connect?: (path: string) => Socket;
 }
 
 
@@ -189,7 +191,7 @@ export class Connection {
   #connect(): void {
     if (this.#socket !== undefined || this.#retryTimer !== undefined || this.#closed) return;
     this.#socketPath ??= this.#options.socketPath();
-    const socket = createConnection(this.#socketPath);
+    const socket = (this.#options.connect ?? createConnection)(this.#socketPath);
     this.#socket = socket;
     this.#decoder = new FrameDecoder();
     this.#writer = new TickWriter(socket);

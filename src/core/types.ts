@@ -41,7 +41,11 @@ export interface ScaleResult {
   readonly clampedBy?: 'minimum' | 'maximum';
 }
 
-/** What the operator asked for; the single source of truth for the target. */
+/**
+ * What the reconcile plan aims at: a snapshot the pool builds for each pass. The target's one
+ * source of truth is the pool's (src/arbiter/pool.ts, moved only by `Pool.scale`); `target` here
+ * is that target plus the extra worker of a rolling reload while one runs.
+ */
 export interface Desired {
   readonly target: number;
   readonly specs: readonly AppSpec[];

@@ -1,5 +1,5 @@
-// WorkerChoice applies core/routing's workerCapacity to live workers: these check that the capacity
-// the router uses is that function's, fed with the worker's EWMA and its oldest outstanding call.
+// WorkerChoice applies core/routing to live workers: its capacity is workerCapacity fed with the
+// worker's EWMA and oldest outstanding call; pick takes the least-loaded holder; unready/forget.
 import test from 'ava';
 import type { PoolWorker } from '../../src/arbiter/pool-types.js';
 import { WorkerChoice } from '../../src/arbiter/worker-choice.js';
@@ -41,4 +41,35 @@ test('pick stops at the capacity: a new worker takes as many calls as it has slo
   choice.sent(w, 1, 0);
   t.is(choice.pick('echo', 0), null);
   t.is(choice.pick('other', 0), null);
+});
+
+test('the least-loaded holder of the app takes the call; ties go round-robin', (t) => {
+  const choice = new WorkerChoice(4);
+  const a = worker('echo');
+  const b = worker('echo', 'other');
+  choice.add(a);
+  choice.add(b);
+  const picks = [0, 1, 2, 3].map(() => choice.pick('echo', 0));
+  t.deepEqual(new Set(picks.slice(0, 2)), new Set([a, b]), 'idle twins alternate');
+  t.is(picks[2], picks[0]);
+  choice.sent(a, 1, 0);
+  choice.sent(a, 2, 0);
+  t.is(choice.pick('echo', 0), b, 'fewer outstanding calls wins');
+  t.is(choice.pick('other', 0), b, 'only holders of the app');
+});
+
+test('unready takes a worker out of the choice but keeps its calls counted until forget', (t) => {
+  const choice = new WorkerChoice(1);
+  const w = worker('echo');
+  choice.add(w);
+  choice.sent(w, 7, 0);
+  choice.unready(w);
+  t.false(choice.hasReady('echo'));
+  t.is(choice.pick('echo', 0), null);
+  t.is(choice.outstanding(w), 1);
+  t.true(choice.release(w, 7));
+  t.false(choice.release(w, 7), 'a call released twice is not on the worker any more');
+  choice.forget(w);
+  t.is(choice.load(w), undefined);
+  t.true(choice.release(w, 8), 'a forgotten worker has nothing to release (never refused)');
 });

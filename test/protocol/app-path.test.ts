@@ -5,14 +5,14 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { Tag } from '../../src/protocol/tlv-kinds.js';
-import { nameTooLongError, peekAppPath, scanAppPath } from '../../src/protocol/app-path.js';
+import { nameTooLongError, peekAppPath, scanAppPath, type NameTooLong } from '../../src/protocol/app-path.js';
 import { MAX_NAME_BYTES } from '../../src/protocol/constants.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { decodeValue } from '../../src/protocol/tlv-decode.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { invalidVectors, mulberry32, randInt, randomBytes, randomValue, validVectors } from './helpers.js';
 
-type Outcome = { ok: true; app: string | undefined } | { ok: false; message: string };
+type Outcome = { ok: true; app: string | undefined | NameTooLong } | { ok: false; message: string };
 
 /** What the arbiter did before: decode everything, then read `app_path` if it is a string. */
 function reference(payload: Buffer): Outcome {

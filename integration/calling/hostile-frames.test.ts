@@ -2,7 +2,7 @@
 // whatever they hold, they affect at most their own call or connection, never a worker, and they
 // are answered in a few words (never an echo of a huge value) and counted once.
 import test from 'ava';
-import { MessageType } from '../../src/protocol/constants.js';
+import { MAX_NAME_BYTES, MessageType } from '../../src/protocol/constants.js';
 import { encodeCancel, encodeCredit, encodeRequest, MAX_CREDIT } from '../../src/protocol/messages.js';
 import { encodeMessage } from '../../test/protocol/helpers.js';
 import { rssBytes, startBystander } from '../helpers/arbiter.js';
@@ -67,19 +67,43 @@ test.serial('a bad MANAGE carrying 32 MiB of bytes is refused with a short messa
   t.false(r.closed());
 });
 
-test('a REQUEST for an unknown app with a 30 MiB app_path gets a short answer, not the path twice', async (t) => {
+test('a REQUEST for an unknown app with a 4096-byte app_path (the longest allowed) gets a short answer, not the path twice', async (t) => {
   const a = await h.start({ apps: [ECHO], workers: 1 });
   const r = await rawConnect(a.socketPath);
-  const path = 'a'.repeat(30 * 1024 * 1024);
+  const path = 'a'.repeat(MAX_NAME_BYTES);
   r.send(encodeMessage(MessageType.REQUEST, 1n, { app_path: path, action: 'x', args: [] }));
   const f = await r.next(1n, MessageType.ERROR, 60_000);
   const error = payloadOf(f)['error'] as { error_type: string; message: string; details: Record<string, unknown> };
   t.is(error.error_type, 'DirtyAppNotFoundError');
-  t.regex(error.message, /^App not found: a{64}… \(31457280 characters\)$/);
+  t.regex(error.message, /^App not found: a{64}… \(4096 characters\)$/);
   t.true(f.payload.length < 1024, `the answer is ${f.payload.length} bytes`);
   // The connection still serves.
   r.send(encodeRequest(2n, ECHO, 'echo', ['after']));
   t.deepEqual(payloadOf(await r.next(2n, MessageType.RESPONSE)), { result: 'after' });
+});
+
+test.serial('a REQUEST with a 48 MiB non-ASCII app_path or action is refused from its length, naming the limit; the connection stays in step', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1 });
+  const bystander = await startBystander(a, ECHO);
+  const r = await rawConnect(a.socketPath);
+  const huge = 'é'.repeat(24 * 1024 * 1024); // 48 MiB of UTF-8: decoding it held the arbiter ~200 ms
+  r.send(encodeMessage(MessageType.REQUEST, 1n, { app_path: huge, action: 'echo', args: [] }));
+  r.send(encodeMessage(MessageType.REQUEST, 2n, { app_path: ECHO, action: huge, args: [] }));
+  r.send(encodeRequest(3n, ECHO, 'echo', ['after']));
+  const errorOf = async (id: bigint): Promise<{ error_type: string; message: string; details: Record<string, unknown> }> =>
+    payloadOf(await r.next(id, MessageType.ERROR, 60_000))['error'] as { error_type: string; message: string; details: Record<string, unknown> };
+  for (const [id, field] of [[1n, 'app_path'], [2n, 'action']] as const) {
+    const error = await errorOf(id);
+    t.is(error.error_type, 'DirtyProtocolError');
+    t.is(error.message, `REQUEST ${field} is 50331648 bytes, over the limit of 4096 bytes (MAX_NAME_BYTES)`);
+    t.deepEqual(error.details, { field, bytes: 50331648, limit: 4096 });
+  }
+  t.deepEqual(payloadOf(await r.next(3n, MessageType.RESPONSE)), { result: 'after' });
+  t.false(r.closed());
+  const report = await bystander.stop();
+  t.log(`bystander: ${report.calls} calls, longest ${Math.round(report.maxMs)} ms`);
+  t.deepEqual(report.failures, []);
+  t.true(report.maxMs < 1000, `the bystander waited ${Math.round(report.maxMs)} ms`);
 });
 
 test('CANCEL payloads: any small one cancels; one past the MANAGE limits is a protocol error that closes only its connection', async (t) => {

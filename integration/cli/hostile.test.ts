@@ -64,6 +64,17 @@ test('check of a config whose top-level await never settles exits 78 and says so
   t.is(r.stdout, '');
 });
 
+test('check of a config that awaits forever while a timer holds the loop exits 78 within the load deadline (it hung)', async (t) => {
+  const path = join(dir, 'never-timer.mjs');
+  writeFileSync(path, 'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport default { apps: [] };\n');
+  const started = performance.now();
+  const r = await runCli(['check', path], { PM2_DIRTY_LOAD_TIMEOUT_MS: '1500' });
+  t.is(r.code, 78, r.stderr);
+  t.regex(r.stderr, /config \S+never-timer\.mjs did not finish loading within 1500 ms/);
+  t.is(r.stdout, '');
+  t.true(performance.now() - started < 15_000, `took ${Math.round(performance.now() - started)} ms`);
+});
+
 test('call --stream into a pipe nobody reads: the CLI waits for the pipe, so the generator waits too', async (t) => {
   const journal = mkdtempSync(join(tmpdir(), 'dcli-j-'));
   t.teardown(() => rmSync(journal, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { decodeControl, MANAGE_LIMITS, type FrameLimits } from './control-decode
 import { decodeValue } from '../protocol/tlv.js';
 import type { StashAnswer } from './stash-runner.js';
 import { decodeCredit, encodeError, encodeResponse } from '../protocol/messages.js';
-import { peekAppPath } from '../protocol/app-path.js';
+import { nameTooLongError, peekAppPath, type NameTooLong } from '../protocol/app-path.js';
 import type { Peer, Router } from './router.js';
 import type { Call } from './router-types.js';
 import { TickWriter } from '../net/tick-writer.js';
@@ -213,7 +213,7 @@ export class ArbiterServer {
     // decodable payload of the wrong shape fails that request only: the stream is still in
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
     // Only app_path is read; the worker decodes the rest.
-    let app: string | undefined;
+    let app: string | undefined | NameTooLong;
     try {
       app = peekAppPath(bytes);
     } catch (err) {
@@ -221,6 +221,7 @@ export class ArbiterServer {
       throw err;
     }
     if (app === undefined) this.#router.refuseRequest(conn, id, new DirtyProtocolError('REQUEST payload has no string app_path'));
+    else if (typeof app === 'object') this.#router.refuseRequest(conn, id, nameTooLongError(app));
     else this.#router.submit(conn, id, app, payload);
   }
 

@@ -21,11 +21,14 @@ export function registerCheck(program: Command): void {
         process.exitCode = Exit.CONFIG;
       };
       process.once('beforeExit', neverLoaded);
-      const r = await loadConfig(probeApps, { ...process.env, PM2_DIRTY_CONFIG: file });
+      // One that never settles while a timer or socket of its own keeps the loop alive: the load deadline.
+      const r = await loadConfig(probeApps, { ...process.env, PM2_DIRTY_CONFIG: file }, { keepAlive: false });
       process.off('beforeExit', neverLoaded);
       if (!r.ok) {
         for (const e of r.errors) process.stderr.write(`${e}\n`);
         process.exitCode = Exit.CONFIG;
+        // Its pending import may hold the loop forever: leave now (stderr is written synchronously to a pipe or file).
+        if (r.timedOut === true) process.exit(Exit.CONFIG);
         return;
       }
       const c = r.config;

@@ -29,9 +29,27 @@ export interface LoadedConfig extends DirtyConfig {
 }
 
 /** Imports the app modules away from the caller (the arbiter forks a probe process) and reports each one's limit or error. */
-export type ProbeApps = (apps: readonly AppLoadSpec[]) => Promise<ProbedApp[]>;
+export type ProbeApps = (apps: readonly AppLoadSpec[], timeoutMs?: number) => Promise<ProbedApp[]>;
 
-export type LoadResult = { readonly ok: true; readonly config: LoadedConfig } | { readonly ok: false; readonly errors: readonly string[] };
+/** `timedOut`: the config module's import did not settle within the load deadline (the errors say so). */
+export type LoadResult =
+  | { readonly ok: true; readonly config: LoadedConfig }
+  | { readonly ok: false; readonly errors: readonly string[]; readonly timedOut?: boolean };
+
+/**
+ * How long the config module's import may take (a top-level await that never settles would
+ * otherwise hang start-up or a reload forever). It cannot come from the config itself: env
+ * PM2_DIRTY_LOAD_TIMEOUT_MS (ms, a positive integer) overrides it, and the app probe uses the same
+ * value when it is set (else its own 60 s).
+ */
+export const CONFIG_LOAD_TIMEOUT_MS = 30_000;
+
+/** The env override of the load deadlines, or undefined when unset or not a positive integer. */
+export function loadTimeoutOverride(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env['PM2_DIRTY_LOAD_TIMEOUT_MS'];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
 
 export function defaultSocketPath(env: NodeJS.ProcessEnv): string {
   return join(env['PM2_HOME'] ?? join(homedir(), '.pm2'), 'dirty', 'arbiter.sock');
@@ -68,8 +86,28 @@ async function importConfig(configPath: string): Promise<Record<string, unknown>
   return value as Record<string, unknown>;
 }
 
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * importConfig, or TIMED_OUT after `ms` (the import itself cannot be cancelled: it is left pending).
+ * `keepAlive` false: the deadline alone does not hold the event loop (the caller detects a pending
+ * import that holds nothing else by the loop emptying, as `check` does).
+ */
+async function importWithin(configPath: string, ms: number, keepAlive: boolean): Promise<Record<string, unknown> | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    if (!keepAlive) timer.unref();
+  });
+  try {
+    return await Promise.race([importConfig(configPath), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Loads everything the arbiter needs, probing the apps with `probe`; every problem is reported, none is thrown. */
-export async function loadConfig(probe: ProbeApps, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+export async function loadConfig(probe: ProbeApps, env: NodeJS.ProcessEnv = process.env, opts: { readonly keepAlive?: boolean } = {}): Promise<LoadResult> {
   const { values: overrides, error } = moduleOverrides(env);
   if (error !== undefined) return { ok: false, errors: [error] };
   const fromModule = overrides['config'];
@@ -77,18 +115,23 @@ export async function loadConfig(probe: ProbeApps, env: NodeJS.ProcessEnv = proc
   const rawPath = env['PM2_DIRTY_CONFIG'] || (typeof fromModule === 'string' ? fromModule : '');
   if (!rawPath) return { ok: false, errors: [`no config file: set env PM2_DIRTY_CONFIG=/abs/path or run \`pm2 set ${MODULE_NAME}:config /abs/path\``] };
   const configPath = resolve(rawPath);
-  let file: Record<string, unknown>;
+  const timeoutMs = loadTimeoutOverride(env) ?? CONFIG_LOAD_TIMEOUT_MS;
+  let file: Record<string, unknown> | typeof TIMED_OUT;
   try {
-    file = await importConfig(configPath);
+    file = await importWithin(configPath, timeoutMs, opts.keepAlive ?? true);
   } catch (err) {
     return { ok: false, errors: [`cannot load config file ${configPath}: ${(err as Error).message}`] };
+  }
+  if (file === TIMED_OUT) {
+    const why = `config ${configPath} did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`;
+    return { ok: false, errors: [why], timedOut: true };
   }
   if (env['PM2_DIRTY_SOCKET']) overrides['socketPath'] = env['PM2_DIRTY_SOCKET'];
   const r = resolveConfig(file, overrides, { cpuCount: availableParallelism(), defaultSocketPath: defaultSocketPath(env) });
   if (!r.ok) return { ok: false, errors: r.errors.map((e) => `${configPath}: ${e}`) };
   const hookFns: HookFns = {};
   for (const h of HOOK_NAMES) if (typeof file[h] === 'function') hookFns[h] = file[h] as HookFn;
-  return finishApps(r.config, configPath, hookFns, probe);
+  return finishApps(r.config, configPath, hookFns, (apps) => probe(apps, loadTimeoutOverride(env)));
 }
 
 async function finishApps(config: DirtyConfig, configPath: string, hookFns: HookFns, probe: ProbeApps): Promise<LoadResult> {

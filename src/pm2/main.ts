@@ -121,13 +121,18 @@ io.action('reload', (reply: Reply) => {
 
 // 3. Config, then the arbiter.
 const loaded = await loadConfig(probeApps);
-if (!loaded.ok) {
+if (!loaded.ok && loaded.timedOut === true) {
+  // Its pending import may hold the event loop forever: say why in one line and exit 78 (below).
+  log.error(`cannot start: ${loaded.errors.join('; ')} (exit ${EXIT_CONFIG}, which pm2 does not restart until it is fixed)`);
+} else if (!loaded.ok) {
   // One log line per problem, then what happens.
   for (const e of loaded.errors) log.error(`bad config: ${e}`);
   const n = loaded.errors.length === 1 ? '1 problem' : `${loaded.errors.length} problems`;
   log.error(`not starting: ${n} in the config (exit ${EXIT_CONFIG}, which pm2 does not restart until it is fixed)`);
   // `pm2 set` restarts the module; `pm2 unset` only edits the stored settings.
   log.error(`fix it with \`pm2 set pm2-dirty:<key> <value>\`, or \`pm2 unset pm2-dirty:<key>\` followed by \`pm2 restart pm2-dirty\``);
+}
+if (!loaded.ok) {
   const why = loaded.errors.join('; ');
   if (waiting.length > 0) {
     arbiterKnown(undefined, `bad config: ${why}`);

@@ -4,7 +4,8 @@
 // the one app_path string is materialised. Anything odd goes to decodeValue itself, which then
 // throws its own error (or, should this scan be stricter than the decoder, answers for it).
 import { Buffer, isUtf8 } from 'node:buffer';
-import { MAX_PAYLOAD_BYTES } from './constants.js';
+import { DirtyProtocolError } from '../errors.js';
+import { MAX_NAME_BYTES, MAX_PAYLOAD_BYTES } from './constants.js';
 import { MAX_DEPTH, MAX_ITEMS, MIN_DICT_ENTRY, readU32, Tag } from './tlv-kinds.js';
 import { decodeValue } from './tlv-decode.js';
 
@@ -16,14 +17,29 @@ const MIN_ITEM = 1;
 const ASCII_SCAN = 128;
 /** "app_path" in ASCII. */
 const KEY = [0x61, 0x70, 0x70, 0x5f, 0x70, 0x61, 0x74, 0x68] as const;
+/** "action" in ASCII. */
+const ACTION = [0x61, 0x63, 0x74, 0x69, 0x6f, 0x6e] as const;
+
+/** A REQUEST whose `app_path` or `action` string is longer than MAX_NAME_BYTES (its length, not its text). */
+export interface NameTooLong {
+  readonly tooLong: 'app_path' | 'action';
+  readonly bytes: number;
+}
+
+/** The error a REQUEST with a too long name gets (its frame was read whole: the connection stays in step). */
+export function nameTooLongError(n: NameTooLong): DirtyProtocolError {
+  const message = `REQUEST ${n.tooLong} is ${n.bytes} bytes, over the limit of ${MAX_NAME_BYTES} bytes (MAX_NAME_BYTES)`;
+  return new DirtyProtocolError(message, { field: n.tooLong, bytes: n.bytes, limit: MAX_NAME_BYTES });
+}
 
 /**
  * The `app_path` of a REQUEST payload: what `decodePayload(frame).app_path` gives when that is a
  * string, without decoding the other values. Undefined for an empty payload, a value that is not
  * a dict, or a dict without a string `app_path` (the last one wins when the key repeats).
+ * NameTooLong, read from the length alone, for a top-level `app_path` or `action` string over MAX_NAME_BYTES.
  * @throws DirtyProtocolError when the payload is not valid TLV: the very error decodeValue throws.
  */
-export function peekAppPath(payload: Buffer): string | undefined {
+export function peekAppPath(payload: Buffer): string | undefined | NameTooLong {
   const app = scanAppPath(payload);
   return app === null ? slowPath(payload) : app;
 }
@@ -31,8 +47,9 @@ export function peekAppPath(payload: Buffer): string | undefined {
 /**
  * The scan alone: peekAppPath's answer for a payload the scan accepts, null for one it does not
  * (every payload decodeValue rejects, and, were the scan stricter than the decoder, those too).
+ * A too long name is answered as soon as its length is read, before the rest is checked.
  */
-export function scanAppPath(payload: Buffer): string | undefined | null {
+export function scanAppPath(payload: Buffer): string | undefined | null | NameTooLong {
   const end = payload.length;
   if (end === 0) return undefined;
   if (payload[0] !== Tag.DICT) return skipValue(payload, 0, 0) === end ? undefined : null; // valid TLV, not a dict
@@ -45,8 +62,12 @@ export function scanAppPath(payload: Buffer): string | undefined | null {
     const keyStart = pos + 5;
     pos = skipKey(payload, pos);
     if (pos === BAD) return null;
-    const isAppPath = pos - keyStart === KEY.length && isKey(payload, keyStart);
+    const isAppPath = pos - keyStart === KEY.length && isKey(payload, keyStart, KEY);
     const valueAt = pos;
+    if (payload[valueAt] === Tag.STR && (isAppPath || (pos - keyStart === ACTION.length && isKey(payload, keyStart, ACTION)))) {
+      const bytes = skipSized(payload, valueAt) - valueAt - 5;
+      if (bytes > MAX_NAME_BYTES) return { tooLong: isAppPath ? 'app_path' : 'action', bytes };
+    }
     pos = skipValue(payload, pos, 1);
     if (pos === BAD) return null;
     if (isAppPath) {
@@ -61,10 +82,14 @@ export function scanAppPath(payload: Buffer): string | undefined | null {
 }
 
 /** What the full decoder says: throws its error, or (if the scan was too strict) reads the decoded dict. */
-function slowPath(payload: Buffer): string | undefined {
+function slowPath(payload: Buffer): string | undefined | NameTooLong {
   const value = decodeValue(payload);
   if (typeof value !== 'object' || value === null) return undefined;
-  const app = (value as Record<string, unknown>)['app_path'];
+  const { app_path: app, action } = value as Record<string, unknown>;
+  for (const [field, v] of [['app_path', app], ['action', action]] as const) {
+    const bytes = typeof v === 'string' ? Buffer.byteLength(v) : 0;
+    if (bytes > MAX_NAME_BYTES) return { tooLong: field, bytes };
+  }
   return typeof app === 'string' ? app : undefined;
 }
 
@@ -172,7 +197,7 @@ function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
   return isUtf8(buf.subarray(start, end));
 }
 
-function isKey(buf: Buffer, start: number): boolean {
-  for (let i = 0; i < KEY.length; i++) if (buf[start + i] !== KEY[i]) return false;
+function isKey(buf: Buffer, start: number, key: readonly number[]): boolean {
+  for (let i = 0; i < key.length; i++) if (buf[start + i] !== key[i]) return false;
   return true;
 }

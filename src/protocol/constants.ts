@@ -9,6 +9,11 @@ export const VERSION = 1;
 export const HEADER_SIZE = 16;
 /** Largest payload a frame may announce (gunicorn's MAX_MESSAGE_SIZE); also the bytes/str limit. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/**
+ * Longest `app_path` or `action` string of a REQUEST, in UTF-8 bytes. The arbiter refuses a longer
+ * one from its length alone, before decoding it (real names are short; a 64 MiB one cost ~250 ms).
+ */
+export const MAX_NAME_BYTES = 4096;
 /** Largest request id (uint64). */
 export const MAX_REQUEST_ID = 0xffff_ffff_ffff_ffffn;
 /**

@@ -5,13 +5,14 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { DirtyProtocolError } from '../../src/errors.js';
 import { Tag } from '../../src/protocol/tlv-kinds.js';
-import { peekAppPath, scanAppPath } from '../../src/protocol/app-path.js';
+import { nameTooLongError, peekAppPath, scanAppPath, type NameTooLong } from '../../src/protocol/app-path.js';
+import { MAX_NAME_BYTES } from '../../src/protocol/constants.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { decodeValue } from '../../src/protocol/tlv-decode.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { invalidVectors, mulberry32, randInt, randomBytes, randomValue, validVectors } from './helpers.js';
 
-type Outcome = { ok: true; app: string | undefined } | { ok: false; message: string };
+type Outcome = { ok: true; app: string | undefined | NameTooLong } | { ok: false; message: string };
 
 /** What the arbiter did before: decode everything, then read `app_path` if it is a string. */
 function reference(payload: Buffer): Outcome {
@@ -162,4 +163,38 @@ test('fuzz: random requests, random values and mutated bytes agree with the deco
     if (i % 2 === 0) bytes[0] = Tag.DICT;
     agrees(t, bytes, `random bytes ${i}`);
   }
+});
+
+test('an app_path or action over MAX_NAME_BYTES is refused from its length; up to it is read as before', (t) => {
+  const at = (app: string, action = 'act'): Buffer => payloadOf(encodeRequest(1n, app, action, [], {}));
+  t.is(scanAppPath(at('a'.repeat(MAX_NAME_BYTES))), 'a'.repeat(MAX_NAME_BYTES));
+  t.is(peekAppPath(at('app', 'b'.repeat(MAX_NAME_BYTES))), 'app');
+  t.deepEqual(scanAppPath(at('a'.repeat(MAX_NAME_BYTES + 1))), { tooLong: 'app_path', bytes: MAX_NAME_BYTES + 1 });
+  // Bytes, not characters: 2100 'é' are 4200 bytes.
+  t.deepEqual(peekAppPath(at('é'.repeat(2100))), { tooLong: 'app_path', bytes: 4200 });
+  t.deepEqual(peekAppPath(at('app', '日'.repeat(2000))), { tooLong: 'action', bytes: 6000 });
+  // Only the top-level keys: a long app_path inside kwargs or args is data.
+  const nested = payloadOf(encodeRequest(1n, 'app', 'act', [{ app_path: 'x'.repeat(10_000) }], { action: 'y'.repeat(10_000) }));
+  t.is(peekAppPath(nested), 'app');
+  // A non-string app_path of any size is still "none".
+  t.is(peekAppPath(request({ app_path: Buffer.alloc(10_000), action: 'act' })), undefined);
+});
+
+test('a too long name is answered before the rest is checked: the frame was read whole, so its connection stays in step', (t) => {
+  const long = encodeValue('a'.repeat(MAX_NAME_BYTES + 1));
+  // The long app_path first, then an entry with an unknown tag: the decoder would throw at the second entry.
+  const payload = dict([key('app_path'), long], [key('args'), Buffer.from([0x99])]);
+  t.throws(() => decodeValue(payload), { instanceOf: DirtyProtocolError });
+  t.deepEqual(peekAppPath(payload), { tooLong: 'app_path', bytes: MAX_NAME_BYTES + 1 });
+  // A str header announcing more bytes than the payload holds is bad TLV, not a long name.
+  const cut = Buffer.concat([Buffer.from([Tag.DICT, 0, 0, 0, 1]), key('app_path'), Buffer.from([Tag.STR, 0, 1, 0, 0]), Buffer.alloc(100)]);
+  t.is(scanAppPath(cut), null);
+  t.throws(() => peekAppPath(cut), { instanceOf: DirtyProtocolError });
+});
+
+test('nameTooLongError: a DirtyProtocolError naming the field, its size and the limit', (t) => {
+  const err = nameTooLongError({ tooLong: 'action', bytes: 50_331_648 });
+  t.true(err instanceof DirtyProtocolError);
+  t.is(err.message, 'REQUEST action is 50331648 bytes, over the limit of 4096 bytes (MAX_NAME_BYTES)');
+  t.deepEqual(err.details, { field: 'action', bytes: 50_331_648, limit: MAX_NAME_BYTES });
 });

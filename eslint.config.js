@@ -43,13 +43,18 @@ for (const entry of readdirSync(new URL('./src/', import.meta.url), { withFileTy
 const layerRules = FOLDERS.map((folder) => ({
   files: [`src/${folder}/**/*.ts`],
   rules: {
-    '@typescript-eslint/no-restricted-imports': ['error', {
-      patterns: [{
-        group: FOLDERS.filter((other) => other !== folder && !LAYERS[folder].includes(other)).map((other) => `../${other}/*`),
-        allowTypeImports: true,
-        message: `src/${folder} may import at run time only ${LAYERS[folder].map((f) => `src/${f}`).join(', ') || 'src/errors.ts'} (layers: eslint.config.js, docs/architecture.md).`,
-      }],
-    }],
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: FOLDERS.filter((other) => other !== folder && !LAYERS[folder].includes(other)).map((other) => `../${other}/*`),
+            allowTypeImports: true,
+            message: `src/${folder} may import at run time only ${LAYERS[folder].map((f) => `src/${f}`).join(', ') || 'src/errors.ts'} (layers: eslint.config.js, docs/architecture.md).`,
+          },
+        ],
+      },
+    ],
   },
 }));
 
@@ -78,7 +83,10 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts', 'src/protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: impureModules.map((name) => ({ name, message: 'src/core and src/protocol stay pure: side effects live in the shells.' })) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: impureModules.map((name) => ({ name, message: 'src/core and src/protocol stay pure: side effects live in the shells.' })) },
+      ],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'setImmediate', 'performance'],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Take `now` as a parameter.' }],
     },

@@ -43,7 +43,11 @@ async function build(spec: string, name: string): Promise<Side> {
   for (const e of extras) {
     const at = e.indexOf('=');
     if (at < 0) throw new Error(`bench:ab: '${e}' in '${spec}' is not KEY=value`);
-    if (e.slice(0, at) === 'NODE') execArgv = e.slice(at + 1).split(' ').filter(Boolean);
+    if (e.slice(0, at) === 'NODE')
+      execArgv = e
+        .slice(at + 1)
+        .split(' ')
+        .filter(Boolean);
     else env[e.slice(0, at)] = e.slice(at + 1);
   }
   const a = await startArbiter({
@@ -100,7 +104,9 @@ try {
     process.stdout.write(`rep ${r + 1}: ${line.join(' | ')} | floor ${Math.round(fl.cps)}/s ${fl.cpuUs.toFixed(1)} µs ${fl.writes.toFixed(2)} w\n`);
   }
   specs.forEach((spec, i) => {
-    process.stdout.write(`${spec}: throughput ${median(ratio[i] ?? []).toFixed(3)} x the floor, CPU per call ${median(cpu[i] ?? []).toFixed(2)} x (medians of ${reps})\n`);
+    process.stdout.write(
+      `${spec}: throughput ${median(ratio[i] ?? []).toFixed(3)} x the floor, CPU per call ${median(cpu[i] ?? []).toFixed(2)} x (medians of ${reps})\n`,
+    );
   });
 } finally {
   for (const s of sides) await s.close().catch(() => undefined);

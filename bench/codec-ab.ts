@@ -60,10 +60,16 @@ const cases: Record<string, (b: Build) => unknown> = {
   },
   'REQUEST, two pass': (b) => b.m.encodeRequest(1n, 'app:Echo', 'echo', args, kwargs),
   'RESPONSE 200 rows, two pass': (b) => b.m.encodeResponse(1n, big),
-  'encodeValue Map': (b) => b.tlv.encodeValue(new Map<string, unknown>([['k', args], ['big', big]])),
+  'encodeValue Map': (b) =>
+    b.tlv.encodeValue(
+      new Map<string, unknown>([
+        ['k', args],
+        ['big', big],
+      ]),
+    ),
   'decodeValue 200 rows': (b) => b.tlv.decodeValue(b.bigPayload),
-  'decodeRequest': (b) => b.m.decodeRequest(b.reqPayload),
-  'scanAppPath': (b) => b.ap.scanAppPath(b.reqPayload),
+  decodeRequest: (b) => b.m.decodeRequest(b.reqPayload),
+  scanAppPath: (b) => b.ap.scanAppPath(b.reqPayload),
 };
 
 const builds = await Promise.all(dirs.map(load));

@@ -47,7 +47,9 @@ function summarize(p: Profile, calls: number | null, n: number): string[] {
   const total = p.samples.length;
   const us = (p.endTime - p.startTime) / Math.max(1, total); // µs per sample
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
-  return rows.map(([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${calls === null ? '' : `${((v * us) / calls).toFixed(2).padStart(6)} µs/call  `}${k}`);
+  return rows.map(
+    ([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${calls === null ? '' : `${((v * us) / calls).toFixed(2).padStart(6)} µs/call  `}${k}`,
+  );
 }
 
 try {
@@ -77,7 +79,9 @@ try {
   const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
   session.disconnect();
   await a.stop(); // SIGTERM: the arbiter and its worker write their profiles on exit
-  process.stdout.write(`64 in flight for ${ms} ms: ${Math.round(r.callsPerSec)} calls/s, ${r.calls} calls (the arbiter's and worker's profiles include a 1500 ms warm-up)\n\n`);
+  process.stdout.write(
+    `64 in flight for ${ms} ms: ${Math.round(r.callsPerSec)} calls/s, ${r.calls} calls (the arbiter's and worker's profiles include a 1500 ms warm-up)\n\n`,
+  );
   process.stdout.write(`client (this process, window only):\n${summarize(profile, r.calls, top).join('\n')}\n\n`);
   for (const file of readdirSync(profDir)) {
     const p = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;

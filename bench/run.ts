@@ -73,7 +73,17 @@ try {
     raw[scenario.name] = outcome.raw;
     log(`${scenario.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
-  const report = [...header(host, loadNow(), settings, (Date.now() - t0) / 1000, chosen.map((s) => s.name)), ...sections, ...goalsSection(goals)];
+  const report = [
+    ...header(
+      host,
+      loadNow(),
+      settings,
+      (Date.now() - t0) / 1000,
+      chosen.map((s) => s.name),
+    ),
+    ...sections,
+    ...goalsSection(goals),
+  ];
   process.stdout.write(report.join('\n'));
   const out = process.env['BENCH_JSON'];
   if (out !== undefined && out !== '') writeFileSync(out, JSON.stringify({ host, settings, raw }, null, 2));

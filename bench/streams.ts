@@ -159,7 +159,10 @@ export async function streamRows(dir: string, settings: StreamSettings, log: (li
       },
     });
     closers.push(a.stop);
-    const hex = encodeChunk(0n, TOKEN).map((b) => b.toString('hex')).join('').slice(HEADER_SIZE * 2);
+    const hex = encodeChunk(0n, TOKEN)
+      .map((b) => b.toString('hex'))
+      .join('')
+      .slice(HEADER_SIZE * 2);
     const workerPath = join(dir, 'floor-stream-worker.sock');
     const relayPath = join(dir, 'floor-stream-relay.sock');
     const w = await forkReady(join(ROOT, 'bench/helpers/floor-stream-worker.mjs'), [workerPath, hex], undefined, ARBITER_NODE_ARGS);
@@ -184,7 +187,9 @@ export async function streamRows(dir: string, settings: StreamSettings, log: (li
         const run = await callsRun(c, settings.runMs);
         const taken = await slow?.stop();
         (withStream ? beside : alone).push(run);
-        log(`streams rep ${rep + 1}/${settings.reps} 64 in flight ${slow ? `beside a stream read at 10/s (${taken} taken)` : withStream ? 'alone (A/A: in place of the stream run)' : 'alone'}: ${f0(run.rate)} calls/s, p99 ${run.p99Ms.toFixed(2)} ms`);
+        log(
+          `streams rep ${rep + 1}/${settings.reps} 64 in flight ${slow ? `beside a stream read at 10/s (${taken} taken)` : withStream ? 'alone (A/A: in place of the stream run)' : 'alone'}: ${f0(run.rate)} calls/s, p99 ${run.p99Ms.toFixed(2)} ms`,
+        );
       }
       for (const which of first ? ['ours', 'floor'] : ['floor', 'ours']) {
         const s = which === 'ours' ? await oursFast(c) : await floorFast(relayPath);
@@ -195,8 +200,14 @@ export async function streamRows(dir: string, settings: StreamSettings, log: (li
     // Ratios per repetition (its two runs are back to back), then their median: steadier than a
     // ratio of medians while the machine's load drifts between repetitions.
     const paired = (num: readonly number[], den: readonly number[]): number => median(num.map((v, i) => v / (den[i] ?? v)));
-    const rateRatio = paired(beside.map((x) => x.rate), alone.map((x) => x.rate));
-    const p99Ratio = paired(beside.map((x) => x.p99Ms), alone.map((x) => x.p99Ms));
+    const rateRatio = paired(
+      beside.map((x) => x.rate),
+      alone.map((x) => x.rate),
+    );
+    const p99Ratio = paired(
+      beside.map((x) => x.p99Ms),
+      alone.map((x) => x.p99Ms),
+    );
     const chunkRatio = paired(ours, floor);
     const rateAlone = median(alone.map((x) => x.rate));
     const rateBeside = median(beside.map((x) => x.rate));
@@ -211,7 +222,7 @@ export async function streamRows(dir: string, settings: StreamSettings, log: (li
       'same client whose consumer takes 10 chunks/s (on a second worker, which the echo calls never use). (b) one stream of 100,000 chunks of 16 characters read',
       'as fast as possible, next to the floor: the same CHUNK payloads through a raw two-hop Unix-socket relay, decoded by the reader.',
       '',
-      'The ratio is the median of the ratios of each repetition\'s two runs, which ran back to back.',
+      "The ratio is the median of the ratios of each repetition's two runs, which ran back to back.",
       '',
       '| row | alone / floor | beside the slow stream / ours | ratio | goal |',
       '|---|---:|---:|---:|---|',

@@ -6,7 +6,10 @@ import { frameReader, TickOut } from './floor-frames.mjs';
 const path = process.argv[2];
 const server = createServer((socket) => {
   const out = new TickOut(socket);
-  socket.on('data', frameReader((id, buf, start, end, pieces) => out.frame(id, buf, start, end, pieces)));
+  socket.on(
+    'data',
+    frameReader((id, buf, start, end, pieces) => out.frame(id, buf, start, end, pieces)),
+  );
   socket.on('error', () => socket.destroy());
 });
 server.listen(path, () => process.send?.('ready'));

@@ -63,5 +63,5 @@ process.on('disconnect', () => {
 // WARMUP_CALLS calls in windows so that this process's code is optimized before any timed window
 // (8 cold clients sharing 2 vCPUs otherwise ran the first seconds several times slower).
 await call();
-for (let done = 0; done < Number(process.env.WARMUP_CALLS ?? 30_000); ) done += (await window(100)).calls;
+for (let done = 0; done < Number(process.env.WARMUP_CALLS ?? 30_000);) done += (await window(100)).calls;
 process.send('ready');

@@ -36,7 +36,9 @@ function buildInfo(root: string): string {
   let changed = '';
   try {
     head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).split('\n').filter((l) => l !== '').length;
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l !== '').length;
     changed = dirty > 0 ? ` + ${dirty} uncommitted paths` : ' (clean)';
   } catch {
     // not a git checkout

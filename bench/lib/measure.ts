@@ -30,7 +30,12 @@ export interface SequentialResult {
 }
 
 /** `warmup` untimed calls, then `calls` calls one after another, each timed. */
-export async function sequential(fn: () => Promise<unknown>, warmup: number, calls: number, roles: readonly { role: string; pid: number }[]): Promise<SequentialResult> {
+export async function sequential(
+  fn: () => Promise<unknown>,
+  warmup: number,
+  calls: number,
+  roles: readonly { role: string; pid: number }[],
+): Promise<SequentialResult> {
   for (let i = 0; i < warmup; i++) await fn();
   const lat = new Float64Array(calls);
   const pids = roles.map((r) => r.pid);
@@ -58,7 +63,13 @@ export interface PipelinedResult {
  * then lets the last ones finish; throughput = completed calls / time until the last answer.
  * `maxCalls` bounds the run on a very fast transport.
  */
-export async function pipelined(fn: () => Promise<unknown>, inflight: number, durationMs: number, roles: readonly { role: string; pid: number }[], maxCalls = 5_000_000): Promise<PipelinedResult> {
+export async function pipelined(
+  fn: () => Promise<unknown>,
+  inflight: number,
+  durationMs: number,
+  roles: readonly { role: string; pid: number }[],
+  maxCalls = 5_000_000,
+): Promise<PipelinedResult> {
   const pids = roles.map((r) => r.pid);
   const c0 = cpuNow(pids);
   const t0 = performance.now();

@@ -122,4 +122,3 @@ export function childrenMatching(ppid: number, needle: string): number[] {
   }
   return out;
 }
-

@@ -28,7 +28,9 @@ export function header(host: Machine, loadEnd: string, s: BenchSettings, seconds
 function busy(host: Machine): string[] {
   const load = Number(host.load.split('/')[0]);
   return load > host.usableCpus
-    ? [`- **Busy machine**: a 1-minute load of ${load.toFixed(1)} on ${host.usableCpus} vCPUs at the start; other jobs competed, so ratios and the per-repetition floor check are unreliable in this run.`]
+    ? [
+        `- **Busy machine**: a 1-minute load of ${load.toFixed(1)} on ${host.usableCpus} vCPUs at the start; other jobs competed, so ratios and the per-repetition floor check are unreliable in this run.`,
+      ]
     : [];
 }
 

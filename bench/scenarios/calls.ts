@@ -85,7 +85,9 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
       const r = await pipelined(t.small, s.inflight, s.pipeMs, t.processes());
       main.add('pipe', t.key, r.callsPerSec);
       addCpu('pipe', t.key, r.cpuUsPerCall);
-      log(`rep ${rep + 1}/${s.reps} 64 in flight  ${t.key.padEnd(10)} ${Math.round(r.callsPerSec)} calls/s, ${totalCpu(r.cpuUsPerCall).toFixed(1)} CPU µs/call`);
+      log(
+        `rep ${rep + 1}/${s.reps} 64 in flight  ${t.key.padEnd(10)} ${Math.round(r.callsPerSec)} calls/s, ${totalCpu(r.cpuUsPerCall).toFixed(1)} CPU µs/call`,
+      );
     }
     for (const t of rotate(bigSet, rep)) {
       if (!t.big) continue;
@@ -121,7 +123,9 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   };
   line(`## A. Calls (one worker, echo; ${reps} repetitions)`);
   line();
-  line('| transport | 1 in flight: RTT median µs (× floor) | 1 in flight: p99 µs | 64 in flight: calls/s (× floor) | 64 in flight: CPU µs/call, all processes (× floor) | 1 MiB: RTT median ms (× floor) | 1 MiB: MB/s |');
+  line(
+    '| transport | 1 in flight: RTT median µs (× floor) | 1 in flight: p99 µs | 64 in flight: calls/s (× floor) | 64 in flight: CPU µs/call, all processes (× floor) | 1 MiB: RTT median ms (× floor) | 1 MiB: MB/s |',
+  );
   line('|---|---|---|---|---|---|---|');
   const floorCpu = cpuTotal('pipe', 'floor2');
   for (const { key, label } of ROWS) {
@@ -166,10 +170,21 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
 
   // ---- goals --------------------------------------------------------------------------------------
   const goals: Goal[] = [
-    ratioGoal(main, 'seq', 'ours', 'floor2', { name: '1 in flight, 64-byte RTT vs honest two-hop floor', unit: 'µs', digits: 1, atMost: 1.3, floorCheck: true }),
+    ratioGoal(main, 'seq', 'ours', 'floor2', {
+      name: '1 in flight, 64-byte RTT vs honest two-hop floor',
+      unit: 'µs',
+      digits: 1,
+      atMost: 1.3,
+      floorCheck: true,
+    }),
     ratioGoal(main, 'pipe', 'ours', 'floor2', { name: '64 in flight, throughput vs honest two-hop floor', unit: 'calls/s', atLeast: 0.7, floorCheck: true }),
     ratioGoal(main, 'big', 'ours', 'floor2', { name: '1 MiB RTT vs honest two-hop floor', unit: 'ms', digits: 2, atMost: 1.5, floorCheck: true }),
-    ratioGoal(main, 'pipe', 'ours', 'workerpool', { name: "64 in flight, throughput vs workerpool `workerType: 'process'`", unit: 'calls/s', atLeast: 5, floorCheck: false }),
+    ratioGoal(main, 'pipe', 'ours', 'workerpool', {
+      name: "64 in flight, throughput vs workerpool `workerType: 'process'`",
+      unit: 'calls/s',
+      atLeast: 5,
+      floorCheck: false,
+    }),
   ];
   const oldBeaten = ['seq', 'pipe', 'big'].flatMap((k) => {
     const key = k as Key;

@@ -64,7 +64,9 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
       break;
     }
     for (const step of rotate(steps, i)) await step.run(keep);
-    log(`scale-up round ${i + 1}/${total}${keep ? '' : ' (warm-up)'}: floor ${last(sc.floorCjs)} ms, TTIN Echo ${last(sc.trivial)} ms, TTIN SlowInit ${last(sc.slow)} ms`);
+    log(
+      `scale-up round ${i + 1}/${total}${keep ? '' : ' (warm-up)'}: floor ${last(sc.floorCjs)} ms, TTIN Echo ${last(sc.trivial)} ms, TTIN SlowInit ${last(sc.slow)} ms`,
+    );
   }
   await ctx.closeAll();
 

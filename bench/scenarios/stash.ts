@@ -21,7 +21,9 @@ function redisInstalled(): boolean {
 }
 
 async function startRedis(path: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', '0', '--unixsocket', path, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', '0', '--unixsocket', path, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   started.add(child);
   void exited(child).then(() => started.delete(child));
   for (let i = 0; i < 200 && !existsSync(path); i++) {
@@ -42,7 +44,8 @@ interface Side {
 async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: Goal[]; raw?: unknown }> {
   const { settings: s, log } = ctx;
   if (!redisInstalled()) {
-    const note = 'redis-server is not installed: the stash-vs-Redis rows are skipped (Debian/Ubuntu: `apt-get install -y redis-server`; the bench starts and stops it itself).';
+    const note =
+      'redis-server is not installed: the stash-vs-Redis rows are skipped (Debian/Ubuntu: `apt-get install -y redis-server`; the bench starts and stops it itself).';
     log(note);
     return { markdown: ['## C. Stash next to Redis', '', `Skipped: ${note}`, ''], goals: [] };
   }
@@ -73,14 +76,19 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   const addCpu = (id: string, c: Record<string, number>): void => void cpu.set(id, [...(cpu.get(id) ?? []), c]);
   for (let rep = 0; rep < s.stashReps; rep++) {
     for (const side of rep % 2 === 0 ? sides : [...sides].reverse()) {
-      for (const [op, fn] of [['incr', side.incr], ['get', side.get]] as const) {
+      for (const [op, fn] of [
+        ['incr', side.incr],
+        ['get', side.get],
+      ] as const) {
         const one = await sequential(fn, s.seqUntimed, s.seqCalls, side.roles);
         book.add(`${op}1`, side.key, one.medianUs);
         addCpu(`${op}1:${side.key}`, one.cpuUsPerCall);
         const many = await pipelined(fn, s.inflight, s.pipeMs, side.roles);
         book.add(`${op}64`, side.key, many.callsPerSec);
         addCpu(`${op}64:${side.key}`, many.cpuUsPerCall);
-        log(`stash rep ${rep + 1}/${s.stashReps} ${side.key.padEnd(5)} ${op.padEnd(4)} 1 in flight ${one.medianUs.toFixed(1)} µs, 64 in flight ${Math.round(many.callsPerSec)}/s`);
+        log(
+          `stash rep ${rep + 1}/${s.stashReps} ${side.key.padEnd(5)} ${op.padEnd(4)} 1 in flight ${one.medianUs.toFixed(1)} µs, 64 in flight ${Math.round(many.callsPerSec)}/s`,
+        );
       }
     }
   }
@@ -94,7 +102,9 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   const tot = (id: string): string => fmt(median((cpu.get(id) ?? []).map(totalCpu)), 1);
   line(`## C. Stash next to Redis (${s.stashReps} repetitions)`);
   line();
-  line('| operation | pm2-dirty stash | Redis (ioredis, auto-pipelining) | stash ÷ Redis | CPU µs/call stash: client / arbiter | Redis: client / redis-server |');
+  line(
+    '| operation | pm2-dirty stash | Redis (ioredis, auto-pipelining) | stash ÷ Redis | CPU µs/call stash: client / arbiter | Redis: client / redis-server |',
+  );
   line('|---|---|---|---|---|---|');
   const rows: { key: Key; label: string; unit: (v: number) => string }[] = [
     { key: 'incr1', label: '`incr`, 1 in flight: RTT median µs', unit: (v) => fmt(v, 1) },
@@ -120,7 +130,12 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   line();
   const goals = [
     ratioGoal(book, 'incr64', 'ours', 'redis', { name: 'stash `incr`, 64 in flight, throughput vs Redis', unit: 'calls/s', atLeast: 1, floorCheck: false }),
-    ratioGoal(book, 'get64', 'ours', 'redis', { name: 'stash 64-byte `get`, 64 in flight, throughput vs Redis', unit: 'calls/s', atLeast: 1, floorCheck: false }),
+    ratioGoal(book, 'get64', 'ours', 'redis', {
+      name: 'stash 64-byte `get`, 64 in flight, throughput vs Redis',
+      unit: 'calls/s',
+      atLeast: 1,
+      floorCheck: false,
+    }),
     ratioGoal(book, 'incr1', 'ours', 'redis', { name: 'stash `incr`, 1 in flight, RTT vs Redis', unit: 'µs', digits: 1, atMost: 1, floorCheck: false }),
     ratioGoal(book, 'get1', 'ours', 'redis', { name: 'stash 64-byte `get`, 1 in flight, RTT vs Redis', unit: 'µs', digits: 1, atMost: 1, floorCheck: false }),
   ];

@@ -126,10 +126,17 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   line();
   line(
     `Each window: every client keeps ${s.webInflight} calls outstanding for ${s.webMs} ms, then lets them finish; calls/s = all calls / the longest client's time. ` +
-      'Client CPU is each client process\'s own `process.cpuUsage()` over its window; the others from /proc.',
+      "Client CPU is each client process's own `process.cpuUsage()` over its window; the others from /proc.",
   );
   line();
-  const goals = [ratioGoal(book, 'web', 'ours', 'floor', { name: `web tier ${s.webClients}×${s.webInflight} in flight, throughput vs floor of the same shape`, unit: 'calls/s', atLeast: 0.7, floorCheck: true })];
+  const goals = [
+    ratioGoal(book, 'web', 'ours', 'floor', {
+      name: `web tier ${s.webClients}×${s.webInflight} in flight, throughput vs floor of the same shape`,
+      unit: 'calls/s',
+      atLeast: 0.7,
+      floorCheck: true,
+    }),
+  ];
   return { markdown: out, goals, raw: { web: book.toJSON(), cpu: Object.fromEntries(cpu) } };
 }
 

@@ -8,14 +8,14 @@ import { FIXTURES, ROOT, startArbiter, stopAfterAll } from '../helpers/arbiter.j
 const running = stopAfterAll(test);
 const app = `${FIXTURES}:Echo`;
 
-test('by default a worker runs with --single-threaded-gc, after the arbiter\'s own flags', async (t) => {
+test("by default a worker runs with --single-threaded-gc, after the arbiter's own flags", async (t) => {
   const a = await startArbiter({ config: { apps: [app], workers: 1 }, execArgv: ['--stack-size=2000'] });
   running.push(a);
   const argv = await a.client().execute<string[]>(app, 'execArgv');
   t.deepEqual(argv, ['--stack-size=2000', '--single-threaded-gc']);
 });
 
-test('--no-single-threaded-gc in the arbiter\'s flags reaches its workers, and nothing is added', async (t) => {
+test("--no-single-threaded-gc in the arbiter's flags reaches its workers, and nothing is added", async (t) => {
   const a = await startArbiter({ config: { apps: [app], workers: 1 }, execArgv: ['--no-single-threaded-gc'] });
   running.push(a);
   const argv = await a.client().execute<string[]>(app, 'execArgv');

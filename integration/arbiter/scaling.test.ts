@@ -36,7 +36,9 @@ test('starts the configured workers as titled child processes', async (t) => {
   const a = await start({ apps: [`${FIXTURES}:Echo`], workers: 3, maxWorkers: 6 });
   const s = await converged(a, 3);
   t.is(s.target, 3);
-  const titles = listProcs().filter((p) => p.ppid === a.pid).map((p) => p.title);
+  const titles = listProcs()
+    .filter((p) => p.ppid === a.pid)
+    .map((p) => p.title);
   t.deepEqual(titles, Array(3).fill(`pm2-dirty: dirty-worker [${FIXTURES}:Echo]`));
   t.true(listProcs().some((p) => p.pid === a.pid && p.title === 'pm2-dirty: dirty-arbiter'));
 });
@@ -51,7 +53,10 @@ test('SIGTTIN adds a worker, SIGTTOU removes one, never below the app-spec minim
     process.kill(a.pid, 'SIGTTOU');
     await waitFor(() => count(a.log(), /SIGTTOU: /) === i, `SIGTTOU #${i} handled`);
   }
-  t.regex(a.log(), /SIGTTOU: Decreasing dirty workers to 3\n[^]*SIGTTOU: Decreasing dirty workers to 2\n[^]*SIGTTOU: Cannot decrease below 2 workers \(required by app specs\)/);
+  t.regex(
+    a.log(),
+    /SIGTTOU: Decreasing dirty workers to 3\n[^]*SIGTTOU: Decreasing dirty workers to 2\n[^]*SIGTTOU: Cannot decrease below 2 workers \(required by app specs\)/,
+  );
   const s = await converged(a, 2);
   t.is(s.target, 2);
   t.is(s.minimum, 2);

@@ -22,7 +22,10 @@ function scratch(): string {
 async function refused(t: { is: (a: unknown, b: unknown) => void; regex: (s: string, re: RegExp) => void }, a: RunningArbiter, re: RegExp): Promise<string> {
   const { code } = await a.exited;
   t.is(code, 78);
-  const lines = a.log().split('\n').filter((l) => /cannot start/.test(l));
+  const lines = a
+    .log()
+    .split('\n')
+    .filter((l) => /cannot start/.test(l));
   t.is(lines.length, 1);
   t.regex(lines[0] ?? '', re);
   return lines[0] ?? '';

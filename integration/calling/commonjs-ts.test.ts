@@ -18,7 +18,20 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'web.cts'), SOURCE);
 
 function tsc(module: string): Promise<{ code: number; out: string }> {
-  const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', module, '--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), 'web.cts'];
+  const args = [
+    '--noEmit',
+    '--strict',
+    '--skipLibCheck',
+    '--module',
+    module,
+    '--target',
+    'es2022',
+    '--types',
+    'node',
+    '--typeRoots',
+    join(ROOT, 'node_modules/@types'),
+    'web.cts',
+  ];
   return new Promise((resolve) => {
     execFile(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), ...args], { cwd: dir, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, out: stdout + stderr });

@@ -14,10 +14,15 @@ test('require("pm2-dirty") from a CommonJS process calls the pool and keeps the 
   a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 } });
   const script = fileURLToPath(new URL('./commonjs.cjs', import.meta.url));
   const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [script, `${FIXTURES}:Echo`], { env: { ...process.env, PM2_DIRTY_SOCKET: a?.socketPath ?? '' }, timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      process.execPath,
+      [script, `${FIXTURES}:Echo`],
+      { env: { ...process.env, PM2_DIRTY_SOCKET: a?.socketPath ?? '' }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
   t.deepEqual(JSON.parse(out), { value: { from: 'commonjs' }, classified: true });
 });

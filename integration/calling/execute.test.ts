@@ -32,8 +32,14 @@ test('execute round-trips every TLV type: ints, floats, bigint, bools, null, str
     ['héllo ✓ 🙂', 'héllo ✓ 🙂'],
     [bytes, bytes],
     [Buffer.alloc(0), Buffer.alloc(0)],
-    [[1, 'two', [3, [4, null]], { five: 5 }], [1, 'two', [3, [4, null]], { five: 5 }]],
-    [{ a: { b: { c: [1, 2, { d: Buffer.from('xyz') }] } }, '': 'empty key' }, { a: { b: { c: [1, 2, { d: Buffer.from('xyz') }] } }, '': 'empty key' }],
+    [
+      [1, 'two', [3, [4, null]], { five: 5 }],
+      [1, 'two', [3, [4, null]], { five: 5 }],
+    ],
+    [
+      { a: { b: { c: [1, 2, { d: Buffer.from('xyz') }] } }, '': 'empty key' },
+      { a: { b: { c: [1, 2, { d: Buffer.from('xyz') }] } }, '': 'empty key' },
+    ],
   ];
   for (const [input, expected] of cases) {
     t.deepEqual(await c.execute(ECHO, 'echo', input), expected, `echo of ${String(input)}`);
@@ -76,7 +82,10 @@ test('large payloads that span many socket reads, both ways and several at once,
 
 test('kwargs reach the action as a trailing argument; no kwargs, no trailing argument', async (t) => {
   const c = (await arbiter()).client();
-  t.deepEqual(await c.call(ECHO, 'withKwargs', [1], { kwargs: { x: 2, nested: { y: [Buffer.from('b')] } } }), { a: 1, kwargs: { x: 2, nested: { y: [Buffer.from('b')] } } });
+  t.deepEqual(await c.call(ECHO, 'withKwargs', [1], { kwargs: { x: 2, nested: { y: [Buffer.from('b')] } } }), {
+    a: 1,
+    kwargs: { x: 2, nested: { y: [Buffer.from('b')] } },
+  });
   t.deepEqual(await c.call(ECHO, 'withKwargs', ['only'], { kwargs: {} }), { a: 'only', kwargs: null });
   t.deepEqual(await c.call(ECHO, 'withKwargs', ['only']), { a: 'only', kwargs: null });
 });
@@ -98,7 +107,10 @@ test('sync, async, generator and async-generator actions', async (t) => {
   const many: unknown[] = [];
   for await (const x of c.stream(ECHO, 'count', 5000)) many.push(x);
   t.is(many.length, 5000);
-  t.true(many.every((x, i) => x === i), 'a long stream arrives complete and in order');
+  t.true(
+    many.every((x, i) => x === i),
+    'a long stream arrives complete and in order',
+  );
 });
 
 test('a generator action called with execute() fails clearly, and the client goes on', async (t) => {
@@ -183,8 +195,14 @@ test('STATUS and MANAGE over the socket', async (t) => {
   t.is(s0.pid, a.pid);
   t.is(s0.target, 1);
   t.is(s0.maximum, 3);
-  t.deepEqual(s0.workers.map((w) => [w.state, w.apps]), [['ready', [ECHO]]]);
-  t.deepEqual(s0.workers.map((w) => w.pid), a.workerPids());
+  t.deepEqual(
+    s0.workers.map((w) => [w.state, w.apps]),
+    [['ready', [ECHO]]],
+  );
+  t.deepEqual(
+    s0.workers.map((w) => w.pid),
+    a.workerPids(),
+  );
   t.deepEqual(s0.apps, [{ name: ECHO, limit: null, holders: 1 }]);
   await c.execute(ECHO, 'echo', 1);
   const s1 = (await c.status()) as Status;

@@ -77,7 +77,10 @@ test('a gunicorn-style client (one request at a time, hashed uuid ids, next-mess
 
   t.deepEqual(out.status, { live: 2, workers: 2, apps: [ECHO] });
   t.is(out.sent_ids.length, 19);
-  t.true(out.sent_ids.some((id) => BigInt(id) > 2n ** 53n), 'full uint64 ids (beyond 2^53) were used');
+  t.true(
+    out.sent_ids.some((id) => BigInt(id) > 2n ** 53n),
+    'full uint64 ids (beyond 2^53) were used',
+  );
   t.is(out.id_mismatches, 0, 'every answer carried the id of the request it answers');
   t.is(out.replies, 11 + 1 + 6 + 4 + 1 + 1 + 1 + 1 + 1);
 });

@@ -53,7 +53,10 @@ export function harness(): Harness {
       } catch {
         return [];
       }
-      return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JournalEntry);
+      return text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as JournalEntry);
     },
     async cleanup() {
       await Promise.all(running.map((a) => a.stop()));
@@ -69,10 +72,14 @@ export async function status(a: RunningArbiter): Promise<Status> {
 /** Polls STATUS until `ok` holds; returns that status. */
 export async function statusUntil(a: RunningArbiter, ok: (s: Status) => boolean, what: string, timeoutMs = 15_000): Promise<Status> {
   const c = a.client();
-  return waitFor(async () => {
-    const s = (await c.status()) as Status;
-    return ok(s) ? s : false;
-  }, what, timeoutMs);
+  return waitFor(
+    async () => {
+      const s = (await c.status()) as Status;
+      return ok(s) ? s : false;
+    },
+    what,
+    timeoutMs,
+  );
 }
 
 /** Waits until `n` workers are ready and nothing else is starting or retiring. */

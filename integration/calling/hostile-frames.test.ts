@@ -39,10 +39,14 @@ test('a REQUEST whose payload is not valid TLV is answered, and counted once as 
   r.send([Buffer.from([0x47, 0x44, 0x01, 0x01, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 9, 0x99, 0x99, 0x99])]);
   const f = await r.next(9n, MessageType.ERROR);
   t.is((payloadOf(f)['error'] as Record<string, unknown>)['error_type'], 'DirtyProtocolError');
-  const after = await waitFor(async () => {
-    const s = ((await c.status()) as { calls: { total: number; outcomes: Record<string, number> } }).calls;
-    return s.total > before.total ? s : false;
-  }, 'the call to be counted', 5000).catch(() => before);
+  const after = await waitFor(
+    async () => {
+      const s = ((await c.status()) as { calls: { total: number; outcomes: Record<string, number> } }).calls;
+      return s.total > before.total ? s : false;
+    },
+    'the call to be counted',
+    5000,
+  ).catch(() => before);
   t.is(after.total, before.total + 1);
   t.is(after.outcomes['protocol_error'], (before.outcomes['protocol_error'] ?? 0) + 1);
 });
@@ -92,7 +96,10 @@ test.serial('a REQUEST with a 48 MiB non-ASCII app_path or action is refused fro
   r.send(encodeRequest(3n, ECHO, 'echo', ['after']));
   const errorOf = async (id: bigint): Promise<{ error_type: string; message: string; details: Record<string, unknown> }> =>
     payloadOf(await r.next(id, MessageType.ERROR, 60_000))['error'] as { error_type: string; message: string; details: Record<string, unknown> };
-  for (const [id, field] of [[1n, 'app_path'], [2n, 'action']] as const) {
+  for (const [id, field] of [
+    [1n, 'app_path'],
+    [2n, 'action'],
+  ] as const) {
     const error = await errorOf(id);
     t.is(error.error_type, 'DirtyProtocolError');
     t.is(error.message, `REQUEST ${field} is 50331648 bytes, over the limit of 4096 bytes (MAX_NAME_BYTES)`);

@@ -34,6 +34,15 @@ test('ok, app error, arbiter timeout, cancelled, worker error and queue full are
     const st = await status();
     return st.calls.total === 14 ? st : false;
   }, '14 calls counted');
-  t.deepEqual(s.calls.outcomes, { ok: 1 + 8 - full, app_error: 2, timeout: 1, cancelled: 1, worker_error: 1, queue_full: full, no_workers: 0, protocol_error: 0 });
+  t.deepEqual(s.calls.outcomes, {
+    ok: 1 + 8 - full,
+    app_error: 2,
+    timeout: 1,
+    cancelled: 1,
+    worker_error: 1,
+    queue_full: full,
+    no_workers: 0,
+    protocol_error: 0,
+  });
   t.is(s.calls.errors, 5 + full);
 });

@@ -58,7 +58,15 @@ test('an unreachable arbiter exits 3 for every command that needs it', async (t)
 
 test('usage errors exit 2', async (t) => {
   const a = await arbiter();
-  for (const args of [['bogus'], ['scale', 'up', '-1'], ['scale', 'to'], ['scale', 'up', 'two'], ['call', ECHO, 'echo', 'not-json'], ['--timeout', '0', 'status'], ['stash', 'put', 't', 'k', '{bad']]) {
+  for (const args of [
+    ['bogus'],
+    ['scale', 'up', '-1'],
+    ['scale', 'to'],
+    ['scale', 'up', 'two'],
+    ['call', ECHO, 'echo', 'not-json'],
+    ['--timeout', '0', 'status'],
+    ['stash', 'put', 't', 'k', '{bad'],
+  ]) {
     const r = await cli(a, ...args);
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
@@ -136,10 +144,14 @@ test('reload replaces every worker; a config with no change reports none', async
   const r = await cli(a, 'reload', '--json');
   t.is(r.code, 0, r.stderr);
   t.like(json(r), { ok: true, message: 'reloading 2 workers one at a time', changes: [] });
-  await waitFor(() => {
-    const now = a.workerPids();
-    return now.length === 2 && now.every((p) => !before.has(p));
-  }, 'both workers replaced', 20_000);
+  await waitFor(
+    () => {
+      const now = a.workerPids();
+      return now.length === 2 && now.every((p) => !before.has(p));
+    },
+    'both workers replaced',
+    20_000,
+  );
   t.notRegex(a.log(), /config change/);
   writeFileSync(join(a.dir, 'dirty.config.mjs'), `export default ${JSON.stringify({ apps: [ECHO], workers: 2, maxWorkers: 5, wokers: 1 })};\n`);
   const refused = await cli(a, 'reload');

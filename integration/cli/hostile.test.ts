@@ -18,7 +18,11 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 test('a duration no timer can hold (above 2147483647 ms) is a usage error, not an instant timeout', async (t) => {
   const a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 } });
   running.push(a);
-  for (const args of [['--timeout', '3000000000', 'status'], ['top', '--interval', '3000000000', '-n', '1'], ['stash', 'put', 't', 'k', '1', '--ttl', '3000000000']]) {
+  for (const args of [
+    ['--timeout', '3000000000', 'status'],
+    ['top', '--interval', '3000000000', '-n', '1'],
+    ['stash', 'put', 't', 'k', '1', '--ttl', '3000000000'],
+  ]) {
     const r = await runCli(args, { PM2_DIRTY_SOCKET: a.socketPath });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /at most 2147483647/);
@@ -81,12 +85,17 @@ test('call --stream into a pipe nobody reads: the CLI waits for the pipe, so the
   const a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`], workers: 1 }, env: { FIXTURE_JOURNAL: journal } });
   running.push(a);
   // 2000 chunks of 64 KiB (125 MiB as JSON lines much more) into a stdout pipe that is never read.
-  const cli = spawn(process.execPath, [CLI, '--socket', a.socketPath, 'call', `${FIXTURES}:Echo`, 'blobs', '"k"', '2000', '65536', '--stream'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, '--socket', a.socketPath, 'call', `${FIXTURES}:Echo`, 'blobs', '"k"', '2000', '65536', '--stream'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   cli.stdout.pause();
   t.teardown(() => cli.kill('SIGKILL'));
   const events = (): string[] => {
     try {
-      return readFileSync(join(journal, 'k'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { ev: string }).ev);
+      return readFileSync(join(journal, 'k'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { ev: string }).ev);
     } catch {
       return [];
     }

@@ -25,7 +25,10 @@ test('mixed timeouts fire in deadline order, none early, each once', async (t) =
     });
   }
   await waitFor(() => fired.length === timeouts.length, { what: 'every deadline' });
-  t.deepEqual(fired.map((f) => f.timeoutMs), [...timeouts].sort((a, b) => a - b));
+  t.deepEqual(
+    fired.map((f) => f.timeoutMs),
+    [...timeouts].sort((a, b) => a - b),
+  );
   for (const f of fired) t.true(f.lateMs >= 0, `the ${f.timeoutMs} ms deadline fired ${-f.lateMs} ms early`);
 });
 
@@ -38,7 +41,10 @@ test('cancelled deadlines never fire; the others still do', async (t) => {
   for (let i = entries.length - 1; i >= 0; i--) if (!keep.has(i)) deadlines.cancel(entries[i]!);
   await waitFor(() => fired.length === keep.size, { what: 'the kept deadlines' });
   await new Promise((resolve) => setTimeout(resolve, 60));
-  t.deepEqual([...fired].sort((a, b) => a - b), [...keep]);
+  t.deepEqual(
+    [...fired].sort((a, b) => a - b),
+    [...keep],
+  );
 });
 
 test('a deadline added after others expired is armed again', async (t) => {

@@ -45,7 +45,10 @@ test('concurrent calls answered out of order each get their own result', async (
   for (const frame of held.slice().reverse()) {
     frame.peer.result(frame.id, (frame.value as RequestBody).args[0]);
   }
-  t.deepEqual(await Promise.all(calls), Array.from({ length: count }, (_, index) => index));
+  t.deepEqual(
+    await Promise.all(calls),
+    Array.from({ length: count }, (_, index) => index),
+  );
   t.is(new Set(held.map((frame) => frame.id)).size, count, 'request ids are unique');
   t.is(arbiter.accepted, 1, 'all calls share one connection');
 });
@@ -123,8 +126,14 @@ test('bad arguments throw clear TypeErrors', async (t) => {
   const client = createClient({ socketPath: '/nonexistent/dc.sock' });
   t.teardown(() => client.close());
   await t.throwsAsync(client.execute('', 'go'), { instanceOf: TypeError, message: 'Expected `app` to be a non-empty string, got `` (string)' });
-  await t.throwsAsync(client.execute('m:A', 3 as unknown as string), { instanceOf: TypeError, message: 'Expected `action` to be a non-empty string, got `3` (number)' });
-  await t.throwsAsync(client.call('m:A', 'go', [], { timeoutMs: 0 }), { instanceOf: TypeError, message: 'Expected `timeoutMs` to be a positive number, got `0` (number)' });
+  await t.throwsAsync(client.execute('m:A', 3 as unknown as string), {
+    instanceOf: TypeError,
+    message: 'Expected `action` to be a non-empty string, got `3` (number)',
+  });
+  await t.throwsAsync(client.call('m:A', 'go', [], { timeoutMs: 0 }), {
+    instanceOf: TypeError,
+    message: 'Expected `timeoutMs` to be a positive number, got `0` (number)',
+  });
   await t.throwsAsync(client.call('m:A', 'go', [], { timeoutMs: Number.NaN }), { instanceOf: TypeError });
   await t.throwsAsync(client.call('m:A', 'go', 'x' as unknown as unknown[]), { message: 'Expected `args` to be an array, got `x` (string)' });
   await t.throwsAsync(client.manage('grow' as 'add', 1), { instanceOf: TypeError, message: /Expected `op` to be one of 'add', 'remove'/ });

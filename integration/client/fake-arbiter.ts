@@ -176,11 +176,7 @@ export class FakeArbiter {
 }
 
 /** A listening fake plus a client bound to it, both torn down after the test. */
-export async function setup(
-  t: ExecutionContext,
-  script: Script = echo,
-  options: ClientOptions = {},
-): Promise<{ arbiter: FakeArbiter; client: DirtyClient }> {
+export async function setup(t: ExecutionContext, script: Script = echo, options: ClientOptions = {}): Promise<{ arbiter: FakeArbiter; client: DirtyClient }> {
   const arbiter = await FakeArbiter.create(script);
   t.teardown(() => arbiter.stop());
   await arbiter.listen();

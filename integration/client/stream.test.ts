@@ -146,9 +146,18 @@ test('a consumer that takes nothing holds up only its own stream: the client ope
   t.is(arbiter.ofType(MessageType.CREDIT).length, 1, 'one chunk taken: no grant yet');
   const rest: unknown[] = [];
   for await (const item of stream) rest.push(item);
-  t.deepEqual(rest, Array.from({ length: 9 }, (_, index) => `chunk ${index + 1}`));
+  t.deepEqual(
+    rest,
+    Array.from({ length: 9 }, (_, index) => `chunk ${index + 1}`),
+  );
   // Grants of half a window (2) as the consumer takes chunks, until the stream has them all.
-  const grants = arbiter.ofType(MessageType.CREDIT).slice(1).map((f) => f.value);
+  const grants = arbiter
+    .ofType(MessageType.CREDIT)
+    .slice(1)
+    .map((f) => f.value);
   t.true(grants.length >= 3);
-  t.deepEqual(grants, grants.map(() => ({ credit: 2 })));
+  t.deepEqual(
+    grants,
+    grants.map(() => ({ credit: 2 })),
+  );
 });

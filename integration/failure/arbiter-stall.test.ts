@@ -14,7 +14,12 @@ const HEARTBEAT_TIMEOUT_MS = 1_200;
 /** How long the arbiter is frozen: the stimulus (three heartbeat timeouts), not a wait for a result. */
 const FREEZE_MS = 3 * HEARTBEAT_TIMEOUT_MS;
 
-interface Status { live: number; restarts: number; workers: { pid: number }[]; eventLoop: { stalls: number; maxStallMs: number } }
+interface Status {
+  live: number;
+  restarts: number;
+  workers: { pid: number }[];
+  eventLoop: { stalls: number; maxStallMs: number };
+}
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;
 
 test('an arbiter frozen past the heartbeat timeout kills no worker; calls still work', async (t) => {

@@ -20,7 +20,10 @@ test.after.always(async () => {
   await a.stop();
 });
 
-interface Outcome { errorType: string | null; closed: boolean }
+interface Outcome {
+  errorType: string | null;
+  closed: boolean;
+}
 
 /** Sends raw bytes and collects the first ERROR frame and whether the arbiter closed the connection. */
 function sendRaw(bytes: Buffer, keepOpen = true): Promise<Outcome> {
@@ -52,11 +55,14 @@ const cases: [string, Buffer][] = [
   ['oversized length', hex('47440105040000010000000000000001')],
   ['malformed TLV (unknown tag)', Buffer.concat([encodeHeader(MessageType.STASH, 1n, 1), hex('7e')])],
   ['truncated TLV inside a complete frame', Buffer.concat([encodeHeader(MessageType.STASH, 1n, 5), hex('2100000002')])],
-  ['deep nesting', (() => {
-    const depth = 2000;
-    const body = Buffer.concat([Buffer.from(Array.from({ length: depth }, () => [0x20, 0, 0, 0, 1]).flat()), Buffer.from([0])]);
-    return Buffer.concat([encodeHeader(MessageType.STASH, 1n, body.length), body]);
-  })()],
+  [
+    'deep nesting',
+    (() => {
+      const depth = 2000;
+      const body = Buffer.concat([Buffer.from(Array.from({ length: depth }, () => [0x20, 0, 0, 0, 1]).flat()), Buffer.from([0])]);
+      return Buffer.concat([encodeHeader(MessageType.STASH, 1n, body.length), body]);
+    })(),
+  ],
   ['a response frame sent by a client', Buffer.concat(encodeMessage(MessageType.RESPONSE, 1n, { result: 1 }))],
 ];
 
@@ -86,7 +92,10 @@ test('a stream that ends inside a frame is a protocol error', async (t) => {
 test('a thousand connections at once are served; the arbiter carries on', async (t) => {
   const clients = Array.from({ length: 1000 }, () => a.client());
   const results = await Promise.all(clients.map((c, i) => c.execute(APP, 'echo', i)));
-  t.deepEqual(results, Array.from({ length: 1000 }, (_, i) => i));
+  t.deepEqual(
+    results,
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   await Promise.all(clients.map((c) => c.close()));
   await waitFor(async () => ((await a.client().status()) as { calls: { inflight: number } }).calls.inflight === 0, 'idle');
 });

@@ -12,8 +12,18 @@ import { waitFor } from '../helpers/wait-for.js';
 const running = stopAfterAll(test);
 const FLAKY = `${FIXTURES}:Flaky`;
 
-interface Breaker { apps: string[]; state: string; nextProbeInMs: number | null; cooldownMs: number }
-interface Status { live: number; target: number; crashLooping: string[]; breakers: Breaker[] }
+interface Breaker {
+  apps: string[];
+  state: string;
+  nextProbeInMs: number | null;
+  cooldownMs: number;
+}
+interface Status {
+  live: number;
+  target: number;
+  crashLooping: string[];
+  breakers: Breaker[];
+}
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;
 
 test('open -> half-open probe fails -> open for twice the cooldown -> app fixed -> probe ready -> closed, pool refilled', async (t) => {

@@ -12,16 +12,23 @@ test.after.always(async () => {
   await a?.stop();
 });
 
-interface Status { live: number; target: number; workers: { pid: number; state: string }[]; apps: { name: string; limit: number | null; holders: number }[] }
+interface Status {
+  live: number;
+  target: number;
+  workers: { pid: number; state: string }[];
+  apps: { name: string; limit: number | null; holders: number }[];
+}
 
 test('chaos: kills, TTIN, TTOU and HUP under load', async (t) => {
-  a = await startArbiter({ config: { apps: [`${FIXTURES}:Echo`, `${FIXTURES}:Limited`], workers: 3, maxWorkers: 5, gracefulTimeoutMs: 3000, restartBaseDelayMs: 20, maxCrashes: 1000 } });
+  a = await startArbiter({
+    config: { apps: [`${FIXTURES}:Echo`, `${FIXTURES}:Limited`], workers: 3, maxWorkers: 5, gracefulTimeoutMs: 3000, restartBaseDelayMs: 20, maxCrashes: 1000 },
+  });
   const arbiter = a;
   const TIMEOUT = 8000;
   const control = arbiter.client();
   const status = async (): Promise<Status> => (await control.status()) as Status;
   let seed = 12345;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   let stop = false;
   const outcomes = { ok: 0, typed: 0 };
   const bad: string[] = [];
@@ -59,10 +66,14 @@ test('chaos: kills, TTIN, TTOU and HUP under load', async (t) => {
   t.deepEqual(bad, [], 'every call got its own result or a typed error, within its timeout');
   t.true(outcomes.ok > 50, `calls succeeded: ${outcomes.ok}, typed errors: ${outcomes.typed}`);
   let last: Status | undefined;
-  const settled = await waitFor(async () => {
-    const s = (last = await status());
-    return s.live === s.target && s.workers.every((w) => w.state === 'ready') && arbiter.workerPids().length === s.target ? s : false;
-  }, 'the pool to converge on its target', 30_000).catch((err: unknown) => {
+  const settled = await waitFor(
+    async () => {
+      const s = (last = await status());
+      return s.live === s.target && s.workers.every((w) => w.state === 'ready') && arbiter.workerPids().length === s.target ? s : false;
+    },
+    'the pool to converge on its target',
+    30_000,
+  ).catch((err: unknown) => {
     t.log(JSON.stringify(last), arbiter.log().split('\n').slice(-40).join('\n'));
     throw err;
   });

@@ -13,7 +13,14 @@ import { waitFor } from '../helpers/wait-for.js';
 const running = stopAfterAll(test);
 const FLAKY = `${FIXTURES}:Flaky`;
 
-interface Status { live: number; target: number; restarts: number; reloading: unknown; calls: { queued: number }; workers: { pid: number; state: string }[] }
+interface Status {
+  live: number;
+  target: number;
+  restarts: number;
+  reloading: unknown;
+  calls: { queued: number };
+  workers: { pid: number; state: string }[];
+}
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;
 
 /** Starts an arbiter whose Flaky app boots as the flag file says (`flag` now). */
@@ -29,7 +36,11 @@ async function start(flag: string, config: Record<string, unknown>, wait: boolea
 test('a hung init at start is killed and logged, retried with backoff; once fixed the pool fills and TTIN adds a worker', async (t) => {
   const { a, setFlag } = await start('hang', { workers: 2, initTimeoutMs: 1_500, restartBaseDelayMs: 100, restartMaxDelayMs: 1_000, maxCrashes: 100 }, false);
   await a.waitForLog(/Dirty worker \d+ \(pid:\d+\) init timed out after \d+ ms \(initTimeoutMs 1500\); killing it/, 20_000);
-  await waitFor(() => [...a.log().matchAll(/init timed out after \d+ ms\) before it was ready; respawning \[[^\]]*Flaky\] in \d+ ms/g)].length >= 3, 'three timed-out inits, each respawned', 30_000);
+  await waitFor(
+    () => [...a.log().matchAll(/init timed out after \d+ ms\) before it was ready; respawning \[[^\]]*Flaky\] in \d+ ms/g)].length >= 3,
+    'three timed-out inits, each respawned',
+    30_000,
+  );
   const delays = [...a.log().matchAll(/respawning \[[^\]]*Flaky\] in (\d+) ms/g)].map((m) => Number(m[1]));
   t.true((delays.at(-1) ?? 0) > (delays[0] ?? 0), `the backoff grows: ${delays.join(', ')}`);
   t.is((await status(a)).live, 0);

@@ -13,7 +13,10 @@ const env = { PM2_DIRTY_LOAD_TIMEOUT_MS: '1500' };
 const NEVER = 'await new Promise(() => {});\nexport default { apps: [] };\n';
 const NEVER_WITH_TIMER = 'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport default { apps: [] };\n';
 
-for (const [what, source] of [['with nothing else pending', NEVER], ['while a timer keeps the loop alive', NEVER_WITH_TIMER]] as const) {
+for (const [what, source] of [
+  ['with nothing else pending', NEVER],
+  ['while a timer keeps the loop alive', NEVER_WITH_TIMER],
+] as const) {
   test(`start-up with a config whose import never settles (${what}) logs why and exits 78 within the deadline`, async (t) => {
     const started = performance.now();
     const a = await startArbiter({ config: source, env, noWait: true });

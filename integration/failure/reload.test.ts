@@ -9,7 +9,13 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const running = stopAfterAll(test);
 
-interface Status { live: number; target: number; reloading: unknown; workers: { pid: number; state: string }[]; apps: { name: string; holders: number }[] }
+interface Status {
+  live: number;
+  target: number;
+  reloading: unknown;
+  workers: { pid: number; state: string }[];
+  apps: { name: string; holders: number }[];
+}
 
 test('SIGHUP replaces every worker under load with no failed call and the limited app never below its limit', async (t) => {
   const config = { apps: [`${FIXTURES}:Echo`, `${FIXTURES}:Limited`], workers: 3 };

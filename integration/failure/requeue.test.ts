@@ -19,6 +19,9 @@ test('calls pipelined behind a crashing call are re-queued, not failed', async (
   await t.throwsAsync(crash, { instanceOf: DirtyWorkerError });
   const results = await Promise.allSettled(behind);
   const failed = results.filter((r) => r.status === 'rejected');
-  t.is(failed.length, 0, `calls behind the crash were lost: ${failed.map((f) => String((f).reason)).join('; ')}`);
-  t.deepEqual(results.map((r) => (r as PromiseFulfilledResult<unknown>).value), Array.from({ length: 30 }, (_, i) => `behind-${i}`));
+  t.is(failed.length, 0, `calls behind the crash were lost: ${failed.map((f) => String(f.reason)).join('; ')}`);
+  t.deepEqual(
+    results.map((r) => (r as PromiseFulfilledResult<unknown>).value),
+    Array.from({ length: 30 }, (_, i) => `behind-${i}`),
+  );
 });

@@ -31,11 +31,18 @@ test('two calls that ignore cancellation on a 2-worker pool: both workers recycl
   const before = (await status(a)).workers.map((w) => w.pid);
   const stuck = await Promise.allSettled([c.execute(ECHO, 'forever'), c.execute(ECHO, 'forever')]);
   const timedOutAt = Date.now();
-  t.true(stuck.every((r) => r.status === 'rejected' && r.reason instanceof DirtyTimeoutError), 'both calls time out at the client');
+  t.true(
+    stuck.every((r) => r.status === 'rejected' && r.reason instanceof DirtyTimeoutError),
+    'both calls time out at the client',
+  );
   // Status tells the truth while the workers still hold the abandoned calls.
   const held = await status(a);
   t.is(held.calls.inflight, 2, 'calls.inflight counts the calls the workers really run');
-  t.deepEqual(held.workers.map((w) => w.abandoned), [1, 1], 'each worker shows its abandoned call');
+  t.deepEqual(
+    held.workers.map((w) => w.abandoned),
+    [1, 1],
+    'each worker shows its abandoned call',
+  );
   // The pool serves again: an ordinary call with a deadline of grace + 4 s of margin succeeds.
   t.is(await a.client(GRACE_MS + 4_000).execute(ECHO, 'echo', 'served'), 'served');
   const servedAfterMs = Date.now() - timedOutAt;
@@ -45,12 +52,18 @@ test('two calls that ignore cancellation on a 2-worker pool: both workers recycl
     const x = await status(a);
     return x.recycles === 2 && x.live === 2 && x.workers.length === 2 ? x : false;
   }, 'both workers recycled and replaced');
-  t.true(s.workers.every((w) => !before.includes(w.pid)), 'both stuck workers were replaced');
+  t.true(
+    s.workers.every((w) => !before.includes(w.pid)),
+    'both stuck workers were replaced',
+  );
   t.is(s.restarts, 0, 'a recycle is not a crash');
   t.deepEqual(s.crashLooping, [], 'the breaker never opened');
   t.deepEqual(s.breakers, []);
   t.is(s.calls.inflight, 0);
-  t.deepEqual(s.workers.map((w) => w.abandoned), [0, 0]);
+  t.deepEqual(
+    s.workers.map((w) => w.abandoned),
+    [0, 0],
+  );
   for (const pid of before) t.false(a.workerPids().includes(pid), `stuck worker ${pid} is gone`);
 });
 

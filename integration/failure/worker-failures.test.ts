@@ -11,7 +11,12 @@ async function start(config: Record<string, unknown>): Promise<RunningArbiter> {
   running.push(a);
   return a;
 }
-interface Status { live: number; restarts: number; crashLooping: string[]; workers: { pid: number }[] }
+interface Status {
+  live: number;
+  restarts: number;
+  crashLooping: string[];
+  workers: { pid: number }[];
+}
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;
 
 test('a worker that dies mid-call: the call fails with DirtyWorkerError naming the worker and code; a replacement appears', async (t) => {
@@ -50,7 +55,11 @@ test('an app whose init() always throws: respawned with growing backoff, then th
   t.pass('started: the arbiter does not wait for an app set that cannot boot');
   await a.waitForLog(/crashed 4 times in \d+ ms: not respawning it \(crash-loop breaker open, first probe in 30000 ms\)/, 20_000);
   const delays = [...a.log().matchAll(/respawning \[[^\]]*InitFails[^\]]*\] in (\d+) ms/g)].map((m) => Number(m[1]));
-  t.deepEqual(delays, [...delays].sort((x, y) => x - y), 'the backoff never shrinks');
+  t.deepEqual(
+    delays,
+    [...delays].sort((x, y) => x - y),
+    'the backoff never shrinks',
+  );
   t.true((delays.at(-1) ?? 0) > (delays[0] ?? 0), `the backoff grows: ${delays.join(', ')}`);
   const s = await status(a);
   t.is(s.crashLooping.length, 1);

@@ -58,7 +58,9 @@ export async function startArbiter(opts: ArbiterOptions & { readonly dir?: strin
   });
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const pid = proc.pid ?? 0;
   const clients: DirtyClient[] = [];
   const a: RunningArbiter = {
@@ -126,7 +128,10 @@ export interface BystanderReport {
  * the test's own work never delays it). `stop()` ends it and returns what it saw.
  */
 export async function startBystander(a: RunningArbiter, app: string): Promise<{ stop: () => Promise<BystanderReport> }> {
-  const proc = fork(join(ROOT, 'integration/helpers/bystander.mjs'), [app], { env: { ...process.env, PM2_DIRTY_SOCKET: a.socketPath }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(join(ROOT, 'integration/helpers/bystander.mjs'), [app], {
+    env: { ...process.env, PM2_DIRTY_SOCKET: a.socketPath },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     proc.once('message', () => resolve());

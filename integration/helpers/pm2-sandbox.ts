@@ -116,10 +116,15 @@ export class Pm2Sandbox {
   run(args: readonly string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
     const started = Date.now();
     return new Promise((resolve) => {
-      execFile(PM2_BIN, args, { env: { ...this.env, ...opts.env }, cwd: this.dir, timeout: opts.timeoutMs ?? 20_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, stdout: plain(stdout), stderr: plain(stderr), ms: Date.now() - started });
-      });
+      execFile(
+        PM2_BIN,
+        args,
+        { env: { ...this.env, ...opts.env }, cwd: this.dir, timeout: opts.timeoutMs ?? 20_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+          resolve({ code, stdout: plain(stdout), stderr: plain(stderr), ms: Date.now() - started });
+        },
+      );
     });
   }
 
@@ -155,10 +160,13 @@ export class Pm2Sandbox {
       const deadline = setTimeout(() => child.kill('SIGKILL'), 15_000);
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        lingering ??= parse(plain(stdout)).length > 0 ? setTimeout(() => {
-          this.cliHangs++;
-          child.kill('SIGKILL');
-        }, 3_000) : undefined;
+        lingering ??=
+          parse(plain(stdout)).length > 0
+            ? setTimeout(() => {
+                this.cliHangs++;
+                child.kill('SIGKILL');
+              }, 3_000)
+            : undefined;
       });
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('close', (code, signal) => {
@@ -198,10 +206,15 @@ export class Pm2Sandbox {
 
   /** Polls jlist until the process satisfies `ok` (default: online). */
   waitProcess(what: string, ok: (p: Pm2Process) => boolean = (p) => p.pm2_env.status === 'online', timeoutMs = 20_000, name = NAME): Promise<Pm2Process> {
-    return waitFor(async () => {
-      const p = await this.describe(name);
-      return p !== undefined && ok(p) ? p : false;
-    }, `${name}: ${what}`, timeoutMs, 100);
+    return waitFor(
+      async () => {
+        const p = await this.describe(name);
+        return p !== undefined && ok(p) ? p : false;
+      },
+      `${name}: ${what}`,
+      timeoutMs,
+      100,
+    );
   }
 
   /** The arbiter's worker processes (children titled `pm2-dirty: dirty-worker [...]`), remembered for cleanup. */
@@ -221,11 +234,16 @@ export class Pm2Sandbox {
 
   /** Polls until pm2's status and the real processes agree on `n` live workers. */
   async converged(n: number, timeoutMs = 20_000): Promise<ArbiterStatus> {
-    return waitFor(async () => {
-      const s = await this.status();
-      const procs = this.workers(s.pid).length;
-      return s.target === n && s.live === n && s.workers.length === n && procs === n ? s : false;
-    }, `${n} live workers`, timeoutMs, 100);
+    return waitFor(
+      async () => {
+        const s = await this.status();
+        const procs = this.workers(s.pid).length;
+        return s.target === n && s.live === n && s.workers.length === n && procs === n ? s : false;
+      },
+      `${n} live workers`,
+      timeoutMs,
+      100,
+    );
   }
 
   writeConfig(config: Record<string, unknown>, file = 'dirty.config.mjs'): string {
@@ -272,7 +290,8 @@ export class Pm2Sandbox {
     const api = this.#api;
     if (!api) return;
     this.#api = undefined;
-    const settle = (start: (done: () => void) => void): Promise<void> => Promise.race([new Promise<void>((resolve) => start(resolve)), delay(5_000, undefined, { ref: false })]);
+    const settle = (start: (done: () => void) => void): Promise<void> =>
+      Promise.race([new Promise<void>((resolve) => start(resolve)), delay(5_000, undefined, { ref: false })]);
     await settle((done) => api.Client.disconnectBus(() => done()));
     await settle((done) => api.disconnect(() => done()));
   }
@@ -322,7 +341,8 @@ export class Pm2Sandbox {
     }
     rmSync(this.dir, { recursive: true, force: true });
     const notes = leaks.length > 0 ? [`SIGKILLed leftover processes: ${leaks.join(', ')}`] : [];
-    if (this.cliHangs > 0) notes.push(`${this.cliHangs} of ${this.triggersSent} \`pm2 trigger\` CLIs printed the reply but did not exit (pm2 CLI race); killed`);
+    if (this.cliHangs > 0)
+      notes.push(`${this.cliHangs} of ${this.triggersSent} \`pm2 trigger\` CLIs printed the reply but did not exit (pm2 CLI race); killed`);
     return notes;
   }
 }

@@ -9,7 +9,11 @@ test.after.always(async () => {
   await a?.stop();
 });
 
-interface Status { target: number; live: number; autoscale: { enabled: boolean; lastDecision: { action: string; reason: string } | null; pausedForMs: number } }
+interface Status {
+  target: number;
+  live: number;
+  autoscale: { enabled: boolean; lastDecision: { action: string; reason: string } | null; pausedForMs: number };
+}
 
 test('a burst grows the pool up to autoscale.max; idleness shrinks it back to min; no call fails', async (t) => {
   a = await startArbiter({
@@ -36,19 +40,27 @@ test('a burst grows the pool up to autoscale.max; idleness shrinks it back to mi
       }
     }
   });
-  const grown = await waitFor(async () => {
-    const s = await status();
-    return s.target === 3 && s.live === 3 ? s : false;
-  }, 'the autoscaler to grow the pool to 3', 30_000);
+  const grown = await waitFor(
+    async () => {
+      const s = await status();
+      return s.target === 3 && s.live === 3 ? s : false;
+    },
+    'the autoscaler to grow the pool to 3',
+    30_000,
+  );
   t.regex(grown.autoscale.lastDecision?.reason ?? '', /queue wait|queued|utilization/);
   stop = true;
   await Promise.all(load);
   t.deepEqual(failures, []);
   t.true(ok > 0);
-  await waitFor(async () => {
-    const s = await status();
-    return s.target === 1 && s.live === 1;
-  }, 'the autoscaler to shrink the pool back to 1', 30_000);
+  await waitFor(
+    async () => {
+      const s = await status();
+      return s.target === 1 && s.live === 1;
+    },
+    'the autoscaler to shrink the pool back to 1',
+    30_000,
+  );
   t.regex(a.log(), /autoscaler \(.*\): Increasing dirty workers to 2/);
   t.regex(a.log(), /autoscaler \(.*\): Decreasing dirty workers to 1/);
 

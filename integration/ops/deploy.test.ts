@@ -29,23 +29,42 @@ test('pm2-runtime runs the arbiter; ready goes 3 -> 0 -> 3; SIGTERM drains a cal
   const config = join(dir, 'dirty.config.mjs');
   writeFileSync(config, `export default ${JSON.stringify({ apps: [`${FIXTURES}:Echo`], workers: 2, gracefulTimeoutMs: 5000 })};\n`);
   const ecosystem = join(dir, 'ecosystem.config.cjs');
-  const app = { name: 'pm2-dirty', script: MAIN, exec_mode: 'fork', instances: 1, pmx: false, treekill: false, kill_timeout: 8000, wait_ready: true,
-    listen_timeout: 30000, stop_exit_codes: [78], env: { PM2_DIRTY_CONFIG: config, PM2_DIRTY_SOCKET: socketPath } };
+  const app = {
+    name: 'pm2-dirty',
+    script: MAIN,
+    exec_mode: 'fork',
+    instances: 1,
+    pmx: false,
+    treekill: false,
+    kill_timeout: 8000,
+    wait_ready: true,
+    listen_timeout: 30000,
+    stop_exit_codes: [78],
+    env: { PM2_DIRTY_CONFIG: config, PM2_DIRTY_SOCKET: socketPath },
+  };
   writeFileSync(ecosystem, `module.exports = ${JSON.stringify({ apps: [app] })};\n`);
   const env = { PM2_DIRTY_SOCKET: socketPath };
 
   t.is((await runCli(['--timeout', '1000', 'ready'], env)).code, 3, 'nothing listens yet: unreachable');
   let output = '';
-  const runtime = spawn(join(ROOT, 'node_modules/.bin/pm2-runtime'), ['start', ecosystem], { env: { ...process.env, PM2_HOME: join(dir, 'pm2') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const runtime = spawn(join(ROOT, 'node_modules/.bin/pm2-runtime'), ['start', ecosystem], {
+    env: { ...process.env, PM2_HOME: join(dir, 'pm2') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started.push(runtime.pid ?? 0);
   runtime.stdout.on('data', (d: Buffer) => (output += d.toString()));
   runtime.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => runtime.once('exit', (code) => resolve(code)));
 
-  const ready = await waitFor(async () => {
-    const r = await runCli(['--timeout', '2000', 'ready'], env);
-    return r.code === 0 ? r : false;
-  }, 'pm2-dirty ready to exit 0', 30_000, 200);
+  const ready = await waitFor(
+    async () => {
+      const r = await runCli(['--timeout', '2000', 'ready'], env);
+      return r.code === 0 ? r : false;
+    },
+    'pm2-dirty ready to exit 0',
+    30_000,
+    200,
+  );
   t.is(ready.stdout, 'ready: 2 workers\n');
   const arbiterPid = childrenOf(runtime.pid ?? 0).find((p) => p.title === 'pm2-dirty: dirty-arbiter')?.pid;
   t.truthy(arbiterPid, 'the arbiter runs under pm2-runtime');

@@ -7,7 +7,11 @@ import test from 'ava';
 import { FIXTURES, startArbiter, type RunningArbiter } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-interface Event { hook: string; pid: number; arg: Record<string, unknown> }
+interface Event {
+  hook: string;
+  pid: number;
+  arg: Record<string, unknown>;
+}
 
 const running: RunningArbiter[] = [];
 const dirs: string[] = [];
@@ -35,7 +39,11 @@ export default {
 
 const readEvents = (file: string): Event[] => {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Event);
   } catch {
     return [];
   }
@@ -56,7 +64,10 @@ test('hooks run in order, in the arbiter or the worker as gunicorn defines them'
   const forks = boot.filter((e) => e.hook === 'dirtyPostFork');
   const inits = boot.filter((e) => e.hook === 'dirtyWorkerInit');
   t.is(forks.length, 2);
-  t.true(forks.every((e) => e.pid === a.pid), 'dirtyPostFork runs in the arbiter');
+  t.true(
+    forks.every((e) => e.pid === a.pid),
+    'dirtyPostFork runs in the arbiter',
+  );
   const sorted = (xs: unknown[]): number[] => xs.map(Number).sort((x, y) => x - y);
   t.deepEqual(sorted(inits.map((e) => e.pid)), sorted(forks.map((e) => e.arg['pid'])), 'dirtyWorkerInit runs in each forked worker');
   t.true(boot.findIndex((e) => e.hook === 'dirtyWorkerInit') > boot.findIndex((e) => e.hook === 'dirtyPostFork'));

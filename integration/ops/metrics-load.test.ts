@@ -76,20 +76,33 @@ test('an overloaded pool shows its timeouts in every metric, and its windowed fi
   t.is((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
 
   // pm2's metrics (pm2 monit, pm2 show), as pm2 jlist reports them.
-  const monit = async (ok: (m: Record<string, { value?: unknown } | undefined>) => boolean, what: string): Promise<Record<string, { value?: unknown } | undefined>> =>
-    waitFor(async () => {
-      const m = (await sandbox.describe(NAME))?.pm2_env.axm_monitor ?? {};
-      return ok(m) ? m : false;
-    }, what, 15_000, 200);
+  const monit = async (
+    ok: (m: Record<string, { value?: unknown } | undefined>) => boolean,
+    what: string,
+  ): Promise<Record<string, { value?: unknown } | undefined>> =>
+    waitFor(
+      async () => {
+        const m = (await sandbox.describe(NAME))?.pm2_env.axm_monitor ?? {};
+        return ok(m) ? m : false;
+      },
+      what,
+      15_000,
+      200,
+    );
   const m = await monit((x) => x['calls']?.value === CALLS, 'pm2 metrics to count the calls');
   t.is(m['timeouts']?.value, timedOut);
   t.is(m['errors']?.value, timedOut);
 
   // Idle: the window empties; the totals stay.
-  const idle = await waitFor(async () => {
-    const st = (await client.status()) as ArbiterStatus;
-    return st.calls.window.calls === 0 ? st : false;
-  }, 'the window to empty', 20_000, 250);
+  const idle = await waitFor(
+    async () => {
+      const st = (await client.status()) as ArbiterStatus;
+      return st.calls.window.calls === 0 ? st : false;
+    },
+    'the window to empty',
+    20_000,
+    250,
+  );
   t.is(idle.calls.perSecond, 0);
   t.is(idle.calls.p95Ms, 0, 'p95 does not stay at its busy value');
   t.is(idle.calls.total, CALLS);

@@ -30,10 +30,14 @@ test('metricsListen with port 0: the log names the bound port; scrapes during lo
   const during = await Promise.all([scrape(), scrape(), scrape()]);
   for (const text of during) t.regex(text, /^pm2_dirty_calls_in_flight \d+$/m);
   await Promise.all(load);
-  const counted = await waitFor(async () => {
-    const totals = callsTotal(await scrape());
-    return Object.values(totals).reduce((x, y) => x + y, 0) === made ? totals : false;
-  }, `${made} calls in pm2_dirty_calls_total`, 10_000);
+  const counted = await waitFor(
+    async () => {
+      const totals = callsTotal(await scrape());
+      return Object.values(totals).reduce((x, y) => x + y, 0) === made ? totals : false;
+    },
+    `${made} calls in pm2_dirty_calls_total`,
+    10_000,
+  );
   const status = (await c.status()) as { calls: { total: number; outcomes: Record<string, number> } };
   t.is(status.calls.total, made);
   t.deepEqual(counted, status.calls.outcomes);

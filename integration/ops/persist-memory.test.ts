@@ -7,7 +7,12 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const running = stopAfterAll(test);
 
-interface Status { target: number; live: number; memoryReplacements: number; workers: { pid: number }[] }
+interface Status {
+  target: number;
+  live: number;
+  memoryReplacements: number;
+  workers: { pid: number }[];
+}
 const status = async (a: RunningArbiter): Promise<Status> => (await a.client().status()) as Status;
 
 test('persistTarget: a target set at runtime survives a restart; a corrupt file is ignored with a warning', async (t) => {

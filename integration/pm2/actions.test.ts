@@ -82,7 +82,13 @@ test.serial('scale-up, scale-up 2, scale-up {"n":2}, scale-to, scale-down: each 
   const scale = async (action: string, params: string[], want: Partial<ScaleReply>): Promise<ScaleReply> => {
     const r = await sandbox.trigger<ScaleReply>(action, params);
     const label = `${action} ${params.join(' ')}`;
-    t.deepEqual(Object.keys(r).filter((k) => k !== 'clampedBy').sort(), [...REPLY_KEYS].sort(), label);
+    t.deepEqual(
+      Object.keys(r)
+        .filter((k) => k !== 'clampedBy')
+        .sort(),
+      [...REPLY_KEYS].sort(),
+      label,
+    );
     // `ok` means the target is what was asked for: a request cut at a bound replies ok false.
     t.like(r, { ok: want.clampedBy === undefined, minimum: 2, maximum: 5, ...want }, label);
     t.true(Number.isInteger(r.live) && r.live >= 0 && r.live <= 5, label);
@@ -172,14 +178,19 @@ test.serial('a burst of 20 signals: live workers converge on the target that sta
   const pid = await arbiterPid();
   for (let i = 0; i < 20; i++) process.kill(pid, i % 3 === 2 ? 'SIGTTOU' : 'SIGTTIN');
   let previous: ArbiterStatus | undefined;
-  const settled = await waitFor(async () => {
-    const s = await sandbox.status();
-    const procs = sandbox.workers(s.pid).length;
-    const consistent = s.live === s.target && s.workers.length === s.target && s.workers.every((w) => w.state === 'ready') && procs === s.target;
-    const stable = consistent && previous?.target === s.target && previous.live === s.live;
-    previous = consistent ? s : undefined;
-    return stable ? s : false;
-  }, 'the pool to converge on its target', 30_000, 100);
+  const settled = await waitFor(
+    async () => {
+      const s = await sandbox.status();
+      const procs = sandbox.workers(s.pid).length;
+      const consistent = s.live === s.target && s.workers.length === s.target && s.workers.every((w) => w.state === 'ready') && procs === s.target;
+      const stable = consistent && previous?.target === s.target && previous.live === s.live;
+      previous = consistent ? s : undefined;
+      return stable ? s : false;
+    },
+    'the pool to converge on its target',
+    30_000,
+    100,
+  );
   t.true(settled.target >= 2 && settled.target <= 5);
   t.is(settled.apps.find((a) => a.name === LIMITED)?.holders, 2);
   t.is((await sandbox.describe())?.pm2_env.restart_time, 0);
@@ -189,11 +200,16 @@ test.serial('a burst of 20 signals: live workers converge on the target that sta
 
 test.serial('metrics in pm2 jlist follow the pool: live workers, target, minimum, maximum, restarts', async (t) => {
   const metrics = async (want: Record<string, number>): Promise<Pm2Process> =>
-    waitFor(async () => {
-      const p = await sandbox.describe();
-      const m = p?.pm2_env.axm_monitor ?? {};
-      return Object.entries(want).every(([k, v]) => m[k]?.value === v) ? p : false;
-    }, `metrics ${JSON.stringify(want)}`, 10_000, 100);
+    waitFor(
+      async () => {
+        const p = await sandbox.describe();
+        const m = p?.pm2_env.axm_monitor ?? {};
+        return Object.entries(want).every(([k, v]) => m[k]?.value === v) ? p : false;
+      },
+      `metrics ${JSON.stringify(want)}`,
+      10_000,
+      100,
+    );
   const first = await metrics({ 'live workers': 2, target: 2, minimum: 2, maximum: 5, restarts: 0, 'recycled workers': 0, 'abandoned calls': 0 });
   t.is(first.pm2_env.axm_monitor?.['crash-loop breaker']?.value, 'closed');
   await sandbox.trigger('scale-to', ['3']);
@@ -202,7 +218,10 @@ test.serial('metrics in pm2 jlist follow the pool: live workers, target, minimum
   const victim = s.workers[0]!.pid;
   process.kill(victim!, 'SIGKILL');
   const p = await metrics({ 'live workers': 3, target: 3, restarts: 1 });
-  t.false(sandbox.workers(s.pid).some((w) => w.pid === victim), 'the killed worker was replaced');
+  t.false(
+    sandbox.workers(s.pid).some((w) => w.pid === victim),
+    'the killed worker was replaced',
+  );
   t.is(p.pm2_env.axm_monitor?.['live workers']?.value, 3);
   await sandbox.trigger('scale-to', ['2']);
   const back = await metrics({ 'live workers': 2, target: 2 });

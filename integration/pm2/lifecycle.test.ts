@@ -47,7 +47,10 @@ test.serial('kill -9 of the arbiter: its workers exit, pm2 restarts it on the sa
     t.is(s.socket, sandbox.socketPath, 'the same socket path');
     t.true(lstatSync(sandbox.socketPath).isSocket());
     t.is(s.live, 2);
-    t.false(s.workers.some((w) => workers.includes(w.pid!)), 'new workers');
+    t.false(
+      s.workers.some((w) => workers.includes(w.pid!)),
+      'new workers',
+    );
     t.is(await client.execute(ECHO, 'echo', 'after'), 'after', 'the same client object reconnects by itself');
     const served = new Set(s.workers.map((w) => w.pid));
     t.true(served.has(await client.execute<number>(ECHO, 'pid')), 'served by a worker of the new arbiter');

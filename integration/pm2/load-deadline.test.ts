@@ -20,7 +20,10 @@ test('a config whose import never settles: one log line, exit 78, no restart', a
   await sandbox.pm2(['start', ecosystem], { timeoutMs: 60_000 });
   const p = await sandbox.waitProcess('stopped with exit code 78', (x: Pm2Process) => x.pm2_env.status === 'stopped' && x.pm2_env.exit_code === 78);
   t.is(p.pm2_env.restart_time, 0, 'no crash loop');
-  const lines = sandbox.logs().err.split('\n').filter((l) => l.includes('cannot start'));
+  const lines = sandbox
+    .logs()
+    .err.split('\n')
+    .filter((l) => l.includes('cannot start'));
   t.is(lines.length, 1, sandbox.logs().err);
   t.regex(lines[0]!, /cannot start: config \S+never\.config\.mjs did not finish loading within 2000 ms/);
 });

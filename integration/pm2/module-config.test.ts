@@ -15,7 +15,11 @@ test.after.always(async (t) => {
   for (const note of await sandbox.cleanup()) t.log(note);
 });
 
-const badConfigLines = (): string[] => sandbox.logs().err.split('\n').filter((l) => l.includes('ERROR: bad config'));
+const badConfigLines = (): string[] =>
+  sandbox
+    .logs()
+    .err.split('\n')
+    .filter((l) => l.includes('ERROR: bad config'));
 const moduleEnv = (p: Pm2Process): Record<string, unknown> => {
   const raw = p.pm2_env[NAME];
   return JSON.parse(typeof raw === 'string' ? raw : '{}') as Record<string, unknown>;
@@ -49,7 +53,10 @@ test.serial('`pm2 set pm2-dirty:config <path>` starts it with that file', async 
   const p = await set('config', config, before, online);
   t.is(moduleEnv(p)['config'], config, 'pm2 injected the module config as JSON in env pm2-dirty');
   const s = await sandbox.converged(2);
-  t.deepEqual(s.apps.map((a) => a.name), [ECHO, LIMITED]);
+  t.deepEqual(
+    s.apps.map((a) => a.name),
+    [ECHO, LIMITED],
+  );
   t.is(s.socket, sandbox.socketPath);
   t.like(s, { target: 2, minimum: 2, maximum: 4 });
 });

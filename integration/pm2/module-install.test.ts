@@ -18,7 +18,8 @@ const sandbox = new Pm2Sandbox({
   npm_config_update_notifier: 'false',
 });
 const moduleDir = join(sandbox.dir, NAME);
-const moduleConf = (): Record<string, Record<string, unknown>> => JSON.parse(readFileSync(join(sandbox.home, 'module_conf.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+const moduleConf = (): Record<string, Record<string, unknown>> =>
+  JSON.parse(readFileSync(join(sandbox.home, 'module_conf.json'), 'utf8')) as Record<string, Record<string, unknown>>;
 
 test.before(() => {
   mkdirSync(moduleDir);
@@ -52,7 +53,10 @@ test.serial('pm2 install file://…/pm2-dirty: the module runs, reads pm2 set co
   const s = await sandbox.converged(2);
   t.is(s.pid, p.pid);
   t.is(s.socket, join(sandbox.home, 'dirty', 'arbiter.sock'), 'the default socket path lives under PM2_HOME');
-  t.deepEqual(s.apps.map((a) => a.name), [ECHO, LIMITED]);
+  t.deepEqual(
+    s.apps.map((a) => a.name),
+    [ECHO, LIMITED],
+  );
   t.like(await sandbox.trigger('scale-up'), { ok: true, previous: 2, target: 3 });
   await sandbox.converged(3);
 
@@ -66,7 +70,6 @@ test.serial('pm2 install file://…/pm2-dirty: the module runs, reads pm2 set co
   // pm2 writes a process's log lines after it has read them from the pipe, and may drop the very last
   // ones of a process it is deleting (seen once on a loaded machine): the SIGINT line shows the ordered
   // stop began; the processes being gone (above) shows it ended.
-  const out = await waitFor(() => /SIGINT: stopping the dirty pool/.test(sandbox.logs().out) && sandbox.logs().out, 'the arbiter\'s SIGINT line', 10_000);
+  const out = await waitFor(() => /SIGINT: stopping the dirty pool/.test(sandbox.logs().out) && sandbox.logs().out, "the arbiter's SIGINT line", 10_000);
   t.regex(out, /SIGINT: stopping the dirty pool/, 'uninstall stopped it through the drain');
 });
-

@@ -14,7 +14,7 @@ async function fill(c: DirtyClient, write: (i: number) => Promise<void>, batch: 
     const results = await Promise.allSettled(Array.from({ length: batch }, (_, k) => write(i + k)));
     const refused = results.filter((r) => r.status === 'rejected');
     for (const r of refused) if (!(r.reason instanceof StashLimitError) || !/maxTotalBytes|maxKeysPerTable/.test(r.reason.message)) throw r.reason;
-    if (refused.some((r) => /maxTotalBytes/.test(String((r).reason)))) {
+    if (refused.some((r) => /maxTotalBytes/.test(String(r.reason)))) {
       const s = (await c.status()) as { stash: { keys: number; bytes: number } };
       return s.stash.keys;
     }
@@ -31,7 +31,9 @@ async function measure(t: ExecutionContext, shape: string, write: (c: DirtyClien
     const keys = await fill(c, (i) => write(c, i), batch);
     const status = (await c.status()) as { stash: { bytes: number } };
     const grown = rssBytes(a.pid) - before;
-    t.log(`${shape}: ${keys} keys, accounted ${(status.stash.bytes / MiB).toFixed(1)} MiB, RSS ${(before / MiB).toFixed(0)} MiB + ${(grown / MiB).toFixed(1)} MiB`);
+    t.log(
+      `${shape}: ${keys} keys, accounted ${(status.stash.bytes / MiB).toFixed(1)} MiB, RSS ${(before / MiB).toFixed(0)} MiB + ${(grown / MiB).toFixed(1)} MiB`,
+    );
     t.true(status.stash.bytes > MAX * 0.9, 'the stash was filled to its limit');
     t.true(grown <= 2 * MAX, `RSS grew by ${(grown / MiB).toFixed(1)} MiB, more than 2 x ${MAX / MiB} MiB`);
   } finally {

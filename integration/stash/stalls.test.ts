@@ -70,15 +70,20 @@ test.serial('rows 4 and 5: keys at the size limit, many KEYS frames with long pa
     await t.throwsAsync(c.stash.keys('t4', 'x'.repeat(10_000)), { instanceOf: StashLimitError, message: /maxPatternBytes/ });
     // The same shape at the limits: 300 keys of 1024 bytes, 13 KEYS frames at once with a 256-byte pattern
     // whose segment almost matches everywhere in each str(key) (b'AAAA…'), and fails near its end.
-    await Promise.all(Array.from({ length: 300 }, (_, i) => {
-      const key = Buffer.alloc(1024, 0x41);
-      key.writeUInt16BE(i, 1022);
-      return c.stash.put('t4', key, i);
-    }));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => {
+        const key = Buffer.alloc(1024, 0x41);
+        key.writeUInt16BE(i, 1022);
+        return c.stash.put('t4', key, i);
+      }),
+    );
     const pattern = `*${'A?'.repeat(126)}AB*`;
     t.is(Buffer.byteLength(pattern), 256);
     const answers = await Promise.all(Array.from({ length: 13 }, () => c.stash.keys('t4', pattern)));
-    t.deepEqual(answers.map((k) => k.length), Array.from({ length: 13 }, () => 0));
+    t.deepEqual(
+      answers.map((k) => k.length),
+      Array.from({ length: 13 }, () => 0),
+    );
     const all = await c.stash.keys('t4', '*');
     t.is(all.length, 300);
   });
@@ -129,7 +134,10 @@ test.serial('row 7: filling the stash to stashMaxBytes with lists of empty dicts
     const value = Array.from({ length: 16_000 }, () => ({}));
     let stored = 0;
     for (;;) {
-      const err = await c.stash.put('t7', stored, value).then(() => undefined, (e: unknown) => e);
+      const err = await c.stash.put('t7', stored, value).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (err) {
         t.true(err instanceof StashLimitError);
         t.regex((err as Error).message, /maxTotalBytes/);

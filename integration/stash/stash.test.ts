@@ -12,7 +12,13 @@ let a: RunningArbiter;
 
 test.before(async () => {
   a = await startArbiter({
-    config: { apps: [`${FIXTURES}:Echo`, { name: 'stasher', module: FIXTURES, export: 'Stasher' }], workers: 1, stashMaxTables: 8, stashMaxKeysPerTable: 50, stashMaxBytes: 200_000 },
+    config: {
+      apps: [`${FIXTURES}:Echo`, { name: 'stasher', module: FIXTURES, export: 'Stasher' }],
+      workers: 1,
+      stashMaxTables: 8,
+      stashMaxKeysPerTable: 50,
+      stashMaxBytes: 200_000,
+    },
   });
 });
 test.after.always(async () => {
@@ -20,7 +26,9 @@ test.after.always(async () => {
 });
 
 test.serial('a client process, another client and a dirty app share one table', async (t) => {
-  await run(process.execPath, [`${ROOT}integration/stash/put-from-process.mjs`, 'from-process', 'hello'], { env: { ...process.env, PM2_DIRTY_SOCKET: a.socketPath } });
+  await run(process.execPath, [`${ROOT}integration/stash/put-from-process.mjs`, 'from-process', 'hello'], {
+    env: { ...process.env, PM2_DIRTY_SOCKET: a.socketPath },
+  });
   const c = a.client();
   t.is(await c.stash.get('shared', 'from-process'), 'hello');
   const workerPid = await c.execute('stasher', 'remember', 'from-app', { n: 1, bytes: Buffer.from([1, 2, 3]) });
@@ -34,11 +42,13 @@ test.serial('a client process, another client and a dirty app share one table', 
 
 test.serial('8 concurrent clients x 1000 atomic increments give exactly 8000', async (t) => {
   const clients = Array.from({ length: 8 }, () => a.client());
-  await Promise.all(clients.map(async (c) => {
-    for (let i = 0; i < 1000; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, () => c.stash.incr('counters', 'hits')));
-    }
-  }));
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < 1000; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, () => c.stash.incr('counters', 'hits')));
+      }
+    }),
+  );
   t.is(await clients[0]!.stash.get('counters', 'hits'), 8000);
   t.is(await clients[0]!.execute('stasher', 'bump', 5), 5, 'incr from inside a dirty app');
 });
@@ -58,7 +68,13 @@ test.serial('get returns the default for a missing key or table; strict reads ra
   await table.set('m', 'x');
   t.true(await table.has('m'));
   t.is(await table.size(), 2);
-  t.deepEqual(new Map(await table.entries()), new Map<unknown, unknown>([['k', 3], ['m', 'x']]));
+  t.deepEqual(
+    new Map(await table.entries()),
+    new Map<unknown, unknown>([
+      ['k', 3],
+      ['m', 'x'],
+    ]),
+  );
   t.true(await table.delete('m'));
   await table.clear();
   t.is(await table.size(), 0);

@@ -64,13 +64,16 @@ export class Arbiter {
     this.#log = log;
     const c = config;
     this.#knownApps = new Set(c.resolvedApps.map((a) => a.name));
-    this.stash = new StashStore({
-      maxTables: c.stashMaxTables,
-      maxKeysPerTable: c.stashMaxKeysPerTable,
-      maxTotalBytes: c.stashMaxBytes,
-      maxKeyBytes: c.stashMaxKeyBytes,
-      maxPatternBytes: c.stashMaxPatternBytes,
-    }, { keepViews: true });
+    this.stash = new StashStore(
+      {
+        maxTables: c.stashMaxTables,
+        maxKeysPerTable: c.stashMaxKeysPerTable,
+        maxTotalBytes: c.stashMaxBytes,
+        maxKeyBytes: c.stashMaxKeyBytes,
+        maxPatternBytes: c.stashMaxPatternBytes,
+      },
+      { keepViews: true },
+    );
     const stash = new StashRunner(this.stash, () => performance.now());
     this.router = new Router({
       concurrency: c.concurrency,
@@ -92,14 +95,23 @@ export class Arbiter {
       },
     });
     const router = this.router;
-    const load = { get queued() { return router.queued; }, takeMaxQueueWait: () => router.stats.takeMaxWait() };
+    const load = {
+      get queued() {
+        return router.queued;
+      },
+      takeMaxQueueWait: () => router.stats.takeMaxWait(),
+    };
     this.autoscaler = c.autoscaleConfig ? new Autoscaler(c.autoscaleConfig, this.pool, load) : null;
-    this.server = new ArbiterServer(this.router, {
-      status: () => this.status(),
-      manage: (payload) => this.manage(payload),
-      stash: (payload) => stash.run(payload),
-      stashFrame: { maxEntries: c.stashMaxEntries, maxStrBytes: c.stashMaxStrBytes },
-    }, c.frameStallTimeoutMs);
+    this.server = new ArbiterServer(
+      this.router,
+      {
+        status: () => this.status(),
+        manage: (payload) => this.manage(payload),
+        stash: (payload) => stash.run(payload),
+        stashFrame: { maxEntries: c.stashMaxEntries, maxStrBytes: c.stashMaxStrBytes },
+      },
+      c.frameStallTimeoutMs,
+    );
   }
 
   /** Listens on the socket and resolves once the initial workers are ready. */
@@ -142,7 +154,15 @@ export class Arbiter {
   scale(cmd: ScaleCommand, source: string): ScaleReply {
     if (this.#stopping) {
       const b = this.pool.bounds;
-      return { ok: false, target: this.pool.target, previous: this.pool.target, live: this.pool.live, minimum: b.minimum, maximum: b.maximum, message: 'the arbiter is stopping' };
+      return {
+        ok: false,
+        target: this.pool.target,
+        previous: this.pool.target,
+        live: this.pool.live,
+        minimum: b.minimum,
+        maximum: b.maximum,
+        message: 'the arbiter is stopping',
+      };
     }
     const r = this.pool.scale(cmd, source);
     this.autoscaler?.noteManual();
@@ -204,7 +224,9 @@ export class Arbiter {
     for (const a of next.config.resolvedApps) known.add(a.name);
     const started = this.pool.reload(poolOptions(this.config));
     const total = [...this.pool.workers.values()].filter((w) => w.state !== 'retiring').length;
-    return started ? { ok: true, message: `reloading ${workersText(total)} one at a time`, changes } : { ok: false, message: 'a reload is already in progress', changes };
+    return started
+      ? { ok: true, message: `reloading ${workersText(total)} one at a time`, changes }
+      : { ok: false, message: 'a reload is already in progress', changes };
   }
 
   async #restoreTarget(): Promise<void> {
@@ -222,7 +244,15 @@ export class Arbiter {
   /** What hooks see of the arbiter. */
   #info(): { pid: number; socketPath: string; configPath: string; target: number; live: number; minimum: number; maximum: number } {
     const p = this.pool as Pool | undefined; // onDirtyStarting may run before the pool has workers
-    return { pid: process.pid, socketPath: this.config.socketPath, configPath: this.config.configPath, target: p?.target ?? 0, live: p?.live ?? 0, minimum: p?.bounds.minimum ?? 0, maximum: p?.bounds.maximum ?? 0 };
+    return {
+      pid: process.pid,
+      socketPath: this.config.socketPath,
+      configPath: this.config.configPath,
+      target: p?.target ?? 0,
+      live: p?.live ?? 0,
+      minimum: p?.bounds.minimum ?? 0,
+      maximum: p?.bounds.maximum ?? 0,
+    };
   }
 
   status(): ArbiterStatus {

@@ -14,10 +14,14 @@ export function killWorker(w: PoolWorker, reason: string): void {
   w.process.kill('SIGKILL');
 }
 
-
 /** Returns how many workers were sent for replacement by the memory guard. */
 export function checkHealth(
-  workers: readonly PoolWorker[], now: number, o: PoolOptions, log: Logger, replace: (w: PoolWorker) => void, stalls: readonly Stall[],
+  workers: readonly PoolWorker[],
+  now: number,
+  o: PoolOptions,
+  log: Logger,
+  replace: (w: PoolWorker) => void,
+  stalls: readonly Stall[],
 ): number {
   const alive = workers.filter((w) => w.killReason === undefined);
   for (const id of findHung(alive, now, o.heartbeatTimeoutMs, stalls)) {
@@ -38,7 +42,9 @@ export function checkHealth(
     if (limit <= 0 || w.state !== 'ready' || w.rss <= limit || w.replacing === true) continue;
     w.replacing = true;
     replaced++;
-    log.warn(`Dirty worker ${w.id} (pid:${w.process.pid}) uses ${Math.round(w.rss / 1048576)} MiB > maxWorkerMemoryMb ${Math.round(limit / 1048576)}: replacing it (replacement first, then drained)`);
+    const mib = (bytes: number): number => Math.round(bytes / 1048576);
+    const what = `Dirty worker ${w.id} (pid:${w.process.pid}) uses ${mib(w.rss)} MiB > maxWorkerMemoryMb ${mib(limit)}`;
+    log.warn(`${what}: replacing it (replacement first, then drained)`);
     replace(w);
   }
   return replaced;

@@ -31,7 +31,10 @@ export class Pool {
   readonly #log: Logger;
   readonly #listener: PoolListener;
   #byName: ReadonlyMap<string, AppLoadSpec>;
-  readonly #reconciler = new Reconciler(() => this.#pass(), () => this.#isSettled());
+  readonly #reconciler = new Reconciler(
+    () => this.#pass(),
+    () => this.#isSettled(),
+  );
   #wakeTimer: NodeJS.Timeout | undefined;
   #tick: NodeJS.Timeout | undefined;
   readonly #events: PoolEvents;
@@ -140,7 +143,14 @@ export class Pool {
     this.#advanceReload();
     this.#pending = prunePendingRespawns(this.#desired(), this.views());
     const short = this.views().filter((w) => w.state !== 'retiring').length < this.#target;
-    if (!this.#stopping) this.crashes.probe(now, short, (apps) => this.#spawn(apps, now), this.#log, () => this.kick());
+    if (!this.#stopping)
+      this.crashes.probe(
+        now,
+        short,
+        (apps) => this.#spawn(apps, now),
+        this.#log,
+        () => this.kick(),
+      );
     for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
   }
 
@@ -253,15 +263,22 @@ export class Pool {
     this.bounds = computeBounds(this.specs, next.maxWorkers);
     this.#byName = new Map(next.apps.map((a) => [a.name, a]));
     // New bounds may move the target: through scale like any change (logged, `scaled`: hooks, TargetStore).
-    if (applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target !== this.#target) this.scale({ kind: 'set', n: this.#target }, 'config reload');
+    if (applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target !== this.#target)
+      this.scale({ kind: 'set', n: this.#target }, 'config reload');
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 
   #advanceReload(): void {
     if (!this.#reload) return;
     const step = advanceReload(this.#reload, {
-      workers: this.workers, specs: this.specs, target: this.#target, views: () => this.views(), allowed: new Set(this.#byName.keys()), log: this.#log,
-      retire: (w) => this.retire(w), runNow: () => this.#reconciler.run(),
+      workers: this.workers,
+      specs: this.specs,
+      target: this.#target,
+      views: () => this.views(),
+      allowed: new Set(this.#byName.keys()),
+      log: this.#log,
+      retire: (w) => this.retire(w),
+      runNow: () => this.#reconciler.run(),
       requeue: (apps) => this.#pending.some((a) => appSetKey(a) === appSetKey(apps)) || this.#pending.unshift(apps),
     });
     if (step === 'done') this.#endReload('complete');

@@ -17,10 +17,25 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 export function buildRegistry(a: Arbiter): Registry {
   const registry = new Registry();
-  const calls = new Counter({ name: 'pm2_dirty_calls_total', help: 'Calls ended, by outcome (each call ends in exactly one)', labelNames: ['outcome'], registers: [registry] });
+  const calls = new Counter({
+    name: 'pm2_dirty_calls_total',
+    help: 'Calls ended, by outcome (each call ends in exactly one)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   for (const o of OUTCOMES) calls.inc({ outcome: o }, 0); // every series exists from the start
-  const duration = new Histogram({ name: 'pm2_dirty_call_duration_seconds', help: 'Time from a call reaching the arbiter to its end, any outcome', buckets: BUCKETS, registers: [registry] });
-  const wait = new Histogram({ name: 'pm2_dirty_queue_wait_seconds', help: 'Time a call waited in the arbiter for a free worker', buckets: BUCKETS, registers: [registry] });
+  const duration = new Histogram({
+    name: 'pm2_dirty_call_duration_seconds',
+    help: 'Time from a call reaching the arbiter to its end, any outcome',
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const wait = new Histogram({
+    name: 'pm2_dirty_queue_wait_seconds',
+    help: 'Time a call waited in the arbiter for a free worker',
+    buckets: BUCKETS,
+    registers: [registry],
+  });
   a.router.stats.listen({
     ended: (outcome, ms) => {
       calls.inc({ outcome });
@@ -29,7 +44,14 @@ export function buildRegistry(a: Arbiter): Registry {
     waited: (ms) => wait.observe(ms / 1000),
   });
   const gauge = (name: string, help: string, value: () => number): void => {
-    new Gauge({ name, help, registers: [registry], collect() { this.set(value()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
   };
   gauge('pm2_dirty_workers_live', 'Workers running (starting or ready)', () => a.pool.live);
   gauge('pm2_dirty_workers_target', 'Target number of workers', () => a.pool.target);
@@ -43,7 +65,16 @@ export function buildRegistry(a: Arbiter): Registry {
   // Monotonic counts kept by the pool, exposed as counters (raised by the difference at each scrape).
   const counter = (name: string, help: string, value: () => number): void => {
     let seen = 0;
-    new Counter({ name, help, registers: [registry], collect() { const v = value(); if (v > seen) this.inc(v - seen); seen = v; } });
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const v = value();
+        if (v > seen) this.inc(v - seen);
+        seen = v;
+      },
+    });
   };
   counter('pm2_dirty_worker_restarts_total', 'Workers respawned after dying', () => a.pool.restarts);
   counter('pm2_dirty_memory_replacements_total', 'Workers replaced for growing past maxWorkerMemoryMb', () => a.pool.memoryRetirements);

@@ -203,7 +203,6 @@ export class ArbiterServer {
     }
   }
 
-
   /**
    * A REQUEST: `bytes` is its payload in one buffer, for reading app_path; `payload` is what the call
    * keeps and relays (the same view, or the pieces it arrived in).

@@ -17,8 +17,15 @@ export interface ArbiterStatus {
   readonly reloading: { readonly replaced: number; readonly total: number; readonly queued: boolean } | null;
   /** `abandoned`: cancelled calls the worker is still running (it has not sent their final frame). */
   readonly workers: readonly {
-    id: number; pid: number | null; apps: readonly string[]; state: string;
-    inflight: number; abandoned: number; served: number; uptimeMs: number; rssBytes: number;
+    id: number;
+    pid: number | null;
+    apps: readonly string[];
+    state: string;
+    inflight: number;
+    abandoned: number;
+    served: number;
+    uptimeMs: number;
+    rssBytes: number;
   }[];
   readonly apps: readonly { name: string; limit: number | null; holders: number }[];
   /**
@@ -26,15 +33,27 @@ export interface ArbiterStatus {
    * `p95Ms` and `window` cover the last `window.seconds` seconds and fall to 0 when the pool is idle.
    */
   readonly calls: {
-    readonly inflight: number; readonly queued: number; readonly total: number; readonly errors: number; readonly perSecond: number; readonly p95Ms: number;
-    readonly outcomes: OutcomeCounts; readonly window: WindowStats;
+    readonly inflight: number;
+    readonly queued: number;
+    readonly total: number;
+    readonly errors: number;
+    readonly perSecond: number;
+    readonly p95Ms: number;
+    readonly outcomes: OutcomeCounts;
+    readonly window: WindowStats;
   };
   readonly crashLooping: readonly string[];
   /** Crash-loop breakers that are not closed (a closed one is not listed); `nextProbeInMs` null: none planned. */
   readonly breakers: readonly { apps: readonly string[]; state: string; nextProbeInMs: number | null; cooldownMs: number }[];
   /** Stalls of the arbiter's own event loop (never held against a worker). */
   readonly eventLoop: { readonly stalls: number; readonly maxStallMs: number };
-  readonly autoscale: { readonly enabled: boolean; readonly min?: number; readonly max?: number; readonly lastDecision?: unknown; readonly pausedForMs?: number };
+  readonly autoscale: {
+    readonly enabled: boolean;
+    readonly min?: number;
+    readonly max?: number;
+    readonly lastDecision?: unknown;
+    readonly pausedForMs?: number;
+  };
   readonly stash: unknown;
 }
 
@@ -54,17 +73,35 @@ export function buildStatus(a: Arbiter, now: number): ArbiterStatus {
     recycles: a.pool.recycles,
     reloading: reloading ? { ...reloading, queued: a.reloadQueued } : null,
     workers: workers.map((w) => ({
-      id: w.id, pid: w.process.pid ?? null, apps: w.apps, state: w.state, inflight: a.router.workerLoad(w), abandoned: abandoned.get(w) ?? 0, served: w.served,
-      uptimeMs: Math.round(now - w.spawnedAt), rssBytes: w.rss,
+      id: w.id,
+      pid: w.process.pid ?? null,
+      apps: w.apps,
+      state: w.state,
+      inflight: a.router.workerLoad(w),
+      abandoned: abandoned.get(w) ?? 0,
+      served: w.served,
+      uptimeMs: Math.round(now - w.spawnedAt),
+      rssBytes: w.rss,
     })),
     apps: a.pool.specs.map((s) => ({ name: s.name, limit: s.limit, holders: workers.filter((w) => w.state !== 'retiring' && w.apps.includes(s.name)).length })),
     calls: callsOf(a, now),
     crashLooping: a.pool.brokenAppSets,
     breakers: a.pool.crashes.reports().map((b) => ({
-      apps: b.apps, state: b.state, nextProbeInMs: b.probeAt === null ? null : Math.max(0, Math.round(b.probeAt - now)), cooldownMs: b.cooldownMs,
+      apps: b.apps,
+      state: b.state,
+      nextProbeInMs: b.probeAt === null ? null : Math.max(0, Math.round(b.probeAt - now)),
+      cooldownMs: b.cooldownMs,
     })),
     eventLoop: { stalls: a.pool.lag.count, maxStallMs: Math.round(a.pool.lag.maxMs) },
-    autoscale: a.autoscaler ? { enabled: true, min: a.autoscaler.config.min, max: a.autoscaler.config.max, lastDecision: a.autoscaler.lastDecision, pausedForMs: a.autoscaler.pausedForMs } : { enabled: false },
+    autoscale: a.autoscaler
+      ? {
+          enabled: true,
+          min: a.autoscaler.config.min,
+          max: a.autoscaler.config.max,
+          lastDecision: a.autoscaler.lastDecision,
+          pausedForMs: a.autoscaler.pausedForMs,
+        }
+      : { enabled: false },
     stash: a.stash.stats(),
   };
 }

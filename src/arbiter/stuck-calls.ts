@@ -42,7 +42,11 @@ export function abandonedByWorker(abandoned: ReadonlyMap<number, AbandonedCall>)
 
 /** Recycles (through `recycle`) every worker that ignored a cancellation for longer than `graceMs`. */
 export function recycleStuck(
-  abandoned: ReadonlyMap<number, AbandonedCall>, now: number, graceMs: number, stalls: readonly Stall[], recycle: (w: PoolWorker, reason: string) => void,
+  abandoned: ReadonlyMap<number, AbandonedCall>,
+  now: number,
+  graceMs: number,
+  stalls: readonly Stall[],
+  recycle: (w: PoolWorker, reason: string) => void,
 ): void {
   if (abandoned.size === 0) return;
   const views = [...abandoned].map(([wid, a]) => ({ wid, workerId: a.worker.id, abandonedAt: a.at }));

@@ -34,7 +34,11 @@ export class WorkerChoice {
   unready(w: PoolWorker): void {
     for (const app of w.apps) {
       const list = this.#ready.get(app);
-      if (list) this.#ready.set(app, list.filter((x) => x !== w));
+      if (list)
+        this.#ready.set(
+          app,
+          list.filter((x) => x !== w),
+        );
     }
   }
 

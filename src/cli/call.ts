@@ -42,16 +42,20 @@ export function registerCall(program: Command, globals: () => GlobalOptions): vo
       const kwargs = o.kwargs as Record<string, unknown> | undefined;
       const options = kwargs ? { kwargs } : {};
       const raw = o.raw === true;
-      await withClient(globals(), async (c) => {
-        if (o.stream === true) {
-          // Wait for a full stdout (a slow pipe): the stream's window then fills and the generator waits,
-          // instead of this process taking the whole stream into memory.
-          for await (const item of c.openStream(app, action, args, options)) {
-            if (!process.stdout.write(line(item, raw))) await once(process.stdout, 'drain');
+      await withClient(
+        globals(),
+        async (c) => {
+          if (o.stream === true) {
+            // Wait for a full stdout (a slow pipe): the stream's window then fills and the generator waits,
+            // instead of this process taking the whole stream into memory.
+            for await (const item of c.openStream(app, action, args, options)) {
+              if (!process.stdout.write(line(item, raw))) await once(process.stdout, 'drain');
+            }
+          } else {
+            process.stdout.write(line(await c.call(app, action, args, options), raw));
           }
-        } else {
-          process.stdout.write(line(await c.call(app, action, args, options), raw));
-        }
-      }, false);
+        },
+        false,
+      );
     });
 }

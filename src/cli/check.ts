@@ -32,7 +32,10 @@ export function registerCheck(program: Command): void {
         return;
       }
       const c = r.config;
-      const b = computeBounds(c.resolvedApps.map((a) => ({ name: a.name, limit: a.limit })), c.maxWorkers);
+      const b = computeBounds(
+        c.resolvedApps.map((a) => ({ name: a.name, limit: a.limit })),
+        c.maxWorkers,
+      );
       process.stdout.write(`${c.configPath}: ok\n`);
       process.stdout.write(`apps: ${c.resolvedApps.map((a) => (a.limit === null ? a.name : `${a.name} (at most ${plural(a.limit, 'worker')})`)).join(', ')}\n`);
       process.stdout.write(`workers: ${c.workers ?? b.minimum} (minimum ${b.minimum}, maximum ${b.maximum}: ${b.maximumReason})\n`);

@@ -26,15 +26,29 @@ export function formatStatus(s: ArbiterStatus): string {
   const out: string[] = [];
   out.push(`pm2-dirty arbiter pid ${s.pid}, socket ${s.socket}`);
   const reload = s.reloading ? `, reloading ${s.reloading.replaced}/${s.reloading.total}` : '';
-  out.push(`pool: ${plural(s.live, 'live worker')}, target ${s.target} (minimum ${s.minimum}, maximum ${s.maximum})${reload}; ` +
-    `${plural(s.restarts, 'restart')}, ${plural(s.memoryReplacements, 'memory replacement')}`);
+  out.push(
+    `pool: ${plural(s.live, 'live worker')}, target ${s.target} (minimum ${s.minimum}, maximum ${s.maximum})${reload}; ` +
+      `${plural(s.restarts, 'restart')}, ${plural(s.memoryReplacements, 'memory replacement')}`,
+  );
   out.push(`breaker: ${s.crashLooping.length === 0 ? 'closed' : `open for ${s.crashLooping.map((k) => `[${k}]`).join(', ')}`}`);
   if (s.autoscale.enabled) out.push(`autoscale: ${s.autoscale.min ?? '?'}..${s.autoscale.max ?? '?'}`);
   out.push(...formatCalls(s.calls));
   out.push('');
-  out.push(table([['WORKER', 'PID', 'STATE', 'IN FLIGHT', 'SERVED', 'UPTIME', 'RSS', 'APPS'],
-    ...s.workers.map((w) => [String(w.id), String(w.pid ?? '-'), w.state, String(w.inflight), String(w.served), duration(w.uptimeMs), mb(w.rssBytes),
-      w.apps.join(', ')])]));
+  out.push(
+    table([
+      ['WORKER', 'PID', 'STATE', 'IN FLIGHT', 'SERVED', 'UPTIME', 'RSS', 'APPS'],
+      ...s.workers.map((w) => [
+        String(w.id),
+        String(w.pid ?? '-'),
+        w.state,
+        String(w.inflight),
+        String(w.served),
+        duration(w.uptimeMs),
+        mb(w.rssBytes),
+        w.apps.join(', '),
+      ]),
+    ]),
+  );
   out.push('');
   out.push(table([['APP', 'LIMIT', 'HOLDERS'], ...s.apps.map((a) => [a.name, a.limit === null ? '-' : String(a.limit), String(a.holders)])]));
   return out.join('\n');
@@ -42,7 +56,11 @@ export function formatStatus(s: ArbiterStatus): string {
 
 function formatCalls(c: ArbiterStatus['calls']): string[] {
   const w = c.window;
-  const nonZero = (o: Record<string, number>): string => Object.entries(o).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const nonZero = (o: Record<string, number>): string =>
+    Object.entries(o)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
   return [
     `calls now: ${c.inflight} in flight, ${c.queued} queued`,
     `last ${w.seconds} s: ${w.perSecond} calls/s, ${w.errorsPerSecond} errors/s; ` +

@@ -26,7 +26,8 @@ export function unexpectedFrame(frame: Frame, label: string): DirtyProtocolError
 
 /** The call's deadline passed; `state` says whether it was ever written to the arbiter. */
 export function timeoutError(label: string, timeoutMs: number, state: CallState | undefined, connection: Connection): DirtyTimeoutError {
-  if (state === 'sent') return new DirtyTimeoutError(`${label} timed out after ${timeoutMs} ms (the client's timeoutMs)`, { timeout_ms: timeoutMs, limit: 'timeoutMs' });
+  if (state === 'sent')
+    return new DirtyTimeoutError(`${label} timed out after ${timeoutMs} ms (the client's timeoutMs)`, { timeout_ms: timeoutMs, limit: 'timeoutMs' });
   const path = connection.socketPath ?? '';
   const last = connection.lastError;
   const reason = last === undefined ? '' : ` (${(last as NodeJS.ErrnoException).code ?? last.message})`;

@@ -152,7 +152,12 @@ export class DirtyClient {
    */
   openStream<Y = unknown>(app: string, action: string, args: readonly unknown[], options: CallOptions = {}): AsyncIterableIterator<Y> {
     const { kwargs } = validateCall(app, action, args, options);
-    return new StreamCall(this.#connection, `${app}.${action}`, (id, out) => writeRequest(out, id, app, action, args, kwargs), options) as AsyncIterableIterator<Y>;
+    return new StreamCall(
+      this.#connection,
+      `${app}.${action}`,
+      (id, out) => writeRequest(out, id, app, action, args, kwargs),
+      options,
+    ) as AsyncIterableIterator<Y>;
   }
 
   /**

@@ -41,7 +41,6 @@ export interface ConnectionOptions {
   readonly connect?: (path: string) => Socket;
 }
 
-
 const FIRST_RETRY_DELAY_MS = 20;
 
 declare const sent: unique symbol;
@@ -238,9 +237,7 @@ export class Connection {
     try {
       this.#decoder.read(chunk, this.#onFrame);
     } catch (error) {
-      const protocolError = isDirtyError(error)
-        ? error
-        : new DirtyProtocolError('Could not handle a frame from the dirty arbiter', {}, { cause: error });
+      const protocolError = isDirtyError(error) ? error : new DirtyProtocolError('Could not handle a frame from the dirty arbiter', {}, { cause: error });
       this.#lastError = protocolError;
       socket.destroy();
       this.#detach(socket, protocolError);
@@ -256,8 +253,7 @@ export class Connection {
     if (wasConnected) {
       const path = this.#socketPath ?? '';
       const error =
-        failure ??
-        new DirtyConnectionError(`Connection to the dirty arbiter at ${path} was lost`, { socket_path: path }, { cause: this.#lastError });
+        failure ?? new DirtyConnectionError(`Connection to the dirty arbiter at ${path} was lost`, { socket_path: path }, { cause: this.#lastError });
       this.#failSlots(error, (slot) => slot.state === 'sent');
     }
     if (this.#slots.size > 0 && !this.#closed) this.#scheduleRetry(wasConnected);

@@ -46,7 +46,13 @@ export class StashClient {
     if (typeof table !== 'string') throw new TypeError(`Expected \`table\` to be a string, got \`${String(table)}\` (${typeof table})`);
     if (values.includes(undefined)) {
       const k = keys.filter((_, i) => values[i] !== undefined);
-      return this.#conn.requestFields(MessageType.STASH, LABEL, k, values.filter((v) => v !== undefined), options);
+      return this.#conn.requestFields(
+        MessageType.STASH,
+        LABEL,
+        k,
+        values.filter((v) => v !== undefined),
+        options,
+      );
     }
     return this.#conn.requestFields(MessageType.STASH, LABEL, keys, values, options);
   }

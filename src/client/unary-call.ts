@@ -26,13 +26,7 @@ export interface RequestOptions {
  * Encodes with a fresh id, so that unencodable values reject before anything is written.
  * The call's name in error messages is `what`, or `what.action` (only built when an error needs it).
  */
-export function unaryCall(
-  connection: Connection,
-  what: string,
-  encode: Encoder,
-  options: RequestOptions,
-  action?: string,
-): Promise<unknown> {
+export function unaryCall(connection: Connection, what: string, encode: Encoder, options: RequestOptions, action?: string): Promise<unknown> {
   const { signal } = options;
   const timeoutMs = options.timeoutMs ?? connection.defaultTimeoutMs;
   if (connection.closed) return Promise.reject(closedError());

@@ -33,8 +33,7 @@ export type ProbeApps = (apps: readonly AppLoadSpec[], timeoutMs?: number) => Pr
 
 /** `timedOut`: the config module's import did not settle within the load deadline (the errors say so). */
 export type LoadResult =
-  | { readonly ok: true; readonly config: LoadedConfig }
-  | { readonly ok: false; readonly errors: readonly string[]; readonly timedOut?: boolean };
+  { readonly ok: true; readonly config: LoadedConfig } | { readonly ok: false; readonly errors: readonly string[]; readonly timedOut?: boolean };
 
 /**
  * How long the config module's import may take (a top-level await that never settles would
@@ -148,7 +147,8 @@ async function finishApps(config: DirtyConfig, configPath: string, hookFns: Hook
   });
   const { minimum, maximum, maximumReason } = computeBounds(resolvedApps, config.maxWorkers);
   if (minimum > config.maxWorkers) errors.push(`the app specs require ${workersText(minimum)} but \`maxWorkers\` is ${config.maxWorkers}`);
-  if (config.workers !== undefined && config.workers < minimum) errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
+  if (config.workers !== undefined && config.workers < minimum)
+    errors.push(`\`workers\` (${config.workers}) is below the minimum ${minimum} required by app specs`);
   // Above maxWorkers is caught by the schema; this is the lower maximum of a pool whose apps are all limited.
   if (config.workers !== undefined && config.workers > maximum && maximum < config.maxWorkers) {
     errors.push(`\`workers\` (${config.workers}) is above the maximum of ${maximum} (${maximumReason}): no further worker could load an app`);

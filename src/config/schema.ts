@@ -54,8 +54,14 @@ export interface DirtyConfig {
 }
 
 type Kind = 'count' | 'positive' | 'ms' | 'string' | 'boolean';
-interface Field { readonly kind: Kind; readonly fallback: (env: ConfigEnv) => number | string | boolean | undefined }
-export interface ConfigEnv { readonly cpuCount: number; readonly defaultSocketPath: string }
+interface Field {
+  readonly kind: Kind;
+  readonly fallback: (env: ConfigEnv) => number | string | boolean | undefined;
+}
+export interface ConfigEnv {
+  readonly cpuCount: number;
+  readonly defaultSocketPath: string;
+}
 
 const FIELDS: Readonly<Record<Exclude<keyof DirtyConfig, 'apps' | 'hooks' | 'autoscale'>, Field>> = {
   workers: { kind: 'positive', fallback: () => undefined },
@@ -135,9 +141,13 @@ export function resolveConfig(file: Readonly<Record<string, unknown>>, overrides
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(FIELDS)) {
     const raw = key in overrides && overrides[key] !== '' ? overrides[key] : file[key];
-    if (raw === undefined || raw === null || raw === '') { out[key] = field.fallback(env); continue; }
+    if (raw === undefined || raw === null || raw === '') {
+      out[key] = field.fallback(env);
+      continue;
+    }
     const r = coerce(key, field.kind, raw);
-    if ('error' in r) errors.push(r.error); else out[key] = r.value;
+    if ('error' in r) errors.push(r.error);
+    else out[key] = r.value;
   }
   const apps = parseApps(file['apps'], errors);
   const workers = out['workers'] as number | undefined;
@@ -162,7 +172,10 @@ function parseApps(raw: unknown, errors: string[]): AppEntry[] {
   const seen = new Set<string>();
   raw.forEach((spec, i) => {
     const r = parseAppSpec(spec, `apps[${i}]`);
-    if (!r.ok) { errors.push(r.error); return; }
+    if (!r.ok) {
+      errors.push(r.error);
+      return;
+    }
     if (seen.has(r.entry.name)) errors.push(`apps[${i}]: duplicate app name ${JSON.stringify(r.entry.name)}`);
     seen.add(r.entry.name);
     apps.push(r.entry);

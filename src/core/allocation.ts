@@ -31,16 +31,12 @@ export function holdersOf(app: AppName, workers: readonly WorkerView[]): number 
  * W1=[L,H,S], W2=[L,H], W3=[L], W4=[L]. An empty list means no spawn is useful.
  */
 export function appsForNewWorker(specs: readonly AppSpec[], workers: readonly WorkerView[]): AppName[] {
-  return specs
-    .filter((spec) => spec.limit === null || holdersOf(spec.name, workers) < spec.limit)
-    .map((spec) => spec.name);
+  return specs.filter((spec) => spec.limit === null || holdersOf(spec.name, workers) < spec.limit).map((spec) => spec.name);
 }
 
 /** True when retiring `worker` leaves every limited app it holds at or above its limit. */
 function isSafeToRetire(worker: WorkerView, specs: readonly AppSpec[], live: readonly WorkerView[]): boolean {
-  return specs.every(
-    (spec) => spec.limit === null || !worker.apps.includes(spec.name) || holdersOf(spec.name, live) - 1 >= spec.limit,
-  );
+  return specs.every((spec) => spec.limit === null || !worker.apps.includes(spec.name) || holdersOf(spec.name, live) - 1 >= spec.limit);
 }
 
 /**
@@ -80,9 +76,7 @@ export function chooseVictims(specs: readonly AppSpec[], workers: readonly Worke
   const remaining = workers.filter(isLive);
   const victims: WorkerId[] = [];
   while (victims.length < count) {
-    const best = remaining
-      .filter((worker) => isSafeToRetire(worker, specs, remaining))
-      .sort(victimOrder)[0];
+    const best = remaining.filter((worker) => isSafeToRetire(worker, specs, remaining)).sort(victimOrder)[0];
     if (best === undefined) break;
     victims.push(best.id);
     remaining.splice(remaining.indexOf(best), 1);

@@ -44,11 +44,7 @@ export function withinWindow(samples: readonly AutoscaleSample[], now: number, w
  * `samples` plus `sample`, without those more than `windowMs` older than it. A sample older
  * than the newest one held (the clock is monotonic, so a bug in the shell) is ignored.
  */
-export function appendSample(
-  samples: readonly AutoscaleSample[],
-  sample: AutoscaleSample,
-  windowMs: number,
-): readonly AutoscaleSample[] {
+export function appendSample(samples: readonly AutoscaleSample[], sample: AutoscaleSample, windowMs: number): readonly AutoscaleSample[] {
   const newest = samples.at(-1);
   if (newest !== undefined && sample.at < newest.at) return samples;
   return [...withinWindow(samples, sample.at, windowMs), sample];

@@ -176,7 +176,10 @@ interface View {
 
 /** A scale-up, a blocked one (`none`), or null when nothing presses for one. */
 function considerUp(v: View): AutoscaleStep | null {
-  const full = loadFigures(v.fresh.filter((sample) => sample.live >= v.target), v.now);
+  const full = loadFigures(
+    v.fresh.filter((sample) => sample.live >= v.target),
+    v.now,
+  );
   const pressure = full === null ? null : pressureOf(full, v.config);
   if (pressure === null) return null;
   const sinceUp = v.state.lastScaleUpAt === null ? Infinity : v.now - v.state.lastScaleUpAt;

@@ -84,7 +84,10 @@ export interface StartingView {
  * is not a positive finite number) disables the deadline.
  */
 export function findOverdueInits(
-  workers: readonly StartingView[], now: number, initTimeoutMs: number, stalls: readonly Stall[] = [],
+  workers: readonly StartingView[],
+  now: number,
+  initTimeoutMs: number,
+  stalls: readonly Stall[] = [],
 ): { id: WorkerId; waitedMs: number }[] {
   if (!Number.isFinite(initTimeoutMs) || initTimeoutMs <= 0) return [];
   const out: { id: WorkerId; waitedMs: number }[] = [];

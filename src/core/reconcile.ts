@@ -34,9 +34,7 @@ function isSpawnable(draft: Draft, apps: AppList): boolean {
  * holding that app qualifies (a fresh list holds it whenever the app is under its limit).
  */
 function nextSpawn(draft: Draft, mustHold?: AppName): SpawnAction | null {
-  const index = draft.pending.findIndex(
-    (apps) => (mustHold === undefined || apps.includes(mustHold)) && isSpawnable(draft, apps),
-  );
+  const index = draft.pending.findIndex((apps) => (mustHold === undefined || apps.includes(mustHold)) && isSpawnable(draft, apps));
   const replay = draft.pending[index];
   if (replay !== undefined) {
     draft.pending.splice(index, 1);
@@ -66,9 +64,7 @@ function fillToTarget(draft: Draft): void {
 /** Limited apps held by fewer live workers than min(limit, target), in config order. */
 function shortApps(draft: Draft): AppName[] {
   const { specs, target } = draft.desired;
-  return specs
-    .filter((spec) => spec.limit !== null && holdersOf(spec.name, draft.pool) < Math.min(spec.limit, target))
-    .map((spec) => spec.name);
+  return specs.filter((spec) => spec.limit !== null && holdersOf(spec.name, draft.pool) < Math.min(spec.limit, target)).map((spec) => spec.name);
 }
 
 /** Spawns for limited apps under their limit, even when the pool is already at the target. */

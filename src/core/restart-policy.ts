@@ -43,11 +43,7 @@ export function pruneCrashes(times: readonly number[], now: number, windowMs: nu
  * delay is `baseDelayMs * 2^(recent - 1)`, capped at `maxDelayMs`; no recent crash means
  * no delay. `broken` is true once `recent >= maxCrashes`.
  */
-export function decideRestart(
-  crashTimes: readonly number[],
-  now: number,
-  policy: RestartPolicy,
-): RestartDecision {
+export function decideRestart(crashTimes: readonly number[], now: number, policy: RestartPolicy): RestartDecision {
   const recent = pruneCrashes(crashTimes, now, policy.windowMs).length;
   const broken = recent >= policy.maxCrashes;
   if (recent === 0) return { delayMs: 0, broken, recent };

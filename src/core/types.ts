@@ -24,9 +24,7 @@ export interface WorkerView {
 
 /** +n, -n or =n, from a signal, a pm2 action, a socket MANAGE or the autoscaler. */
 export type ScaleCommand =
-  | { readonly kind: 'add'; readonly n: number }
-  | { readonly kind: 'remove'; readonly n: number }
-  | { readonly kind: 'set'; readonly n: number };
+  { readonly kind: 'add'; readonly n: number } | { readonly kind: 'remove'; readonly n: number } | { readonly kind: 'set'; readonly n: number };
 
 export interface Bounds {
   readonly minimum: number;

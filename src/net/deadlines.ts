@@ -83,9 +83,12 @@ export class Deadlines {
   #arm(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#fire();
-    }, Math.max(1, Math.ceil(at - performance.now())));
+    this.#timer = setTimeout(
+      () => {
+        this.#fire();
+      },
+      Math.max(1, Math.ceil(at - performance.now())),
+    );
     if (this.#live === 0) this.#timer.unref();
   }
 

@@ -56,7 +56,10 @@ export class FrameChannel implements FrameOut {
   async end(timeoutMs = 5000): Promise<void> {
     const s = this.#socket;
     if (s.destroyed) return;
-    const finished = once(s, 'finish').then(() => undefined, () => undefined);
+    const finished = once(s, 'finish').then(
+      () => undefined,
+      () => undefined,
+    );
     this.#writer.flush();
     s.end();
     let timer: NodeJS.Timeout | undefined;

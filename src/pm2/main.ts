@@ -34,10 +34,13 @@ const shutdown = (why: string, code = 0): void => {
   shuttingDown = true;
   log.info(`${why}: stopping the dirty pool`);
   const done = arbiter ? arbiter.stop() : Promise.resolve();
-  done.then(() => process.exit(code), (err: unknown) => {
-    log.error(`shutdown failed: ${String(err)}`);
-    process.exit(1);
-  });
+  done.then(
+    () => process.exit(code),
+    (err: unknown) => {
+      log.error(`shutdown failed: ${String(err)}`);
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -63,7 +66,9 @@ process.on('unhandledRejection', (reason) => {
 });
 
 // 2. @pm2/io: init first (a later init drops earlier registrations), without default metrics.
-io.init({ metrics: { v8: false, eventLoop: false, runtime: false, http: false, network: false }, tracing: { enabled: false } } as Parameters<typeof io.init>[0]);
+io.init({ metrics: { v8: false, eventLoop: false, runtime: false, http: false, network: false }, tracing: { enabled: false } } as Parameters<
+  typeof io.init
+>[0]);
 registerMetrics(io, () => arbiter);
 
 // Actions reply exactly once. Until the config is loaded they wait for the arbiter (pm2 trigger has

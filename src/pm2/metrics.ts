@@ -7,11 +7,24 @@ type IO = typeof io;
 
 export function registerMetrics(pmx: IO, get: () => Arbiter | undefined): void {
   const gauge = (name: string, value: (a: Arbiter) => number, unit?: string): void => {
-    pmx.metric({ name, value: () => { const a = get(); return a ? value(a) : 0; }, ...(unit !== undefined ? { unit } : {}) });
+    pmx.metric({
+      name,
+      value: () => {
+        const a = get();
+        return a ? value(a) : 0;
+      },
+      ...(unit !== undefined ? { unit } : {}),
+    });
   };
   // @pm2/io types metric values as numbers, but it sends and pm2 shows whatever the function returns.
   const text = (name: string, value: (a: Arbiter) => string): void => {
-    pmx.metric({ name, value: (() => { const a = get(); return a ? value(a) : ''; }) as unknown as () => number });
+    pmx.metric({
+      name,
+      value: (() => {
+        const a = get();
+        return a ? value(a) : '';
+      }) as unknown as () => number,
+    });
   };
   gauge('live workers', (a) => a.pool.live, 'procs');
   gauge('target', (a) => a.pool.target);

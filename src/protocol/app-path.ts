@@ -86,7 +86,10 @@ function slowPath(payload: Buffer): string | undefined | NameTooLong {
   const value = decodeValue(payload);
   if (typeof value !== 'object' || value === null) return undefined;
   const { app_path: app, action } = value as Record<string, unknown>;
-  for (const [field, v] of [['app_path', app], ['action', action]] as const) {
+  for (const [field, v] of [
+    ['app_path', app],
+    ['action', action],
+  ] as const) {
     const bytes = typeof v === 'string' ? Buffer.byteLength(v) : 0;
     if (bytes > MAX_NAME_BYTES) return { tooLong: field, bytes };
   }

@@ -40,15 +40,16 @@ export function decodeHeader(buf: Uint8Array, offset = 0, maxPayloadBytes = MAX_
   if (!isMessageType(type)) {
     throw new DirtyProtocolError(`Invalid frame header: unknown message type 0x${hex(type, 2)}`, { type });
   }
-  const payloadLength = (b(4) * 0x1000000) + ((b(5) << 16) | (b(6) << 8) | b(7));
+  const payloadLength = b(4) * 0x1000000 + ((b(5) << 16) | (b(6) << 8) | b(7));
   if (payloadLength > maxPayloadBytes) {
-    throw new DirtyProtocolError(
-      `Invalid frame header: ${messageTypeName(type)} payload of ${payloadLength} bytes exceeds the limit of ${maxPayloadBytes}`,
-      { type, payloadLength, maxPayloadBytes },
-    );
+    throw new DirtyProtocolError(`Invalid frame header: ${messageTypeName(type)} payload of ${payloadLength} bytes exceeds the limit of ${maxPayloadBytes}`, {
+      type,
+      payloadLength,
+      maxPayloadBytes,
+    });
   }
-  const hi = (b(8) * 0x1000000) + ((b(9) << 16) | (b(10) << 8) | b(11));
-  const lo = (b(12) * 0x1000000) + ((b(13) << 16) | (b(14) << 8) | b(15));
+  const hi = b(8) * 0x1000000 + ((b(9) << 16) | (b(10) << 8) | b(11));
+  const lo = b(12) * 0x1000000 + ((b(13) << 16) | (b(14) << 8) | b(15));
   const requestId = joinUint64(hi, lo);
   return { type, requestId, payloadLength };
 }

@@ -124,7 +124,8 @@ export function encodeWith(write: (out: FrameOut<void>) => void): Buffer[] {
   }
 }
 
-export const encodeRequest = (id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] => encodeWith((out) => writeRequest(out, id, appPath, action, args, kwargs));
+export const encodeRequest = (id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): Buffer[] =>
+  encodeWith((out) => writeRequest(out, id, appPath, action, args, kwargs));
 
 export const encodeResponse = (id: bigint, result: unknown): Buffer[] => encodeWith((out) => writeResponse(out, id, result));
 
@@ -142,7 +143,8 @@ export const encodeManage = (id: bigint, op: ManageOp, count: number): Buffer[] 
 
 export const encodeStatus = (id: bigint): Buffer[] => encodeWith((out) => writeStatus(out, id));
 
-export const encodeStash = (id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] => encodeWith((out) => writeStash(out, id, op, table, fields));
+export const encodeStash = (id: bigint, op: StashOp, table: string, fields: StashFields = {}): Buffer[] =>
+  encodeWith((out) => writeStash(out, id, op, table, fields));
 
 /** Validates a decoded REQUEST payload; a missing `kwargs` becomes `{}`. */
 export function parseRequest(value: unknown): RequestPayload {

@@ -56,7 +56,6 @@ function done<T>(value: T): T {
   return value;
 }
 
-
 /** Decodes exactly one TLV value from `input`; trailing bytes are an error. */
 export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown {
   const maxDepth = options?.maxDepth ?? MAX_DEPTH;
@@ -79,7 +78,13 @@ export function decodeValue(input: Uint8Array, options?: DecodeOptions): unknown
  * @param out Where to put the values (a caller may reuse one array): returned filled.
  * @throws DirtyProtocolError exactly where decodeValue would.
  */
-export function decodeDictFields(input: Buffer, keys: readonly string[], start = 0, end = input.length, out: unknown[] = new Array<unknown>(keys.length)): unknown[] | null {
+export function decodeDictFields(
+  input: Buffer,
+  keys: readonly string[],
+  start = 0,
+  end = input.length,
+  out: unknown[] = new Array<unknown>(keys.length),
+): unknown[] | null {
   if (start >= end || input[start] !== Tag.DICT) return null;
   const r = readerFor(input, start, end, MAX_DEPTH);
   r.pos++;

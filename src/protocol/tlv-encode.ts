@@ -89,10 +89,10 @@ function rootError(error: unknown, path: string): unknown {
 
 function checkedPlan(size: number, state: SizeState, path: string): EncodePlan {
   if (size > MAX_PAYLOAD_BYTES) {
-    throw new DirtyProtocolError(
-      `Cannot encode ${path === '' ? 'payload' : path}: ${size} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte (64 MiB) payload limit`,
-      { path, size },
-    );
+    throw new DirtyProtocolError(`Cannot encode ${path === '' ? 'payload' : path}: ${size} bytes exceed the ${MAX_PAYLOAD_BYTES}-byte (64 MiB) payload limit`, {
+      path,
+      size,
+    });
   }
   return { size, inline: size - state.referenced };
 }

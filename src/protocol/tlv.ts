@@ -15,9 +15,15 @@ export { decodeValue, type DecodeOptions } from './tlv-decode.js';
 export function encodeValue(value: unknown, path = 'value'): Buffer {
   const { size } = planEncoding(value, path, false);
   const buf = Buffer.allocUnsafe(size);
-  writeChecked({ buf, pos: 0, chunks: null, start: 0, referenced: 0 }, (w) => {
-    writeValue(w, value);
-  }, size, 0, path);
+  writeChecked(
+    { buf, pos: 0, chunks: null, start: 0, referenced: 0 },
+    (w) => {
+      writeValue(w, value);
+    },
+    size,
+    0,
+    path,
+  );
   return buf;
 }
 

@@ -5,15 +5,7 @@ import { INT64_MAX, INT64_MIN, isInt64, isPlainObject, MAX_DEPTH } from '../prot
 import { BIGINT_COST, bytesCost, DICT_COST, DICT_ENTRY_COST, LIST_COST, LIST_ITEM_COST, NUMBER_COST, stringCost } from './cost.js';
 
 /** A decoded TLV value: None, bool, int, float, bytes, str, list or str-keyed dict. */
-export type StashValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | readonly StashValue[]
-  | { readonly [key: string]: StashValue };
+export type StashValue = null | boolean | number | bigint | string | Uint8Array | readonly StashValue[] | { readonly [key: string]: StashValue };
 
 /** A hashable TLV value (Python rejects list/dict keys as unhashable). */
 export type StashKey = null | boolean | number | bigint | string | Uint8Array;

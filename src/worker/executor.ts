@@ -7,7 +7,16 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
-import { toWire, DirtyAbortError, DirtyAppError, DirtyAppNotFoundError, DirtyProtocolError, isDirtyError, type ErrorDetails, type WireError } from '../errors.js';
+import {
+  toWire,
+  DirtyAbortError,
+  DirtyAppError,
+  DirtyAppNotFoundError,
+  DirtyProtocolError,
+  isDirtyError,
+  type ErrorDetails,
+  type WireError,
+} from '../errors.js';
 import { FENCE_ID } from '../protocol/constants.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import { decodeRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
@@ -290,7 +299,8 @@ function settled(wait: Promise<void> | undefined): Promise<void> | undefined {
 
 /** A result or chunk the TLV encoder refuses is the app's error, not a wire failure. */
 function unencodable(err: unknown): unknown {
-  if (err instanceof DirtyProtocolError) return new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
+  if (err instanceof DirtyProtocolError)
+    return new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
   return err;
 }
 

@@ -120,4 +120,3 @@ export function step(gen: AnyGen, ctx: CallContext): IteratorResult<unknown> | P
   asyncSeen = true;
   return runWithContext(ctx, () => gen.next());
 }
-

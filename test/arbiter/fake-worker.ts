@@ -125,7 +125,12 @@ export class FakeWorker implements WorkerHandle {
 export function fakeSpawner(): { spawn: SpawnWorker; workers: FakeWorker[]; last(): FakeWorker } {
   const workers: FakeWorker[] = [];
   const spawn: SpawnWorker = (id, specs: readonly AppLoadSpec[], opts, events) => {
-    const w = new FakeWorker(id, specs.map((s) => s.name), events, opts);
+    const w = new FakeWorker(
+      id,
+      specs.map((s) => s.name),
+      events,
+      opts,
+    );
     workers.push(w);
     return w;
   };

@@ -40,10 +40,23 @@ function harness(o: Partial<PoolOptions> = {}): Harness {
     workerGone: (w, code, signal) => heard.push(`gone ${w.id} ${code ?? signal}`),
   };
   const opts: PoolOptions = {
-    apps: [{ name: 'a', specifier: 'a.js', exportName: 'default', limit: null }], initialTarget: 2, maxWorkers: 4, concurrency: 1, spawnConcurrency: 4,
-    gracefulTimeoutMs: 60_000, heartbeatTimeoutMs: 0, socketPath: '/nowhere', configPath: null, hookTimeoutMs: 0, maxWorkerRssBytes: 0,
-    initTimeoutMs: 0, cancelGraceMs: 0, crashCooldownMs: 0, restart: { baseDelayMs: 1, maxDelayMs: 1, maxCrashes: 100, windowMs: 60_000 },
-    spawn, ...o,
+    apps: [{ name: 'a', specifier: 'a.js', exportName: 'default', limit: null }],
+    initialTarget: 2,
+    maxWorkers: 4,
+    concurrency: 1,
+    spawnConcurrency: 4,
+    gracefulTimeoutMs: 60_000,
+    heartbeatTimeoutMs: 0,
+    socketPath: '/nowhere',
+    configPath: null,
+    hookTimeoutMs: 0,
+    maxWorkerRssBytes: 0,
+    initTimeoutMs: 0,
+    cancelGraceMs: 0,
+    crashCooldownMs: 0,
+    restart: { baseDelayMs: 1, maxDelayMs: 1, maxCrashes: 100, windowMs: 60_000 },
+    spawn,
+    ...o,
   };
   const pool = new Pool(opts, log, listener, { scaled: (r) => scaled.push(r), reloadEnded: (how) => reloads.push(how) });
   return { pool, fakes, lines, heard, scaled, reloads, opts };
@@ -68,7 +81,13 @@ test('the pool spawns its target, tells the router when each is ready, and settl
   const h = harness();
   h.pool.kick();
   await started(h, 2);
-  t.deepEqual(h.fakes.map((f) => [f.id, f.apps]), [[1, ['a']], [2, ['a']]]);
+  t.deepEqual(
+    h.fakes.map((f) => [f.id, f.apps]),
+    [
+      [1, ['a']],
+      [2, ['a']],
+    ],
+  );
   t.is(worker(h, 1).state, 'starting');
   for (const f of h.fakes) f.ready();
   await h.pool.settled();
@@ -90,8 +109,14 @@ test('scale: the target moves through one function (logged, a scaled event), and
   h.pool.scale({ kind: 'set', n: 1 }, 'test');
   await until('two retired', () => h.fakes.filter((f) => f.retired).length === 2);
   t.deepEqual(h.heard.filter((l) => l.startsWith('retiring')).length, 2);
-  t.deepEqual(h.scaled.map((r) => r.target), [3, 1]);
-  t.deepEqual(h.lines.filter((l) => l.startsWith('test:')), ['test: Increasing dirty workers to 3', 'test: Decreasing dirty workers to 1']);
+  t.deepEqual(
+    h.scaled.map((r) => r.target),
+    [3, 1],
+  );
+  t.deepEqual(
+    h.lines.filter((l) => l.startsWith('test:')),
+    ['test: Increasing dirty workers to 3', 'test: Decreasing dirty workers to 1'],
+  );
   for (const f of h.fakes.filter((x) => x.retired)) f.die(0, null);
   await h.pool.settled();
   t.is(h.pool.workers.size, 1);

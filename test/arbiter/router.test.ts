@@ -10,8 +10,14 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 function setup(o: Partial<RouterOptions> = {}): { router: Router; clock: { t: number }; peer: FakePeer } {
   const clock = { t: 1000 };
   const router = new Router({
-    concurrency: 1, maxQueue: 10, timeoutMs: 0, streamStallTimeoutMs: 0, knownApps: new Set(['a', 'b']),
-    expectsHolder: () => false, now: () => clock.t, ...o,
+    concurrency: 1,
+    maxQueue: 10,
+    timeoutMs: 0,
+    streamStallTimeoutMs: 0,
+    knownApps: new Set(['a', 'b']),
+    expectsHolder: () => false,
+    now: () => clock.t,
+    ...o,
   });
   return { router, clock, peer: new FakePeer() };
 }
@@ -46,9 +52,15 @@ test('refusals: an unknown app, an app nobody holds or will hold, a full queue, 
   await turn();
   router.submit(peer, 3n, 'b', req(5)); // id 3 is still waiting
   const errors = peer.errors();
-  t.deepEqual(errors.map((e) => [e.id, e.error.error_type]), [
-    [1n, 'DirtyAppNotFoundError'], [2n, 'DirtyNoWorkersAvailableError'], [4n, 'DirtyQueueFullError'], [3n, 'DirtyError'],
-  ]); // one answer per id: the duplicate and the call it collided with share one error
+  t.deepEqual(
+    errors.map((e) => [e.id, e.error.error_type]),
+    [
+      [1n, 'DirtyAppNotFoundError'],
+      [2n, 'DirtyNoWorkersAvailableError'],
+      [4n, 'DirtyQueueFullError'],
+      [3n, 'DirtyError'],
+    ],
+  ); // one answer per id: the duplicate and the call it collided with share one error
   const totals = router.stats.outcomeTotals();
   t.like(totals, { app_error: 1, no_workers: 1, queue_full: 1, protocol_error: 2, ok: 0 });
   t.is(router.queued, 0);
@@ -74,7 +86,13 @@ test('calls beyond the worker capacity queue and go out, oldest first, as answer
   clock.t += 10;
   fake.answer(MessageType.ERROR, 2);
   t.deepEqual(fake.requests(), [1, 2, 3]);
-  t.deepEqual(peer.relayed.map((r) => [r.type, r.id]), [[MessageType.RESPONSE, 1n], [MessageType.ERROR, 2n]]);
+  t.deepEqual(
+    peer.relayed.map((r) => [r.type, r.id]),
+    [
+      [MessageType.RESPONSE, 1n],
+      [MessageType.ERROR, 2n],
+    ],
+  );
   t.like(router.stats.outcomeTotals(), { ok: 1, app_error: 1 });
 });
 
@@ -123,14 +141,23 @@ test('fence: a retiring worker gets CANCEL 0 once, after its last REQUEST, and n
   router.submit(peer, 1n, 'a', req(1));
   router.workerRetiring(w);
   router.workerRetiring(w);
-  t.deepEqual(fake.sent.map((f) => [f.type, f.id]), [[MessageType.REQUEST, 1n], [MessageType.CANCEL, 0n]]);
+  t.deepEqual(
+    fake.sent.map((f) => [f.type, f.id]),
+    [
+      [MessageType.REQUEST, 1n],
+      [MessageType.CANCEL, 0n],
+    ],
+  );
   router.submit(peer, 2n, 'a', req(2));
   t.is(router.queued, 1, 'not sent to the retiring worker');
   router.workerReady(w2);
   t.deepEqual(fake2.requests(), [2]);
   await turn();
   fake.answer(MessageType.RESPONSE, 1);
-  t.deepEqual(peer.relayed.map((r) => r.id), [1n]);
+  t.deepEqual(
+    peer.relayed.map((r) => r.id),
+    [1n],
+  );
   t.deepEqual(fake.requests(), [1], 'the freed slot of a retiring worker takes nothing');
 });
 
@@ -160,7 +187,11 @@ test('a crash: the calls it had started fail with DirtyWorkerError, the prefetch
   router.workerRetiring(w); // what the pool does on 'dead'
   router.workerGone(w, null, 'SIGKILL');
   const errors = peer.errors();
-  t.deepEqual(errors.map((e) => e.id), [2n], 'only the oldest (the one slot) can have started');
+  t.deepEqual(
+    errors.map((e) => e.id),
+    [2n],
+    'only the oldest (the one slot) can have started',
+  );
   t.is(errors[0]?.error.error_type, 'DirtyWorkerError');
   t.regex(errors[0]?.error.message ?? '', /was killed \(hung\) while running a/);
   t.is(router.queued, 2);
@@ -184,7 +215,13 @@ test('a crash fails a stream that already relayed a chunk (it cannot run twice),
   expected = false;
   fake.die(1, null);
   router.workerGone(w, 1, null);
-  t.deepEqual(peer.errors().map((e) => [e.id, e.error.error_type]), [[1n, 'DirtyWorkerError'], [2n, 'DirtyNoWorkersAvailableError']]);
+  t.deepEqual(
+    peer.errors().map((e) => [e.id, e.error.error_type]),
+    [
+      [1n, 'DirtyWorkerError'],
+      [2n, 'DirtyNoWorkersAvailableError'],
+    ],
+  );
   t.like(router.stats.outcomeTotals(), { worker_error: 1, no_workers: 1 });
 });
 
@@ -224,7 +261,10 @@ test('timeoutMs: the call is CANCELled on its worker and its caller gets DirtyTi
   router.submit(peer, 1n, 'a', req(1));
   const until = Date.now() + 10_000;
   while (peer.written.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
-  t.deepEqual(peer.errors().map((e) => [e.id, e.error.error_type]), [[1n, 'DirtyTimeoutError']]);
+  t.deepEqual(
+    peer.errors().map((e) => [e.id, e.error.error_type]),
+    [[1n, 'DirtyTimeoutError']],
+  );
   t.deepEqual(fake.cancels(), [1]);
   t.is(router.abandoned.size, 1, 'the worker slot stays taken until the worker stops');
   t.is(router.stats.outcomeTotals().timeout, 1);

@@ -39,7 +39,10 @@ test('a random mix of adds and removals matches a plain ordered list, across gro
       t.true(s.delete(wid));
     }
     if (step % 997 === 0 || model.length === 0) {
-      t.deepEqual(s.wids(), model.map(([wid]) => wid));
+      t.deepEqual(
+        s.wids(),
+        model.map(([wid]) => wid),
+      );
       t.is(s.oldestAt(), model[0]?.[1]);
     }
     t.is(s.size, model.length);

@@ -54,7 +54,13 @@ const control: ControlHandler = {
 
 function setup(): { router: Router; server: ArbiterServer; connect: () => FakeSocket; fake: ReturnType<typeof readyWorker>['fake'] } {
   const router = new Router({
-    concurrency: 4, maxQueue: 10, timeoutMs: 0, streamStallTimeoutMs: 0, knownApps: new Set(['a']), expectsHolder: () => false, now: () => 0,
+    concurrency: 4,
+    maxQueue: 10,
+    timeoutMs: 0,
+    streamStallTimeoutMs: 0,
+    knownApps: new Set(['a']),
+    expectsHolder: () => false,
+    now: () => 0,
   });
   const { w, fake } = readyWorker(1, ['a']);
   router.workerReady(w);
@@ -106,7 +112,11 @@ test('CANCEL says whether the client timed out; CREDIT passes on to the worker',
   await until('cancelled', () => fake.cancels().length === 2);
   t.like(router.stats.outcomeTotals(), { cancelled: 1, timeout: 1 });
   fake.answer(MessageType.CHUNK, fake.requests()[2] ?? 0);
-  t.deepEqual(fake.credits(), [{ id: fake.requests()[2] ?? 0, credit: 600 - 256 }], 'the client granted 600: the worker may run that far beyond its opening window');
+  t.deepEqual(
+    fake.credits(),
+    [{ id: fake.requests()[2] ?? 0, credit: 600 - 256 }],
+    'the client granted 600: the worker may run that far beyond its opening window',
+  );
   t.is(router.inflight, 3, 'cancelled calls hold their slots until the worker answers');
 });
 
@@ -124,7 +134,10 @@ test('a REQUEST with no app_path fails alone; a frame type a client may not send
   const { connect, fake } = setup();
   const bad = connect();
   const good = connect();
-  send(bad, encodeWith((out) => out.message(MessageType.REQUEST, 5n, { action: 'x' })));
+  send(
+    bad,
+    encodeWith((out) => out.message(MessageType.REQUEST, 5n, { action: 'x' })),
+  );
   await until('refused', () => bad.out.length > 0);
   t.is(bad.frames()[0]?.type, MessageType.ERROR);
   t.false(bad.destroyed || bad.writableEnded, 'the connection stays: the stream is in step');

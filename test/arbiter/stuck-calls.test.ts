@@ -28,5 +28,11 @@ test('recycleStuck recycles each worker once, naming its longest-ignored call; a
   const recycled: [number, string][] = [];
   recycleStuck(abandoned, 6_000, 5_000, [], (w, why) => recycled.push([w.id, why]));
   t.deepEqual(recycled, [[1, 'stuck call app.forever ignored cancellation for 6000 ms']]);
-  t.deepEqual([...abandonedByWorker(abandoned)].map(([w, n]) => [w.id, n]), [[1, 2], [2, 1]]);
+  t.deepEqual(
+    [...abandonedByWorker(abandoned)].map(([w, n]) => [w.id, n]),
+    [
+      [1, 2],
+      [2, 1],
+    ],
+  );
 });

@@ -12,7 +12,10 @@ const cases: [string[], string[]][] = [
   [['--no-single-threaded-gc'], ['--no-single-threaded-gc']],
   [['--single-threaded'], ['--single-threaded']],
   [['--parallel-scavenge'], ['--parallel-scavenge']],
-  [['--no-concurrent-marking', '--inspect'], ['--no-concurrent-marking', '--inspect']],
+  [
+    ['--no-concurrent-marking', '--inspect'],
+    ['--no-concurrent-marking', '--inspect'],
+  ],
   [['--single-threaded-gc-x'], ['--single-threaded-gc-x', '--single-threaded-gc']],
 ];
 for (const [given, want] of cases) {

@@ -11,7 +11,11 @@ test('floorBeaten names the repetitions where ours did better, by the direction 
 
 test('ratioGoal: PASS/MISS against a floor that held, FLOOR WRONG otherwise', (t) => {
   const book = new SeriesBook<'pipe' | 'seq'>();
-  for (const [ours, floor] of [[70, 100], [80, 100], [75, 100]]) {
+  for (const [ours, floor] of [
+    [70, 100],
+    [80, 100],
+    [75, 100],
+  ]) {
     book.add('pipe', 'ours', ours ?? 0);
     book.add('pipe', 'floor', floor ?? 0);
   }
@@ -20,7 +24,11 @@ test('ratioGoal: PASS/MISS against a floor that held, FLOOR WRONG otherwise', (t
   t.is(held.floorWrong, undefined);
   t.is(held.value, 0.75);
 
-  for (const [ours, floor] of [[40, 30], [41, 30], [90, 30]]) {
+  for (const [ours, floor] of [
+    [40, 30],
+    [41, 30],
+    [90, 30],
+  ]) {
     book.add('seq', 'ours', ours ?? 0);
     book.add('seq', 'floor', floor ?? 0);
   }

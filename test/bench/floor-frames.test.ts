@@ -52,7 +52,7 @@ test('frames of one tick leave in one write, and come back intact across any rea
     const cut = lcg(seed);
     const got: { id: number; payload: Buffer }[] = [];
     const push = frameReader((id, buf, start, end, pieces) => got.push({ id, payload: Buffer.from(payloadOf(buf, start, end, pieces)) }));
-    for (let at = 0; at < wire.length; ) {
+    for (let at = 0; at < wire.length;) {
       const n = 1 + Math.floor(cut() * (seed === 1 ? 9 : 70_000));
       push(wire.subarray(at, at + n));
       at += n;

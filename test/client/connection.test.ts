@@ -59,7 +59,9 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 function setup(): { conn: Connection; sockets: FakeSocket[]; call: (app?: string) => { id: bigint; sink: Sink } } {
   const sockets: FakeSocket[] = [];
   const conn = new Connection({
-    socketPath: () => '/fake.sock', defaultTimeoutMs: 0, maxReconnectDelayMs: 10,
+    socketPath: () => '/fake.sock',
+    defaultTimeoutMs: 0,
+    maxReconnectDelayMs: 10,
     connect: () => {
       const s = new FakeSocket();
       sockets.push(s);
@@ -69,13 +71,21 @@ function setup(): { conn: Connection; sockets: FakeSocket[]; call: (app?: string
   const call = (app = 'a'): { id: bigint; sink: Sink } => {
     const id = conn.nextId();
     const sink = new Sink();
-    conn.open(id, conn.encode((rid, out) => writeRequest(out, rid, app, 'x', []), id), sink);
+    conn.open(
+      id,
+      conn.encode((rid, out) => writeRequest(out, rid, app, 'x', []), id),
+      sink,
+    );
     return { id, sink };
   };
   return { conn, sockets, call };
 }
 
-const requestIds = (s: FakeSocket): bigint[] => s.frames().filter((f) => f.type === MessageType.REQUEST).map((f) => f.requestId);
+const requestIds = (s: FakeSocket): bigint[] =>
+  s
+    .frames()
+    .filter((f) => f.type === MessageType.REQUEST)
+    .map((f) => f.requestId);
 
 test('calls wait for the connect, then go out in order; answers reach their call by request id, late ones are dropped', async (t) => {
   const { conn, sockets, call } = setup();
@@ -90,7 +100,10 @@ test('calls wait for the connect, then go out in order; answers reach their call
   t.is(a.sink.state, 'sent');
   s.push(Buffer.concat([...encodeResponse(b.id, 'B'), ...encodeChunk(a.id, 'chunk'), ...encodeResponse(99n, 'late')]));
   t.deepEqual(decodePayload({ payload: b.sink.responses[0] ?? Buffer.alloc(0) }), { result: 'B' });
-  t.deepEqual(a.sink.got.map((f) => f.type), [MessageType.CHUNK]);
+  t.deepEqual(
+    a.sink.got.map((f) => f.type),
+    [MessageType.CHUNK],
+  );
   conn.finish(b.id);
   s.push(Buffer.concat(encodeResponse(b.id, 'again')));
   t.is(b.sink.responses.length, 1, 'a finished id gets nothing more');
@@ -114,9 +127,16 @@ test('abandon CANCELs a sent call (saying when it timed out), forgets a queued o
   conn.credit(a.id, 16);
   await turn();
   const frames = s.frames();
-  t.deepEqual(frames.map((f) => [f.type, f.requestId]), [
-    [MessageType.REQUEST, a.id], [MessageType.REQUEST, b.id], [MessageType.CREDIT, a.id], [MessageType.CANCEL, a.id], [MessageType.CANCEL, b.id],
-  ]);
+  t.deepEqual(
+    frames.map((f) => [f.type, f.requestId]),
+    [
+      [MessageType.REQUEST, a.id],
+      [MessageType.REQUEST, b.id],
+      [MessageType.CREDIT, a.id],
+      [MessageType.CANCEL, a.id],
+      [MessageType.CANCEL, b.id],
+    ],
+  );
   t.deepEqual(decodePayload(frames[2] as Frame), { credit: 16 });
   t.deepEqual(decodePayload(frames[4] as Frame), { reason: 'timeout' });
 });

@@ -35,7 +35,12 @@ test('runtime: awaiting an action makes one call; iterating it at once streams; 
   await Promise.resolve();
   t.deepEqual(calls.log, ['call images.resize([{"0":1,"1":2},1])', 'stream images.tiles([2])', 'call images.describe([{"0":0,"1":0,"2":0}])']);
   t.is((images as unknown as { then?: unknown }).then, undefined, 'the proxy itself is not thenable');
-  await t.throwsAsync(images.describe(new Uint8Array(1)).then(() => { throw new Error('x'); }), { message: 'x' });
+  await t.throwsAsync(
+    images.describe(new Uint8Array(1)).then(() => {
+      throw new Error('x');
+    }),
+    { message: 'x' },
+  );
 });
 
 test("runtime: the proxy's options reach every call", async (t) => {

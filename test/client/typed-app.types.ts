@@ -71,4 +71,3 @@ export const plain = { add: (a: number, b: number): number => a + b, init: (): v
   // @ts-expect-error -- a wrong argument type is a compile error
   expectTypeOf<DirtyAppProxy<typeof Thumbnailer>['resize']>().toBeCallableWith('not bytes', 1);
 }
-

@@ -28,7 +28,10 @@ test('pm2 set overrides arrive as strings and win; an empty one falls back to th
 const bad = test.macro({
   exec(t, file: Record<string, unknown>, overrides: Record<string, unknown>, expected: RegExp) {
     const errors = errorsOf(resolveConfig(file, overrides, env));
-    t.true(errors.some((e) => expected.test(e)), `expected ${expected} in:\n${errors.join('\n')}`);
+    t.true(
+      errors.some((e) => expected.test(e)),
+      `expected ${expected} in:\n${errors.join('\n')}`,
+    );
   },
   title: (title = '') => `bad config: ${title}`,
 });
@@ -52,8 +55,14 @@ test('every problem is reported, not just the first', (t) => {
 
 test('app specs: string form with and without :N, object form, and the errors', (t) => {
   t.deepEqual(parseAppSpec('pkg/mod:Model:3', 'apps[0]'), { ok: true, entry: { name: 'pkg/mod:Model', module: 'pkg/mod', exportName: 'Model', limit: 3 } });
-  t.deepEqual(parseAppSpec({ name: 'm', module: './m.mjs', export: 'M', workers: 2 }, 'apps[1]'), { ok: true, entry: { name: 'm', module: './m.mjs', exportName: 'M', limit: 2 } });
-  t.deepEqual(parseAppSpec({ module: './m.mjs' }, 'apps[1]'), { ok: true, entry: { name: './m.mjs:default', module: './m.mjs', exportName: 'default', limit: undefined } });
+  t.deepEqual(parseAppSpec({ name: 'm', module: './m.mjs', export: 'M', workers: 2 }, 'apps[1]'), {
+    ok: true,
+    entry: { name: 'm', module: './m.mjs', exportName: 'M', limit: 2 },
+  });
+  t.deepEqual(parseAppSpec({ module: './m.mjs' }, 'apps[1]'), {
+    ok: true,
+    entry: { name: './m.mjs:default', module: './m.mjs', exportName: 'default', limit: undefined },
+  });
   for (const spec of ['nocolon', 'a:b:c:d', ':X', 'a:B:x', 42, null]) t.false(parseAppSpec(spec, 'apps[0]').ok, JSON.stringify(spec));
   t.false(parseAppSpec({ module: './m.mjs', extra: 1 }, 'apps[0]').ok);
 });
@@ -80,7 +89,9 @@ test('an unknown key suggests the closest known one, once per problem, without t
     'unknown key `maxWorker` (did you mean `maxWorkers`?)',
     'unknown key `zzzzzzzz` (the keys are listed in the README)',
   ]);
-  t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'] }, { timeoutMS: '5' }, env)), ['unknown override `timeoutMS` (pm2 set pm2-dirty:timeoutMS) (did you mean `timeoutMs`?)']);
+  t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'] }, { timeoutMS: '5' }, env)), [
+    'unknown override `timeoutMS` (pm2 set pm2-dirty:timeoutMS) (did you mean `timeoutMs`?)',
+  ]);
 });
 
 test('metricsListen: off by default, host:port accepted, anything else named', (t) => {
@@ -91,13 +102,21 @@ test('metricsListen: off by default, host:port accepted, anything else named', (
     t.true(r.ok && r.config.metricsListen === listen, listen);
   }
   for (const listen of ['9464', 'host:', ':9464', 'a b:1', 'host:port']) {
-    t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)), [`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${JSON.stringify(listen)} (string)`], listen);
+    t.deepEqual(
+      errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)),
+      [`\`metricsListen\` must be host:port (e.g. "127.0.0.1:9464"), got ${JSON.stringify(listen)} (string)`],
+      listen,
+    );
   }
 });
 
 test('metricsListen: a port above 65535 is a config error, not a silent start without the endpoint', (t) => {
   for (const listen of ['127.0.0.1:65536', '127.0.0.1:99999']) {
-    t.deepEqual(errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)), [`\`metricsListen\` port must be 0 to 65535, got ${JSON.stringify(listen)} (string)`], listen);
+    t.deepEqual(
+      errorsOf(resolveConfig({ apps: ['./a.mjs:A'], metricsListen: listen }, {}, env)),
+      [`\`metricsListen\` port must be 0 to 65535, got ${JSON.stringify(listen)} (string)`],
+      listen,
+    );
   }
   const top = resolveConfig({ apps: ['./a.mjs:A'], metricsListen: '127.0.0.1:65535' }, {}, env);
   t.true(top.ok);

@@ -48,7 +48,16 @@ test('no apps: nothing to load', newWorker, [], [], []);
 test('every limited app at its limit: no spawn is useful', newWorker, [{ name: 'L', limit: 2 }], [worker(1, ['L']), worker(2, ['L'])], []);
 test('a retiring holder does not count', newWorker, U_L2, [worker(1, ['U', 'L']), worker(2, ['U', 'L'], 'retiring')], ['U', 'L']);
 test('a starting holder counts', newWorker, U_L2, [worker(1, ['U', 'L']), worker(2, ['U', 'L'], 'starting')], ['U']);
-test('config order, not holder order', newWorker, [{ name: 'B', limit: 1 }, { name: 'A', limit: null }], [], ['B', 'A']);
+test(
+  'config order, not holder order',
+  newWorker,
+  [
+    { name: 'B', limit: 1 },
+    { name: 'A', limit: null },
+  ],
+  [],
+  ['B', 'A'],
+);
 
 interface VictimCase {
   readonly specs: AppSpec[];
@@ -142,7 +151,7 @@ test('unlimited apps only: newest first', victims, {
   expected: [3, 2],
 });
 
-test('isSurplus: the others must meet the target and every limited app\'s limit; retiring workers do not count', (t) => {
+test("isSurplus: the others must meet the target and every limited app's limit; retiring workers do not count", (t) => {
   const w1 = worker(1, ['U', 'L']);
   const w2 = worker(2, ['U', 'L']);
   const w3 = worker(3, ['U']);

@@ -84,14 +84,18 @@ function simulate(s: Scenario): Run {
 }
 
 const gaps = (changes: readonly Change[]): number[] => changes.slice(1).map((c, i) => c.at - (changes[i]?.at ?? 0));
-const reversals = (changes: readonly Change[]): number =>
-  changes.slice(1).filter((c, i) => c.action !== changes[i]?.action).length;
+const reversals = (changes: readonly Change[]): number => changes.slice(1).filter((c, i) => c.action !== changes[i]?.action).length;
 
 test('a burst (calls wait) grows one step per scale-up cooldown, up to the max', (t) => {
   const run = simulate({ start: 2, durationMs: 2 * MINUTE, demand: () => 10 });
   t.deepEqual(
     run.changes.map((c) => [c.action, c.from, c.to]),
-    [['up', 2, 3], ['up', 3, 4], ['up', 4, 5], ['up', 5, 6]],
+    [
+      ['up', 2, 3],
+      ['up', 3, 4],
+      ['up', 4, 5],
+      ['up', 5, 6],
+    ],
   );
   t.is(run.changes[0]?.at, 6 * SECOND); // the first decision after the warm-up (half the window)
   t.deepEqual(gaps(run.changes), [5_000, 5_000, 5_000]);
@@ -110,14 +114,23 @@ test('workers that take long to start are waited for, not piled on', (t) => {
   // 3 workers' worth of load: 4 workers run at 75%. Without waiting for the starting worker,
   // each cooldown would add another and the pool would end at the max.
   const run = simulate({ start: 2, durationMs: 3 * MINUTE, demand: () => 3, spawnDelayMs: 8_000 });
-  t.deepEqual(run.changes.map((c) => [c.action, c.to]), [['up', 3], ['up', 4]]);
+  t.deepEqual(
+    run.changes.map((c) => [c.action, c.to]),
+    [
+      ['up', 3],
+      ['up', 4],
+    ],
+  );
   t.is(run.target, 4);
 });
 
 test('utilization above the target grows the pool without any queueing', (t) => {
   const run = simulate({ start: 3, durationMs: 3 * MINUTE, demand: () => 2.7 });
   t.true(run.samples.every((s) => s.queued === 0 && s.maxQueueWaitMs === 0));
-  t.deepEqual(run.changes.map((c) => [c.action, c.from, c.to]), [['up', 3, 4]]);
+  t.deepEqual(
+    run.changes.map((c) => [c.action, c.from, c.to]),
+    [['up', 3, 4]],
+  );
   t.is(run.changes[0]?.reason, 'utilization 90% > 75% over 5 s; 3 -> 4');
 });
 
@@ -129,7 +142,10 @@ const shrink = test.macro({
     t.is(run.target, floor);
     // First: 60 s after the warm-up. Then one idle cooldown (plus the first fresh sample) per step.
     t.is(run.changes[0]?.at, 66 * SECOND);
-    t.true(gaps(run.changes).every((gap) => gap >= 60_000 && gap <= 62_000), gaps(run.changes).join(', '));
+    t.true(
+      gaps(run.changes).every((gap) => gap >= 60_000 && gap <= 62_000),
+      gaps(run.changes).join(', '),
+    );
     t.regex(run.last?.reason ?? '', new RegExp(`^at min ${floor} \\(utilization`));
   },
   title: (provided = '') => `sustained idle shrinks one step per idle cooldown down to the floor: ${provided}`,
@@ -174,8 +190,7 @@ const steady = test.macro({
   title: (provided = '') => `no flapping over 10 minutes: ${provided}`,
 });
 
-const swell = (base: number, amplitude: number, periodMs: number) => (at: number) =>
-  base + amplitude * Math.sin((2 * Math.PI * at) / periodMs);
+const swell = (base: number, amplitude: number, periodMs: number) => (at: number) => base + amplitude * Math.sin((2 * Math.PI * at) / periodMs);
 
 const noise7 = noise(7);
 const noise11 = noise(11);
@@ -192,10 +207,13 @@ test('a manual scale wins, pauses the autoscaler, which then resumes from the ne
   const manual = run.changes.findIndex((c) => c.action === 'manual');
   t.is(run.changes[manual - 1]?.to, 6); // it had grown to the max
   const after = run.changes.slice(manual + 1);
-  t.deepEqual(after.map((c) => [c.at, c.from, c.to]), [
-    [330_000, 2, 3],
-    [335_000, 3, 4],
-    [340_000, 4, 5],
-    [345_000, 5, 6],
-  ]);
+  t.deepEqual(
+    after.map((c) => [c.at, c.from, c.to]),
+    [
+      [330_000, 2, 3],
+      [335_000, 3, 4],
+      [340_000, 4, 5],
+      [345_000, 5, 6],
+    ],
+  );
 });

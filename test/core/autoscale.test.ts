@@ -2,14 +2,7 @@
 // pause after a manual scale, what counts as pressure, and the under-use streak.
 
 import test from 'ava';
-import {
-  DEFAULT_AUTOSCALE_CONFIG,
-  autoscaleRange,
-  decide,
-  initialAutoscaleState,
-  noteManualScale,
-  observe,
-} from '../../src/core/autoscale.js';
+import { DEFAULT_AUTOSCALE_CONFIG, autoscaleRange, decide, initialAutoscaleState, noteManualScale, observe } from '../../src/core/autoscale.js';
 import type { AutoscaleConfig, AutoscaleDecision, AutoscaleSample, AutoscaleState } from '../../src/core/autoscale.js';
 import { percentile } from '../../src/core/autoscale-window.js';
 import type { Bounds } from '../../src/core/types.js';
@@ -48,7 +41,10 @@ test('initialAutoscaleState: empty and unpaused', (t) => {
 test('observe keeps the samples at most windowMs older than the newest, and ignores one from the past', (t) => {
   const cfg = config();
   const state = feed(initialAutoscaleState(), cfg, 0, 30_000, STEADY);
-  t.deepEqual(state.samples.map((s) => s.at), [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30].map((s) => s * 1000));
+  t.deepEqual(
+    state.samples.map((s) => s.at),
+    [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30].map((s) => s * 1000),
+  );
   t.is(observe(state, { at: 29_500, ...WAITING }, cfg), state);
 });
 
@@ -56,7 +52,13 @@ test('percentile: nearest rank', (t) => {
   t.is(percentile([], 0.95), 0);
   t.is(percentile([5], 0.95), 5);
   t.is(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 400], 0.95), 400);
-  t.is(percentile(Array.from({ length: 40 }, (_, i) => (i < 38 ? 10 : 500)), 0.95), 10);
+  t.is(
+    percentile(
+      Array.from({ length: 40 }, (_, i) => (i < 38 ? 10 : 500)),
+      0.95,
+    ),
+    10,
+  );
 });
 
 const range = test.macro({
@@ -114,26 +116,51 @@ const pressure = test.macro({
 });
 
 test('queue waits above the threshold', pressure, WAITING, { action: 'up', reason: 'queue wait p95 340 ms > 100 ms over 10 s; 4 -> 5' });
-test('queue waits at the threshold do not count', pressure, { live: 2, busy: 1, queued: 0, maxQueueWaitMs: 100 }, {
-  action: 'none',
-  reason: 'steady: utilization 50%, queue wait p95 100 ms; keeping 2',
-});
-test('calls queued on most samples', pressure, { live: 2, busy: 1, queued: 1, maxQueueWaitMs: 20 }, {
-  action: 'up',
-  reason: 'calls queued on 11 of 11 samples over 10 s; 2 -> 3',
-});
-test('utilization above the target, no queueing', pressure, { live: 3, busy: 2.7, queued: 0, maxQueueWaitMs: 0 }, {
-  action: 'up',
-  reason: 'utilization 90% > 75% over 10 s; 3 -> 4',
-});
-test('utilization exactly at the target holds', pressure, { live: 4, busy: 3, queued: 0, maxQueueWaitMs: 0 }, {
-  action: 'none',
-  reason: 'steady: utilization 75%, queue wait p95 0 ms; keeping 4',
-});
-test('pressure at the ceiling', pressure, { live: 6, busy: 6, queued: 2, maxQueueWaitMs: 500 }, {
-  action: 'none',
-  reason: 'at max 6 (queue wait p95 500 ms > 100 ms over 10 s)',
-});
+test(
+  'queue waits at the threshold do not count',
+  pressure,
+  { live: 2, busy: 1, queued: 0, maxQueueWaitMs: 100 },
+  {
+    action: 'none',
+    reason: 'steady: utilization 50%, queue wait p95 100 ms; keeping 2',
+  },
+);
+test(
+  'calls queued on most samples',
+  pressure,
+  { live: 2, busy: 1, queued: 1, maxQueueWaitMs: 20 },
+  {
+    action: 'up',
+    reason: 'calls queued on 11 of 11 samples over 10 s; 2 -> 3',
+  },
+);
+test(
+  'utilization above the target, no queueing',
+  pressure,
+  { live: 3, busy: 2.7, queued: 0, maxQueueWaitMs: 0 },
+  {
+    action: 'up',
+    reason: 'utilization 90% > 75% over 10 s; 3 -> 4',
+  },
+);
+test(
+  'utilization exactly at the target holds',
+  pressure,
+  { live: 4, busy: 3, queued: 0, maxQueueWaitMs: 0 },
+  {
+    action: 'none',
+    reason: 'steady: utilization 75%, queue wait p95 0 ms; keeping 4',
+  },
+);
+test(
+  'pressure at the ceiling',
+  pressure,
+  { live: 6, busy: 6, queued: 2, maxQueueWaitMs: 500 },
+  {
+    action: 'none',
+    reason: 'at max 6 (queue wait p95 500 ms > 100 ms over 10 s)',
+  },
+);
 
 test('calls queued on half the samples only: no pressure', (t) => {
   const cfg = config();

@@ -42,11 +42,24 @@ test('an app with nothing waiting', takes, interleaved, ['Z'], [undefined]);
 test('no apps', takes, interleaved, [], [undefined]);
 test('a removed item is skipped', takes, [...interleaved, ['remove', 'A', 'a1']], ['A', 'B'], ['B:b1', 'A:a2', 'B:b2', undefined]);
 test('removing from the middle keeps the order', takes, [...interleaved, ['enqueue', 'A', 'a3'], ['remove', 'A', 'a2']], ['A'], ['A:a1', 'A:a3', undefined]);
-test('removing the last then adding again', takes, [['enqueue', 'A', 'a1'], ['remove', 'A', 'a1'], ['enqueue', 'A', 'a2']], ['A'], ['A:a2', undefined]);
+test(
+  'removing the last then adding again',
+  takes,
+  [
+    ['enqueue', 'A', 'a1'],
+    ['remove', 'A', 'a1'],
+    ['enqueue', 'A', 'a2'],
+  ],
+  ['A'],
+  ['A:a2', undefined],
+);
 
 test('the global bound refuses enqueues and frees room as items leave', (t) => {
   const queue = new DispatchQueue<string>(3);
-  t.deepEqual(['a1', 'b1', 'a2', 'b2'].map((item) => queue.enqueue(item[0] === 'a' ? 'A' : 'B', item)), [true, true, true, false]);
+  t.deepEqual(
+    ['a1', 'b1', 'a2', 'b2'].map((item) => queue.enqueue(item[0] === 'a' ? 'A' : 'B', item)),
+    [true, true, true, false],
+  );
   t.is(queue.size, 3);
   t.like(queue.takeFor(['B']), { app: 'B', item: 'b1' });
   t.true(queue.enqueue('B', 'b2'));

@@ -21,27 +21,49 @@ const stuck = test.macro<[number, readonly Stall[], RecycleDecision[]]>({
   title: (provided = '', graceMs) => `findStuck: ${provided} (grace ${graceMs})`,
 });
 
-test('past the grace, strictly; the longest-ignored call names the worker', stuck, 5_000, [], [
-  { workerId: 1, wid: 11, ignoredMs: 7_000 },
-  { workerId: 3, wid: 13, ignoredMs: 5_001 },
-]);
-test('a short grace catches every worker', stuck, 1_000, [], [
-  { workerId: 1, wid: 11, ignoredMs: 7_000 },
-  { workerId: 2, wid: 12, ignoredMs: 4_000 },
-  { workerId: 3, wid: 13, ignoredMs: 5_001 },
-  { workerId: 4, wid: 14, ignoredMs: 5_000 },
-]);
+test(
+  'past the grace, strictly; the longest-ignored call names the worker',
+  stuck,
+  5_000,
+  [],
+  [
+    { workerId: 1, wid: 11, ignoredMs: 7_000 },
+    { workerId: 3, wid: 13, ignoredMs: 5_001 },
+  ],
+);
+test(
+  'a short grace catches every worker',
+  stuck,
+  1_000,
+  [],
+  [
+    { workerId: 1, wid: 11, ignoredMs: 7_000 },
+    { workerId: 2, wid: 12, ignoredMs: 4_000 },
+    { workerId: 3, wid: 13, ignoredMs: 5_001 },
+    { workerId: 4, wid: 14, ignoredMs: 5_000 },
+  ],
+);
 test('a long grace catches nobody', stuck, 60_000, [], []);
 test('0 disables recycling', stuck, 0, [], []);
 test('NaN disables recycling', stuck, Number.NaN, [], []);
 test('an arbiter stall during the grace is not held against the worker', stuck, 5_000, [{ from: NOW - 3_000, to: NOW - 1_000 }], []);
-test('the same stall with a shorter grace: only what ran counts', stuck, 4_000, [{ from: NOW - 3_000, to: NOW - 1_000 }], [
-  { workerId: 1, wid: 11, ignoredMs: 5_000 },
-]);
-test('a stall before the abandonment does not count', stuck, 5_000, [{ from: NOW - 20_000, to: NOW - 10_000 }], [
-  { workerId: 1, wid: 11, ignoredMs: 7_000 },
-  { workerId: 3, wid: 13, ignoredMs: 5_001 },
-]);
+test(
+  'the same stall with a shorter grace: only what ran counts',
+  stuck,
+  4_000,
+  [{ from: NOW - 3_000, to: NOW - 1_000 }],
+  [{ workerId: 1, wid: 11, ignoredMs: 5_000 }],
+);
+test(
+  'a stall before the abandonment does not count',
+  stuck,
+  5_000,
+  [{ from: NOW - 20_000, to: NOW - 10_000 }],
+  [
+    { workerId: 1, wid: 11, ignoredMs: 7_000 },
+    { workerId: 3, wid: 13, ignoredMs: 5_001 },
+  ],
+);
 
 test('findStuck: nothing abandoned, nothing recycled', (t) => {
   t.deepEqual(findStuck([], NOW, 5_000), []);

@@ -47,7 +47,17 @@ test('a stall inside the wait is taken out', responsive, 1_000, 3_000, [{ from: 
 test('a stall before the wait does not count', responsive, 1_000, 3_000, [{ from: 0, to: 900 }], 2_000);
 test('a stall straddling the start counts only inside', responsive, 1_000, 3_000, [{ from: 500, to: 1_200 }], 1_800);
 test('a stall still open at now (observed now) covers the end', responsive, 1_000, 3_000, [{ from: 2_500, to: 3_000 }], 1_500);
-test('two stalls', responsive, 0, 10_000, [{ from: 1_000, to: 2_000 }, { from: 5_000, to: 8_000 }], 6_000);
+test(
+  'two stalls',
+  responsive,
+  0,
+  10_000,
+  [
+    { from: 1_000, to: 2_000 },
+    { from: 5_000, to: 8_000 },
+  ],
+  6_000,
+);
 test('a wait entirely stalled is 0, never negative', responsive, 1_000, 2_000, [{ from: 0, to: 5_000 }], 0);
 
 test('noteObservation: a gap within interval + minStall is jitter (same array back)', (t) => {
@@ -63,8 +73,14 @@ test('noteObservation: stalls older than keepMs are dropped, and at most maxStal
   const p = { intervalMs: 100, minStallMs: 100, keepMs: 10_000, maxStalls: 2 };
   const old = [{ from: 0, to: 500 }];
   t.deepEqual(noteObservation(old, 20_000, 20_050, p), []);
-  const three = [{ from: 11_000, to: 11_500 }, { from: 12_000, to: 12_500 }];
-  t.deepEqual(noteObservation(three, 13_000, 14_000, p), [{ from: 12_000, to: 12_500 }, { from: 13_000, to: 14_000 }]);
+  const three = [
+    { from: 11_000, to: 11_500 },
+    { from: 12_000, to: 12_500 },
+  ];
+  t.deepEqual(noteObservation(three, 13_000, 14_000, p), [
+    { from: 12_000, to: 12_500 },
+    { from: 13_000, to: 14_000 },
+  ]);
 });
 
 const overdue = test.macro<[number, readonly Stall[], { id: number; waitedMs: number }[]]>({
@@ -80,6 +96,15 @@ const overdue = test.macro<[number, readonly Stall[], { id: number; waitedMs: nu
 });
 
 test('a starting worker past the deadline; ready ones never', overdue, 60_000, [], [{ id: 1, waitedMs: 61_000 }]);
-test('a short deadline catches both starting workers', overdue, 500, [], [{ id: 1, waitedMs: 61_000 }, { id: 2, waitedMs: 1_000 }]);
+test(
+  'a short deadline catches both starting workers',
+  overdue,
+  500,
+  [],
+  [
+    { id: 1, waitedMs: 61_000 },
+    { id: 2, waitedMs: 1_000 },
+  ],
+);
 test('an arbiter stall is not counted against init', overdue, 60_000, [{ from: NOW - 5_000, to: NOW - 2_000 }], []);
 test('0 disables the deadline', overdue, 0, [], []);

@@ -19,7 +19,10 @@ const distribution = test.macro<[number, number]>({
     const d = desired({ target, specs: LIGHT_HEAVY_SINGLE, maxConcurrentSpawns });
     const result = settle(d, []);
     if (result === null) return t.fail('did not settle');
-    t.deepEqual(result.workers.map((w) => w.apps), DISTRIBUTION.slice(0, target));
+    t.deepEqual(
+      result.workers.map((w) => w.apps),
+      DISTRIBUTION.slice(0, target),
+    );
     // One spawn per pass when one may start at a time, all of them at once otherwise.
     t.is(result.passes, maxConcurrentSpawns === 1 ? target + 1 : Math.min(target, 1) + 1);
   },
@@ -93,7 +96,10 @@ test('every short app is repaired, each spawn counted', repair, {
   expected: [spawn(['L', 'H', 'S']), spawn(['L', 'H'])],
 });
 test('the goal is min(limit, target) holders', repair, {
-  specs: [{ name: 'U', limit: null }, { name: 'L', limit: 3 }],
+  specs: [
+    { name: 'U', limit: null },
+    { name: 'L', limit: 3 },
+  ],
   target: 2,
   observed: [worker(1, ['U', 'L']), worker(2, ['U', 'L'])],
   expected: [],
@@ -110,7 +116,10 @@ test('kill-oldest case: from 5 workers down to the minimum 2 the L holders stay'
   const five = [worker(1, ['U', 'L']), worker(2, ['U', 'L']), worker(3, ['U']), worker(4, ['U']), worker(5, ['U'])];
   const result = settle(desired({ target: 2 }), five);
   if (result === null) return t.fail('did not settle');
-  t.deepEqual(result.workers.map((w) => w.id), [1, 2]);
+  t.deepEqual(
+    result.workers.map((w) => w.id),
+    [1, 2],
+  );
   t.is(result.passes, 2);
 });
 

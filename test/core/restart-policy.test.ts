@@ -33,21 +33,39 @@ test('crashes older than the window do not count', decision, ago(90_000, 70_000,
   broken: false,
   recent: 2,
 });
-test('the delay is capped', decision, ago(9, 8, 7, 6, 5, 4, 3, 2, 1, 0), { baseDelayMs: 100, maxDelayMs: 5_000, maxCrashes: 100, windowMs: 60_000 }, {
-  delayMs: 5_000,
-  broken: false,
-  recent: 10,
-});
-test('a zero base delay never gives NaN', decision, Array.from({ length: 2_000 }, () => NOW), { baseDelayMs: 0, maxDelayMs: 1_000, maxCrashes: 5_000, windowMs: 10 }, {
-  delayMs: 0,
-  broken: false,
-  recent: 2_000,
-});
-test('a breaker of 1 opens at the first crash', decision, ago(0), { ...DEFAULT_RESTART_POLICY, maxCrashes: 1 }, {
-  delayMs: 100,
-  broken: true,
-  recent: 1,
-});
+test(
+  'the delay is capped',
+  decision,
+  ago(9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+  { baseDelayMs: 100, maxDelayMs: 5_000, maxCrashes: 100, windowMs: 60_000 },
+  {
+    delayMs: 5_000,
+    broken: false,
+    recent: 10,
+  },
+);
+test(
+  'a zero base delay never gives NaN',
+  decision,
+  Array.from({ length: 2_000 }, () => NOW),
+  { baseDelayMs: 0, maxDelayMs: 1_000, maxCrashes: 5_000, windowMs: 10 },
+  {
+    delayMs: 0,
+    broken: false,
+    recent: 2_000,
+  },
+);
+test(
+  'a breaker of 1 opens at the first crash',
+  decision,
+  ago(0),
+  { ...DEFAULT_RESTART_POLICY, maxCrashes: 1 },
+  {
+    delayMs: 100,
+    broken: true,
+    recent: 1,
+  },
+);
 
 test('the delay grows with every crash of a loop until the breaker opens', (t) => {
   const times: number[] = [];

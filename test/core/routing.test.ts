@@ -38,7 +38,11 @@ test('pickWorker: equal idle workers take turns', (t) => {
 });
 
 test('pickWorker: spreads unanswered calls, then reports full', (t) => {
-  const outstanding = new Map([[1, 0], [2, 0], [3, 0]]);
+  const outstanding = new Map([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+  ]);
   let cursor = 0;
   const chosen: (number | null)[] = [];
   for (let call = 0; call < 7; call += 1) {

@@ -2,14 +2,7 @@
 // minimumWorkers, plus the places where we clamp at a maximum instead of drifting.
 
 import test from 'ava';
-import {
-  applyScaleCommand,
-  computeBounds,
-  initialTarget,
-  minimumWorkers,
-  scaleLogLevel,
-  scaleLogLine,
-} from '../../src/core/scaling.js';
+import { applyScaleCommand, computeBounds, initialTarget, minimumWorkers, scaleLogLevel, scaleLogLine } from '../../src/core/scaling.js';
 import type { AppSpec, Bounds, ScaleCommand, ScaleResult } from '../../src/core/types.js';
 
 const specs = (...limits: (number | null)[]): AppSpec[] => limits.map((limit, i) => ({ name: `app${i}`, limit }));
@@ -39,18 +32,38 @@ test('TTOU lowers 3 to 2', scaleSequence, [], 8, 3, [[TTOU, 2]]);
 test('TTOU at 1 stays at 1 (default minimum)', scaleSequence, [], 8, 1, [[TTOU, 1, 'minimum']]);
 test('TTOU with an app limited to 3 keeps 3', scaleSequence, specs(3), 8, 3, [[TTOU, 3, 'minimum']]);
 test('TTOU with an unlimited app goes 2 to 1', scaleSequence, specs(null), 8, 2, [[TTOU, 1]]);
-test('three TTINs go 2 to 5', scaleSequence, [], 8, 2, [[TTIN, 3], [TTIN, 4], [TTIN, 5]]);
-test('TTOUs from 5 stop at 1', scaleSequence, [], 8, 5, [[TTOU, 4], [TTOU, 3], [TTOU, 2], [TTOU, 1], [TTOU, 1, 'minimum']]);
+test('three TTINs go 2 to 5', scaleSequence, [], 8, 2, [
+  [TTIN, 3],
+  [TTIN, 4],
+  [TTIN, 5],
+]);
+test('TTOUs from 5 stop at 1', scaleSequence, [], 8, 5, [
+  [TTOU, 4],
+  [TTOU, 3],
+  [TTOU, 2],
+  [TTOU, 1],
+  [TTOU, 1, 'minimum'],
+]);
 // Where we differ from gunicorn: no phantom target above what can be spawned.
 test('TTIN when every app is limited (largest 2) keeps 2', scaleSequence, specs(2, 1), 8, 2, [[TTIN, 2, 'maximum']]);
 test('TTIN at maxWorkers keeps it', scaleSequence, specs(null), 4, 4, [[TTIN, 4, 'maximum']]);
-test('TTIN up to the maximum, then clamped', scaleSequence, specs(null, 2), 4, 3, [[TTIN, 4], [TTIN, 4, 'maximum'], [TTOU, 3]]);
+test('TTIN up to the maximum, then clamped', scaleSequence, specs(null, 2), 4, 3, [
+  [TTIN, 4],
+  [TTIN, 4, 'maximum'],
+  [TTOU, 3],
+]);
 test('set above the maximum clamps', scaleSequence, [], 8, 2, [[{ kind: 'set', n: 100 }, 8, 'maximum']]);
 test('set below the minimum clamps', scaleSequence, specs(3, null), 8, 5, [[{ kind: 'set', n: 1 }, 3, 'minimum']]);
-test('set within the bounds', scaleSequence, specs(3, null), 8, 5, [[{ kind: 'set', n: 7 }, 7], [{ kind: 'set', n: 7 }, 7]]);
+test('set within the bounds', scaleSequence, specs(3, null), 8, 5, [
+  [{ kind: 'set', n: 7 }, 7],
+  [{ kind: 'set', n: 7 }, 7],
+]);
 test('add n past the maximum stops at it', scaleSequence, [], 8, 6, [[{ kind: 'add', n: 5 }, 8, 'maximum']]);
 test('remove n past the minimum stops at it', scaleSequence, specs(2, null), 8, 6, [[{ kind: 'remove', n: 5 }, 2, 'minimum']]);
-test('add 3 and remove 2 within the bounds', scaleSequence, [], 8, 2, [[{ kind: 'add', n: 3 }, 5], [{ kind: 'remove', n: 2 }, 3]]);
+test('add 3 and remove 2 within the bounds', scaleSequence, [], 8, 2, [
+  [{ kind: 'add', n: 3 }, 5],
+  [{ kind: 'remove', n: 2 }, 3],
+]);
 test('a target above new bounds is pulled back in', scaleSequence, [], 8, 10, [[{ kind: 'add', n: 0 }, 8, 'maximum']]);
 test('a target below new bounds is pulled back in', scaleSequence, specs(4, null), 8, 2, [[TTOU, 4, 'minimum']]);
 test('negative n is ignored', scaleSequence, [], 8, 3, [[{ kind: 'add', n: -2 }, 3]]);
@@ -127,8 +140,24 @@ test('TTIN at the maximum', logLine, 'SIGTTIN', [2], 2, TTIN, 'SIGTTIN: Cannot i
 test('TTIN at maxWorkers', logLine, 'SIGTTIN', [], 8, TTIN, 'SIGTTIN: Cannot increase above 8 workers (maxWorkers is 8)');
 test('scale-to up', logLine, 'scale-to', [], 2, { kind: 'set', n: 5 }, 'scale-to: Increasing dirty workers to 5');
 test('scale-to unchanged', logLine, 'scale-to', [], 5, { kind: 'set', n: 5 }, 'scale-to: Keeping dirty workers at 5');
-test('scale-to cut at the maximum', logLine, 'scale-to', [], 2, { kind: 'set', n: 50 }, 'scale-to: Increasing dirty workers to 8 (capped at the maximum of 8 workers: maxWorkers is 8)');
-test('scale-down cut at the minimum', logLine, 'scale-down', [3], 6, { kind: 'remove', n: 5 }, 'scale-down: Decreasing dirty workers to 3 (held at the minimum of 3 workers: required by app specs)');
+test(
+  'scale-to cut at the maximum',
+  logLine,
+  'scale-to',
+  [],
+  2,
+  { kind: 'set', n: 50 },
+  'scale-to: Increasing dirty workers to 8 (capped at the maximum of 8 workers: maxWorkers is 8)',
+);
+test(
+  'scale-down cut at the minimum',
+  logLine,
+  'scale-down',
+  [3],
+  6,
+  { kind: 'remove', n: 5 },
+  'scale-down: Decreasing dirty workers to 3 (held at the minimum of 3 workers: required by app specs)',
+);
 // One worker is singular.
 test('TTIN at a maximum of 1', logLine, 'SIGTTIN', [1], 1, TTIN, 'SIGTTIN: Cannot increase above 1 worker (every app is limited; the largest limit is 1)');
 test('TTOU at a minimum of 1', logLine, 'SIGTTOU', [], 1, TTOU, 'SIGTTOU: Cannot decrease below 1 worker (required by app specs)');

@@ -18,7 +18,8 @@ const dir = test.macro<[number, number, boolean, boolean, RegExp?]>({
     t.is(v.ok, ok);
     if (!v.ok && reason) t.regex(v.reason, reason);
   },
-  title: (provided = '', mode, uid, isDirectory, ok) => `${provided} ${isDirectory ? 'dir' : 'file'} mode ${mode.toString(8)} uid ${uid}: ${ok ? 'safe' : 'refused'}`,
+  title: (provided = '', mode, uid, isDirectory, ok) =>
+    `${provided} ${isDirectory ? 'dir' : 'file'} mode ${mode.toString(8)} uid ${uid}: ${ok ? 'safe' : 'refused'}`,
 });
 
 test('private own directory', dir, 0o700, 1000, true, true);

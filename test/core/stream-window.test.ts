@@ -18,7 +18,10 @@ test('SendCredit defaults to STREAM_WINDOW', (t) => {
 test('ReadWindow opens at its chunk limit when it is small, and grants in batches of half a window', (t) => {
   const r = new ReadWindow(8);
   t.is(r.opening, 8);
-  t.deepEqual(Array.from({ length: 12 }, () => r.taken(10)), [0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4]);
+  t.deepEqual(
+    Array.from({ length: 12 }, () => r.taken(10)),
+    [0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4],
+  );
 });
 
 test('ReadWindow of 1 grants every chunk', (t) => {
@@ -39,7 +42,10 @@ test('ReadWindow: large chunks narrow the window, no grant until the reader is w
   const r = new ReadWindow(8192, 4096);
   const grants = Array.from({ length: STREAM_WINDOW }, () => r.taken(1024)); // target 4 chunks
   // granted 256, taken k: room = 4 - (256 - k) reaches half the target (2) at k = 254
-  t.deepEqual(grants.slice(0, 253), Array.from({ length: 253 }, () => 0));
+  t.deepEqual(
+    grants.slice(0, 253),
+    Array.from({ length: 253 }, () => 0),
+  );
   t.deepEqual(grants.slice(253), [2, 0, 2]);
   t.is(r.target, 4);
 });

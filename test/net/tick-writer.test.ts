@@ -68,7 +68,11 @@ test('a large batch is written as soon as it passes 256 KiB', (t) => {
   t.is(socket.writes.length, 0);
   writer.fields(MessageType.RESPONSE, 2n, ['result'], [big]);
   t.is(socket.writes.length, 1);
-  t.true(socket.writes[0]?.equals(Buffer.concat([...encodeMessage(MessageType.RESPONSE, 1n, { result: big }), ...encodeMessage(MessageType.RESPONSE, 2n, { result: big })])));
+  t.true(
+    socket.writes[0]?.equals(
+      Buffer.concat([...encodeMessage(MessageType.RESPONSE, 1n, { result: big }), ...encodeMessage(MessageType.RESPONSE, 2n, { result: big })]),
+    ),
+  );
 });
 
 test('nothing is written to a destroyed socket', async (t) => {
@@ -87,5 +91,9 @@ test('relay of a payload in pieces: one header and the pieces, at the end of the
   await tick();
   t.is(socket.writes.length, 1);
   const payload = Buffer.concat(pieces);
-  t.true(socket.writes[0]?.equals(Buffer.concat([encodeHeader(MessageType.CHUNK, 9n, payload.length), payload, encodeHeader(MessageType.CHUNK, 10n, 5), Buffer.from('whole')])));
+  t.true(
+    socket.writes[0]?.equals(
+      Buffer.concat([encodeHeader(MessageType.CHUNK, 9n, payload.length), payload, encodeHeader(MessageType.CHUNK, 10n, 5), Buffer.from('whole')]),
+    ),
+  );
 });

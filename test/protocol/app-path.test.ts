@@ -50,16 +50,19 @@ const dict = (...entries: [Buffer, Buffer][]): Buffer => Buffer.concat([Buffer.f
 const key = (k: string): Buffer => encodeValue(k);
 /** {app_path: 'app', args: [[...[1]...]]} with `lists` nested lists, built by hand (the encoder refuses too deep values). */
 const deepRequest = (lists: number): Buffer =>
-  dict([key('app_path'), key('app')], [key('args'), Buffer.concat([...Array.from({ length: lists }, () => Buffer.from([Tag.LIST, 0, 0, 0, 1])), encodeValue(1)])]);
+  dict(
+    [key('app_path'), key('app')],
+    [key('args'), Buffer.concat([...Array.from({ length: lists }, () => Buffer.from([Tag.LIST, 0, 0, 0, 1])), encodeValue(1)])],
+  );
 
-test('every valid vector: the decoder\'s answer, from the scan', (t) => {
+test("every valid vector: the decoder's answer, from the scan", (t) => {
   for (const v of validVectors) agrees(t, v.bytes.subarray(16), v.name);
   const simple = validVectors.find((v) => v.name === 'request-simple');
   t.truthy(simple);
   t.is(peekAppPath(simple!.bytes.subarray(16)), (simple!.value as { app_path: string }).app_path);
 });
 
-test('invalid TLV vectors: the decoder\'s own DirtyProtocolError', (t) => {
+test("invalid TLV vectors: the decoder's own DirtyProtocolError", (t) => {
   for (const v of invalidVectors.filter((x) => x.name.startsWith('t'))) {
     const payload = v.bytes.subarray(16);
     if (payload.length === 0) continue;
@@ -90,7 +93,19 @@ test('a non-ASCII app_path is read afresh, never mistaken for the previous one',
 });
 
 test('no string app_path: undefined, as before (a per-request error)', (t) => {
-  for (const value of [{ app_path: 42 }, { app_path: null }, { app_path: Buffer.from('x') }, { app_path: ['x'] }, { action: 'x' }, {}, ['app_path', 'x'], 'app_path', 5, null, Buffer.from('app_path')]) {
+  for (const value of [
+    { app_path: 42 },
+    { app_path: null },
+    { app_path: Buffer.from('x') },
+    { app_path: ['x'] },
+    { action: 'x' },
+    {},
+    ['app_path', 'x'],
+    'app_path',
+    5,
+    null,
+    Buffer.from('app_path'),
+  ]) {
     const payload = request(value);
     agrees(t, payload, JSON.stringify(value));
     t.is(peekAppPath(payload), undefined);
@@ -113,10 +128,13 @@ test('a repeated app_path key: the last one wins, as in the decoded dict', (t) =
   t.is(peekAppPath(dict([key('app_patH'), key('x')], [key('app_pat'), key('y')])), undefined, 'near misses');
 });
 
-test('malformed payloads: the decoder\'s error, also deep inside values the arbiter skips', (t) => {
+test("malformed payloads: the decoder's error, also deep inside values the arbiter skips", (t) => {
   const good = payloadOf(encodeRequest(1n, 'app', 'act', ['text', { k: [1, 'é'] }]));
   const crafted: [string, Buffer][] = [
-    ['invalid UTF-8 in an argument string', dict([key('app_path'), key('app')], [key('args'), Buffer.concat([Buffer.from([Tag.LIST, 0, 0, 0, 1]), str([0xc3, 0x28])])])],
+    [
+      'invalid UTF-8 in an argument string',
+      dict([key('app_path'), key('app')], [key('args'), Buffer.concat([Buffer.from([Tag.LIST, 0, 0, 0, 1]), str([0xc3, 0x28])])]),
+    ],
     ['a lone continuation byte in a long string', dict([key('app_path'), key('app')], [key('x'), str([...Buffer.from('a'.repeat(30)), 0x80])])],
     ['invalid UTF-8 in app_path', dict([key('app_path'), str([0xff])])],
     ['invalid UTF-8 in a key', dict([str([0xe2, 0x82]), key('v')])],

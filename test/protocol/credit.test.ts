@@ -9,7 +9,10 @@ import { encodeValue } from '../../src/protocol/tlv.js';
 
 test('CREDIT for id 7 granting 512 is the 41 bytes of docs/protocol.md', (t) => {
   const bytes = Buffer.concat(encodeCredit(7n, 512));
-  t.is(bytes.toString('hex'), '47440121' + '00000019' + '0000000000000007' + '21' + '00000001' + '1100000006' + Buffer.from('credit').toString('hex') + '05' + '0000000000000200');
+  t.is(
+    bytes.toString('hex'),
+    '47440121' + '00000019' + '0000000000000007' + '21' + '00000001' + '1100000006' + Buffer.from('credit').toString('hex') + '05' + '0000000000000200',
+  );
   t.true(isMessageType(0x21));
   t.is(MessageType.CREDIT, 0x21);
   t.is(decodeCredit(bytes, 16, bytes.length), 512);

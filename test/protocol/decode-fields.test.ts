@@ -23,12 +23,28 @@ const embedded = (payload: Buffer): Buffer => Buffer.concat([Buffer.from([0x21, 
 function agrees(t: ExecutionContext, payload: Buffer, label: string): void {
   const request = outcome(() => parseRequest(decodeValue(payload)));
   const response = outcome(() => parseResponse(decodeValue(payload)));
-  t.deepEqual(outcome(() => decodeRequest(payload)), request, `request: ${label}`);
-  t.deepEqual(outcome(() => decodeResponse(payload)), response, `response: ${label}`);
+  t.deepEqual(
+    outcome(() => decodeRequest(payload)),
+    request,
+    `request: ${label}`,
+  );
+  t.deepEqual(
+    outcome(() => decodeResponse(payload)),
+    response,
+    `response: ${label}`,
+  );
   // The same answers, error offsets included, for the payload read as a range of a larger buffer.
   const chunk = embedded(payload);
-  t.deepEqual(outcome(() => decodeRequest(chunk, 7, 7 + payload.length)), request, `request in a chunk: ${label}`);
-  t.deepEqual(outcome(() => decodeResponse(chunk, 7, 7 + payload.length)), response, `response in a chunk: ${label}`);
+  t.deepEqual(
+    outcome(() => decodeRequest(chunk, 7, 7 + payload.length)),
+    request,
+    `request in a chunk: ${label}`,
+  );
+  t.deepEqual(
+    outcome(() => decodeResponse(chunk, 7, 7 + payload.length)),
+    response,
+    `response in a chunk: ${label}`,
+  );
 }
 
 const str = (s: string): Buffer => encodeValue(s);
@@ -52,7 +68,12 @@ test('shapes: extra, repeated, missing and mistyped fields; non-dict payloads', 
   const req = (...entries: [Buffer, Buffer][]): Buffer => dict(...entries);
   const cases: Record<string, Buffer> = {
     'extra keys are ignored': req([str('app_path'), str('a')], [str('zzz'), encodeValue([1])], [str('action'), str('b')], [str('args'), encodeValue([])]),
-    'a repeated key: the last one wins': req([str('app_path'), str('a')], [str('action'), str('b')], [str('args'), encodeValue([])], [str('app_path'), str('c')]),
+    'a repeated key: the last one wins': req(
+      [str('app_path'), str('a')],
+      [str('action'), str('b')],
+      [str('args'), encodeValue([])],
+      [str('app_path'), str('c')],
+    ),
     'no kwargs': req([str('app_path'), str('a')], [str('action'), str('b')], [str('args'), encodeValue([])]),
     'kwargs None': req([str('app_path'), str('a')], [str('action'), str('b')], [str('args'), encodeValue([])], [str('kwargs'), encodeValue(null)]),
     'args not a list': req([str('app_path'), str('a')], [str('action'), str('b')], [str('args'), encodeValue('x')]),
@@ -63,7 +84,7 @@ test('shapes: extra, repeated, missing and mistyped fields; non-dict payloads', 
     'a __proto__ key': dict([str('__proto__'), encodeValue({ polluted: true })], [str('result'), encodeValue(1)]),
     'a list': encodeValue([1, 2]),
     'a string': encodeValue('just text'),
-    'None': encodeValue(null),
+    None: encodeValue(null),
     'empty dict': encodeValue({}),
   };
   for (const [label, payload] of Object.entries(cases)) agrees(t, payload, label);

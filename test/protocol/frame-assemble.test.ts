@@ -44,7 +44,10 @@ test('an assembled type arrives whole through onFrame, whatever the chunking; ot
       decoder.read(stream.subarray(at, next), c.onFrame, c.onPieces);
       at = next;
     }
-    t.deepEqual(c.seen.map((s) => s.id), [1n, 2n, 3n]);
+    t.deepEqual(
+      c.seen.map((s) => s.id),
+      [1n, 2n, 3n],
+    );
     t.is(c.seen[0]?.kind, 'frame');
     t.is(c.seen[1]?.kind, 'pieces', 'a 300 KB REQUEST always spans chunks of at most 70 KB');
     t.is(c.seen[2]?.kind, 'frame');
@@ -62,7 +65,10 @@ test('while a payload is assembled, bufferedBytes counts it; a stream that ends 
   decoder.read(frame.subarray(4000, 7000), c.onFrame, c.onPieces);
   t.is(decoder.bufferedBytes, 7000);
   t.deepEqual(c.seen, []);
-  t.throws(() => decoder.end(), { instanceOf: DirtyProtocolError, message: new RegExp(`${7000 - HEADER_SIZE} of ${frame.length - HEADER_SIZE} payload bytes`) });
+  t.throws(() => decoder.end(), {
+    instanceOf: DirtyProtocolError,
+    message: new RegExp(`${7000 - HEADER_SIZE} of ${frame.length - HEADER_SIZE} payload bytes`),
+  });
 });
 
 test('a handler that throws on an assembled frame loses nothing that follows it', (t) => {
@@ -71,12 +77,15 @@ test('a handler that throws on an assembled frame loses nothing that follows it'
   const decoder = new FrameDecoder({ assemble: STASH_ONLY });
   const ids: bigint[] = [];
   decoder.read(first.subarray(0, 100), () => undefined);
-  t.throws(() => {
-    decoder.read(Buffer.concat([first.subarray(100), second]), (_type, id) => {
-      ids.push(id);
-      if (id === 1n) throw new Error('handler failed');
-    });
-  }, { message: 'handler failed' });
+  t.throws(
+    () => {
+      decoder.read(Buffer.concat([first.subarray(100), second]), (_type, id) => {
+        ids.push(id);
+        if (id === 1n) throw new Error('handler failed');
+      });
+    },
+    { message: 'handler failed' },
+  );
   decoder.read(Buffer.alloc(0), (_type, id) => ids.push(id));
   t.deepEqual(ids, [1n, 2n]);
   t.is(decoder.bufferedBytes, 0);

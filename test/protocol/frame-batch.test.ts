@@ -63,7 +63,10 @@ test('many frames back to back: one chunk list with every frame in order; large 
     t.is(b.bytes, Buffer.concat(want).length);
     const out = b.take();
     t.true(Buffer.concat(out).equals(Buffer.concat(want)), `slab ${slab}`);
-    t.true(out.some((c) => c === big), 'the large value itself is a chunk');
+    t.true(
+      out.some((c) => c === big),
+      'the large value itself is a chunk',
+    );
     t.is(b.bytes, 0);
     t.deepEqual(b.take(), [], 'take() empties the batch');
   }
@@ -128,7 +131,12 @@ test('relayPieces(): a header and the pieces joined, between other frames; small
       b.relayPieces(MessageType.RESPONSE, 2n ** 40n, pieces);
       b.message(MessageType.RESPONSE, 3n, 'after');
       const out = b.take();
-      const want = Buffer.concat([...encodeMessage(MessageType.RESPONSE, 1n, 'before'), encodeHeader(MessageType.RESPONSE, 2n ** 40n, payload.length), payload, ...encodeMessage(MessageType.RESPONSE, 3n, 'after')]);
+      const want = Buffer.concat([
+        ...encodeMessage(MessageType.RESPONSE, 1n, 'before'),
+        encodeHeader(MessageType.RESPONSE, 2n ** 40n, payload.length),
+        payload,
+        ...encodeMessage(MessageType.RESPONSE, 3n, 'after'),
+      ]);
       t.true(Buffer.concat(out).equals(want), `sizes ${sizes.join(',')}, slab ${slab}`);
       for (const piece of pieces) t.is(out.includes(piece), piece.length > RELAY_COPY_MAX, `piece of ${piece.length} referenced only when large`);
     }

@@ -31,9 +31,12 @@ test('a valid header announcing 1 MiB is parsed at once and nothing is buffered 
   t.is(decoder.bufferedBytes, HEADER_SIZE, 'only the header itself is pending');
   t.deepEqual(decoder.push(Buffer.alloc(1000)), []);
   t.is(decoder.bufferedBytes, HEADER_SIZE + 1000);
-  t.throws(() => {
-    decoder.end();
-  }, { instanceOf: DirtyProtocolError, message: /1000 of 1048576 payload bytes/ });
+  t.throws(
+    () => {
+      decoder.end();
+    },
+    { instanceOf: DirtyProtocolError, message: /1000 of 1048576 payload bytes/ },
+  );
 });
 
 test('the 1 MiB payload arriving in pieces is concatenated once into a single frame', (t) => {
@@ -80,9 +83,12 @@ test('after one error the decoder stays failed, even for valid input', (t) => {
   const again = t.throws(() => decoder.push(frameBytes(1n, 1)), { instanceOf: DirtyProtocolError, message: /already failed: Invalid frame header/ });
   t.is((again as Error & { cause?: unknown }).cause, first);
   t.throws(() => decoder.push(Buffer.alloc(0)), { instanceOf: DirtyProtocolError });
-  t.throws(() => {
-    decoder.end();
-  }, { instanceOf: DirtyProtocolError });
+  t.throws(
+    () => {
+      decoder.end();
+    },
+    { instanceOf: DirtyProtocolError },
+  );
   t.is(decoder.bufferedBytes, 0);
 });
 
@@ -98,9 +104,12 @@ test('end(): quiet between frames, an error inside a header or payload', (t) => 
   const inHeader = new FrameDecoder();
   inHeader.push(Buffer.from('4744', 'hex'));
   t.is(inHeader.bufferedBytes, 2);
-  t.throws(() => {
-    inHeader.end();
-  }, { instanceOf: DirtyProtocolError, message: /2 of 16 header bytes/ });
+  t.throws(
+    () => {
+      inHeader.end();
+    },
+    { instanceOf: DirtyProtocolError, message: /2 of 16 header bytes/ },
+  );
 });
 
 test('bufferedBytes counts what is not yet returned and drops to 0 after each frame', (t) => {
@@ -129,11 +138,14 @@ test('payloads are views into the pushed chunk when the frame lies in one chunk'
 test('empty frames (END, STATUS, CANCEL) come back with an empty payload', (t) => {
   const chunk = Buffer.concat([MessageType.END, MessageType.STATUS, MessageType.CANCEL].map((type) => encodeHeader(type, 4n, 0)));
   const frames = new FrameDecoder().push(chunk);
-  t.deepEqual(frames.map((f) => [f.type, f.requestId, f.payload.length]), [
-    [MessageType.END, 4n, 0],
-    [MessageType.STATUS, 4n, 0],
-    [MessageType.CANCEL, 4n, 0],
-  ]);
+  t.deepEqual(
+    frames.map((f) => [f.type, f.requestId, f.payload.length]),
+    [
+      [MessageType.END, 4n, 0],
+      [MessageType.STATUS, 4n, 0],
+      [MessageType.CANCEL, 4n, 0],
+    ],
+  );
   t.is(decodePayload(frames[0]!), null);
 });
 
@@ -152,7 +164,7 @@ function receive(pieces: readonly Buffer[]): 'ok' | 'rejected' {
 
 function splitRandomly(rng: Rng, bytes: Buffer): Buffer[] {
   const pieces: Buffer[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const n = 1 + randInt(rng, 40);
     pieces.push(bytes.subarray(at, at + n));
     at += n;
@@ -231,20 +243,39 @@ test('with onPieces, a payload spanning chunks comes as views of those chunks, i
       const chunk = Buffer.alloc(part.length); // its own memory (never the shared pool), as a socket read gives
       part.copy(chunk);
       pushed.push(chunk);
-      decoder.read(chunk, (_type, id) => whole.push(id), (_type, id, pieces, n) => spanning.push({ id, pieces, n }));
+      decoder.read(
+        chunk,
+        (_type, id) => whole.push(id),
+        (_type, id, pieces, n) => spanning.push({ id, pieces, n }),
+      );
     }
     t.is(decoder.bufferedBytes, 0);
     const all = [...whole, ...spanning.map((f) => f.id)].sort();
     t.deepEqual(all, [1n, 2n, 3n], `step ${step}`);
     for (const f of spanning) {
       t.true(f.pieces.length > 1, 'only a payload that spans chunks comes in pieces');
-      t.is(f.n, f.pieces.reduce((sum, p) => sum + p.length, 0));
+      t.is(
+        f.n,
+        f.pieces.reduce((sum, p) => sum + p.length, 0),
+      );
       t.true(f.id === 2n ? Buffer.concat(f.pieces).equals(big) : true);
-      for (const piece of f.pieces) t.true(pushed.some((c) => c.buffer === piece.buffer), 'a piece is a view of a pushed chunk, not a copy');
+      for (const piece of f.pieces)
+        t.true(
+          pushed.some((c) => c.buffer === piece.buffer),
+          'a piece is a view of a pushed chunk, not a copy',
+        );
     }
     if (step >= stream.length) t.is(spanning.length, 0);
     // Socket-sized chunks keep their pieces; a payload trickling in small ones is assembled (frame-assemble.test.ts).
-    else if (step <= 1000) t.false(spanning.some((f) => f.id === 2n), `step ${step}`);
-    else t.true(spanning.some((f) => f.id === 2n), `step ${step}`);
+    else if (step <= 1000)
+      t.false(
+        spanning.some((f) => f.id === 2n),
+        `step ${step}`,
+      );
+    else
+      t.true(
+        spanning.some((f) => f.id === 2n),
+        `step ${step}`,
+      );
   }
 });

@@ -94,8 +94,44 @@ export function pick<T>(rng: Rng, items: readonly T[]): T {
   return item;
 }
 
-const STRINGS = ['', 'a', 'app_path', 'héllo ✓', '日本語テキスト', 'emoji 🎉 pair', 'x'.repeat(23), 'y'.repeat(24), 'z'.repeat(25), 'long ascii '.repeat(8), 'mixed é '.repeat(12), '__proto__', 'constructor', 'a b', '1', '0x10', '\u0000nul', '\u007f\u0080'];
-const INTS = [0, 1, -1, 127, 128, 255, 256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, 2 ** 32 - 1, -(2 ** 32), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 52, -(2 ** 52)];
+const STRINGS = [
+  '',
+  'a',
+  'app_path',
+  'héllo ✓',
+  '日本語テキスト',
+  'emoji 🎉 pair',
+  'x'.repeat(23),
+  'y'.repeat(24),
+  'z'.repeat(25),
+  'long ascii '.repeat(8),
+  'mixed é '.repeat(12),
+  '__proto__',
+  'constructor',
+  'a b',
+  '1',
+  '0x10',
+  '\u0000nul',
+  '\u007f\u0080',
+];
+const INTS = [
+  0,
+  1,
+  -1,
+  127,
+  128,
+  255,
+  256,
+  2 ** 31 - 1,
+  -(2 ** 31),
+  2 ** 32,
+  2 ** 32 - 1,
+  -(2 ** 32),
+  Number.MAX_SAFE_INTEGER,
+  Number.MIN_SAFE_INTEGER,
+  2 ** 52,
+  -(2 ** 52),
+];
 const FLOATS = [0.5, -1.25, 1e-300, 5e-324, 1.7976931348623157e308, -0, Number.NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 2 ** 64, Math.PI];
 const BIGINTS = [2n ** 53n, -(2n ** 53n), 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 53n) - 1n];
 

@@ -39,7 +39,11 @@ const builders: readonly [string, string, () => Buffer[]][] = [
   ['request-simple', 'kwargs {}', () => encodeRequest(1n, 'echo', 'ping', [7], {})],
   ['response-int', '', () => encodeResponse(3n, 42)],
   ['response-dict', '', () => encodeResponse(4n, { ok: true, items: [1.25, 'x', null] })],
-  ['error-app', '', () => encodeError(6n, { error_type: 'DirtyAppError', message: 'boom', details: { app_path: 'thumb', action: 'resize', traceback: 'Traceback...' } })],
+  [
+    'error-app',
+    '',
+    () => encodeError(6n, { error_type: 'DirtyAppError', message: 'boom', details: { app_path: 'thumb', action: 'resize', traceback: 'Traceback...' } }),
+  ],
   ['error-timeout', '', () => encodeError(7n, new DirtyTimeoutError('Worker timeout', { timeout: 30 }).toWire())],
   ['chunk-str', '', () => encodeChunk(9n, 'tok')],
   ['chunk-list', '', () => encodeChunk(9n, [1, 2])],

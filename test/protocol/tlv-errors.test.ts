@@ -22,9 +22,16 @@ const cyclic = (): unknown => {
 const cases: readonly [string, unknown, string, RegExp][] = [
   ['a Date deep inside', [1, { when: new Date(0) }], 'args', /^Cannot encode args\[1\]\.when: a Date is not supported/],
   ['a class instance', { p: new Point() }, 'kwargs', /^Cannot encode kwargs\.p: an instance of Point is not supported/],
-  ['an anonymous class instance', [new (class {
-    readonly y = 2;
-  })()], 'args', /args\[0\]: an instance of anonymous class/],
+  [
+    'an anonymous class instance',
+    [
+      new (class {
+        readonly y = 2;
+      })(),
+    ],
+    'args',
+    /args\[0\]: an instance of anonymous class/,
+  ],
   ['a symbol', { s: Symbol('x') }, 'value', /^Cannot encode value\.s: a symbol is not supported/],
   ['a function', [[() => 1]], 'args', /^Cannot encode args\[0\]\[0\]: a function is not supported/],
   ['a Set', { tags: new Set([1]) }, 'kwargs', /kwargs\.tags: a Set is not supported \(send an array\)/],
@@ -41,7 +48,16 @@ const cases: readonly [string, unknown, string, RegExp][] = [
   ['a digit key', { '0': () => 0 }, 'kwargs', /kwargs\["0"\]: a function/],
   ['a bad value inside a Map', new Map([['k k', [undefined, Symbol('s')]]]), 'value', /^Cannot encode value\["k k"\]\[1\]: a symbol/],
   ['a cycle', cyclic(), 'result', /^Cannot encode result\.children\[0\]\.parent: circular reference back to result$/],
-  ['a self-referencing array', (() => { const a: unknown[] = [1]; a.push([a]); return a; })(), 'args', /args\[1\]\[0\]: circular reference back to args$/],
+  [
+    'a self-referencing array',
+    (() => {
+      const a: unknown[] = [1];
+      a.push([a]);
+      return a;
+    })(),
+    'args',
+    /args\[1\]\[0\]: circular reference back to args$/,
+  ],
   ['nesting beyond MAX_DEPTH', { deep: nestedLists(MAX_DEPTH) }, 'kwargs', /kwargs\.deep(\[0\])+: nesting deeper than 128 levels/],
   ['a bad value at the root', Symbol('root'), 'value', /^Cannot encode value: a symbol is not supported$/],
 ];
@@ -65,7 +81,7 @@ test('encodeRequest names args and kwargs exactly like the caller wrote them', (
     instanceOf: DirtyProtocolError,
     message: /^Cannot encode args\[1\]\.when: a Date/,
   });
-  t.is((err).details['path'], 'args[1].when', 'details.path is the place the message names');
+  t.is(err.details['path'], 'args[1].when', 'details.path is the place the message names');
   t.throws(() => encodeRequest(1n, 'app', 'act', [], { 'a b': new Point() }), { message: /^Cannot encode kwargs\["a b"\]: an instance of Point/ });
   t.throws(() => encodeRequest(1n, 'app', 'act', [], { opts: { retry: 2n ** 64n } }), { message: /^Cannot encode kwargs\.opts\.retry: bigint/ });
 });
@@ -77,7 +93,10 @@ test('shared (non-cyclic) references are fine and encoded twice', (t) => {
 
 test('a payload over 64 MiB is rejected with its size', (t) => {
   const big = Buffer.alloc(40 * 1024 * 1024);
-  t.throws(() => encodeMessage(2, 1n, [big, big]), { instanceOf: DirtyProtocolError, message: /83886095 bytes exceed the 67108864-byte \(64 MiB\) payload limit/ });
+  t.throws(() => encodeMessage(2, 1n, [big, big]), {
+    instanceOf: DirtyProtocolError,
+    message: /83886095 bytes exceed the 67108864-byte \(64 MiB\) payload limit/,
+  });
   t.throws(() => encodeValue({ result: [big, big] }), { instanceOf: DirtyProtocolError, message: /payload limit/ });
 });
 

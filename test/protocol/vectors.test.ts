@@ -28,10 +28,16 @@ function sameFrame(t: import('ava').ExecutionContext, frame: Frame | undefined, 
 test('the vector file holds the frames this suite relies on', (t) => {
   t.is(validVectors.length, 20);
   t.is(invalidVectors.length, 6);
-  t.true(validVectors.some((v) => v.bytes.length === 16), 'an empty-payload frame');
+  t.true(
+    validVectors.some((v) => v.bytes.length === 16),
+    'an empty-payload frame',
+  );
   const hasBigint = (x: unknown): boolean =>
     typeof x === 'bigint' || (typeof x === 'object' && x !== null && !Buffer.isBuffer(x) && Object.values(x).some(hasBigint));
-  t.true(validVectors.some((v) => hasBigint(v.value)), 'an int64 outside the safe range');
+  t.true(
+    validVectors.some((v) => hasBigint(v.value)),
+    'an int64 outside the safe range',
+  );
 });
 
 for (const v of validVectors) {
@@ -90,7 +96,7 @@ test('all valid vectors concatenated, then cut into random pieces, give all fram
   const rng = mulberry32(42);
   for (let round = 0; round < 20; round++) {
     const pieces: Buffer[] = [];
-    for (let at = 0; at < all.length; ) {
+    for (let at = 0; at < all.length;) {
       const n = 1 + randInt(rng, 200);
       pieces.push(all.subarray(at, at + n));
       at += n;
@@ -112,9 +118,12 @@ function receive(bytes: Buffer): void {
 
 for (const v of invalidVectors) {
   test(`invalid ${v.name}: rejected with DirtyProtocolError`, (t) => {
-    t.throws(() => {
-      receive(v.bytes);
-    }, { instanceOf: DirtyProtocolError });
+    t.throws(
+      () => {
+        receive(v.bytes);
+      },
+      { instanceOf: DirtyProtocolError },
+    );
   });
 }
 
@@ -131,9 +140,12 @@ test('invalid vectors fail at the stage each one targets', (t) => {
   // The truncated frame is only incomplete until the stream ends.
   const truncated = new FrameDecoder();
   t.deepEqual(truncated.push(byName.get('truncated-tlv-int')!), []);
-  t.throws(() => {
-    truncated.end();
-  }, { instanceOf: DirtyProtocolError, message: /inside a frame/ });
+  t.throws(
+    () => {
+      truncated.end();
+    },
+    { instanceOf: DirtyProtocolError, message: /inside a frame/ },
+  );
   const [frame] = new FrameDecoder().push(byName.get('tlv-unknown-tag')!);
   t.throws(() => decodePayload(frame!), { instanceOf: DirtyProtocolError, message: /unknown tag 0x7e/ });
 });

@@ -21,14 +21,23 @@ function drain(heap: ExpiryHeap<{ at: number }>): number[] {
   return out;
 }
 
-for (const [n, seed] of [[0, 1], [1, 2], [2, 3], [7, 4], [1000, 5]] as const) {
+for (const [n, seed] of [
+  [0, 1],
+  [1, 2],
+  [2, 3],
+  [7, 4],
+  [1000, 5],
+] as const) {
   test(`pops ${n} deadlines in ascending order`, (t) => {
     const heap = new ExpiryHeap<{ at: number }>();
     const ats = deadlines(n, seed);
     for (const at of ats) heap.push({ at });
     t.is(heap.size, n);
     t.is(heap.peek()?.at, n === 0 ? undefined : Math.min(...ats));
-    t.deepEqual(drain(heap), [...ats].sort((a, b) => a - b));
+    t.deepEqual(
+      drain(heap),
+      [...ats].sort((a, b) => a - b),
+    );
     t.is(heap.size, 0);
   });
 }
@@ -38,5 +47,8 @@ test('retain keeps only accepted items, still in order', (t) => {
   const ats = deadlines(300, 9);
   for (const at of ats) heap.push({ at });
   heap.retain((item) => item.at % 3 === 0);
-  t.deepEqual(drain(heap), ats.filter((at) => at % 3 === 0).sort((a, b) => a - b));
+  t.deepEqual(
+    drain(heap),
+    ats.filter((at) => at % 3 === 0).sort((a, b) => a - b),
+  );
 });

@@ -24,20 +24,43 @@ const NOW = 1_000;
 test('op codes: gunicorn 1-10, our extensions from 100', (t) => {
   t.deepEqual(
     { ...StashOp },
-    { PUT: 1, GET: 2, DELETE: 3, KEYS: 4, CLEAR: 5, INFO: 6, ENSURE: 7, DELETE_TABLE: 8, TABLES: 9, EXISTS: 10, INCR: 100, PUT_IF_ABSENT: 101, COMPARE_AND_SET: 102 },
+    {
+      PUT: 1,
+      GET: 2,
+      DELETE: 3,
+      KEYS: 4,
+      CLEAR: 5,
+      INFO: 6,
+      ENSURE: 7,
+      DELETE_TABLE: 8,
+      TABLES: 9,
+      EXISTS: 10,
+      INCR: 100,
+      PUT_IF_ABSENT: 101,
+      COMPARE_AND_SET: 102,
+    },
   );
 });
 
 /** A store holding sessions = {u1: {n: 1}, user:1: 'a', user:2: 'b', 7: 'int'} and an empty table. */
 function seeded(): StashStore {
   const s = new StashStore();
-  for (const [k, v] of [['u1', { n: 1 }], ['user:1', 'a'], ['user:2', 'b'], [7, 'int']] as const) s.put(NOW, 'sessions', k, v);
+  for (const [k, v] of [
+    ['u1', { n: 1 }],
+    ['user:1', 'a'],
+    ['user:2', 'b'],
+    [7, 'int'],
+  ] as const)
+    s.put(NOW, 'sessions', k, v);
   s.ensure('empty');
   return s;
 }
 
 const ok = (result: unknown): StashOutcome => ({ ok: true, result });
-const fail = (error_type: string, message: string, details: Record<string, unknown> = {}): StashOutcome => ({ ok: false, error: { error_type, message, details } });
+const fail = (error_type: string, message: string, details: Record<string, unknown> = {}): StashOutcome => ({
+  ok: false,
+  error: { error_type, message, details },
+});
 
 const RESULTS: readonly (readonly [label: string, payload: Record<string, unknown>, expected: StashOutcome])[] = [
   // The first six payloads are the stash frames of /work/shared/vectors/gunicorn-dirty-v1.json.
@@ -47,9 +70,21 @@ const RESULTS: readonly (readonly [label: string, payload: Record<string, unknow
   ['stash-keys-pattern vector → matching keys', { op: 4, table: 'sessions', pattern: 'user:*' }, ok(['user:1', 'user:2'])],
   ['stash-exists-table vector → True', { op: 10, table: 'sessions' }, ok(true)],
   ['stash-tables vector → names', { op: 9, table: '' }, ok(['sessions', 'empty'])],
-  ['GET of a missing key → StashKeyNotFoundError', { op: 2, table: 'sessions', key: 'u9' }, fail('StashKeyNotFoundError', 'Key not found: u9', { table_name: 'sessions', key: 'u9' })],
-  ['GET in a missing table → StashKeyNotFoundError (as gunicorn)', { op: 2, table: 'nope', key: 'u1' }, fail('StashKeyNotFoundError', 'Key not found: u1', { table_name: 'nope', key: 'u1' })],
-  ['GET of a missing int key names it as Python prints it', { op: 2, table: 'sessions', key: 8 }, fail('StashKeyNotFoundError', 'Key not found: 8', { table_name: 'sessions', key: 8 })],
+  [
+    'GET of a missing key → StashKeyNotFoundError',
+    { op: 2, table: 'sessions', key: 'u9' },
+    fail('StashKeyNotFoundError', 'Key not found: u9', { table_name: 'sessions', key: 'u9' }),
+  ],
+  [
+    'GET in a missing table → StashKeyNotFoundError (as gunicorn)',
+    { op: 2, table: 'nope', key: 'u1' },
+    fail('StashKeyNotFoundError', 'Key not found: u1', { table_name: 'nope', key: 'u1' }),
+  ],
+  [
+    'GET of a missing int key names it as Python prints it',
+    { op: 2, table: 'sessions', key: 8 },
+    fail('StashKeyNotFoundError', 'Key not found: 8', { table_name: 'sessions', key: 8 }),
+  ],
   ['GET of an int key', { op: 2, table: 'sessions', key: 7 }, ok('int')],
   ['DELETE of a missing key → False', { op: 3, table: 'sessions', key: 'u9' }, ok(false)],
   ['KEYS without a pattern → every key', { op: 4, table: 'sessions' }, ok(['u1', 'user:1', 'user:2', 7])],
@@ -59,7 +94,11 @@ const RESULTS: readonly (readonly [label: string, payload: Record<string, unknow
   ['CLEAR → True', { op: 5, table: 'sessions' }, ok(true)],
   ['CLEAR of a missing table → True', { op: 5, table: 'nope' }, ok(true)],
   ['INFO → {size, table}', { op: 6, table: 'sessions' }, ok({ size: 4, table: 'sessions' })],
-  ['INFO of a missing table → StashTableNotFoundError', { op: 6, table: 'nope' }, fail('StashTableNotFoundError', 'Table not found: nope', { table_name: 'nope' })],
+  [
+    'INFO of a missing table → StashTableNotFoundError',
+    { op: 6, table: 'nope' },
+    fail('StashTableNotFoundError', 'Table not found: nope', { table_name: 'nope' }),
+  ],
   ['ENSURE → True', { op: 7, table: 'new' }, ok(true)],
   ['DELETE_TABLE → True', { op: 8, table: 'empty' }, ok(true)],
   ['DELETE_TABLE of a missing table → False', { op: 8, table: 'nope' }, ok(false)],
@@ -69,7 +108,11 @@ const RESULTS: readonly (readonly [label: string, payload: Record<string, unknow
   ['EXISTS in a missing table → False', { op: 10, table: 'nope', key: 'u1' }, ok(false)],
   ['INCR of a missing key → by', { op: 100, table: 'c', key: 'n', by: 5 }, ok(5)],
   ['INCR defaults to +1', { op: 100, table: 'c', key: 'n' }, ok(1)],
-  ['INCR of a non-integer → StashError', { op: 100, table: 'sessions', key: 'u1' }, fail('StashError', 'Cannot increment sessions/u1: the stored value is not an integer', { table_name: 'sessions', key: 'u1' })],
+  [
+    'INCR of a non-integer → StashError',
+    { op: 100, table: 'sessions', key: 'u1' },
+    fail('StashError', 'Cannot increment sessions/u1: the stored value is not an integer', { table_name: 'sessions', key: 'u1' }),
+  ],
   ['PUT_IF_ABSENT of a new key → True', { op: 101, table: 'sessions', key: 'u2', value: 1 }, ok(true)],
   ['PUT_IF_ABSENT of a present key → False', { op: 101, table: 'sessions', key: 'u1', value: 1 }, ok(false)],
   ['COMPARE_AND_SET with the current value → True', { op: 102, table: 'sessions', key: 'u1', expected: { n: 1 }, value: { n: 2 } }, ok(true)],
@@ -119,7 +162,7 @@ test('COMPARE_AND_SET swaps and INCR counts through the handler', (t) => {
   t.deepEqual(executeStash(s, { op: StashOp.GET, table: 'c', key: 'n' }, NOW), ok(0));
 });
 
-test('a specific error on the wire becomes the specific class again (our client and gunicorn\'s)', (t) => {
+test("a specific error on the wire becomes the specific class again (our client and gunicorn's)", (t) => {
   const s = new StashStore();
   const missingKey = executeStash(s, { op: StashOp.GET, table: 't', key: 'k' }, NOW);
   const missingTable = executeStash(s, { op: StashOp.INFO, table: 't' }, NOW);
@@ -132,7 +175,10 @@ test('a limit hit becomes a StashLimitError on the wire and stores nothing', (t)
   const s = new StashStore({ maxKeysPerTable: 1 });
   executeStash(s, { op: StashOp.PUT, table: 't', key: 'a', value: 1 }, NOW);
   const outcome = executeStash(s, { op: StashOp.PUT, table: 't', key: 'b', value: 1 }, NOW);
-  t.deepEqual(outcome, fail('StashLimitError', 'Stash limit reached: maxKeysPerTable is 1, table "t" is full', { limit: 'maxKeysPerTable', max: 1, table_name: 't' }));
+  t.deepEqual(
+    outcome,
+    fail('StashLimitError', 'Stash limit reached: maxKeysPerTable is 1, table "t" is full', { limit: 'maxKeysPerTable', max: 1, table_name: 't' }),
+  );
   t.deepEqual(s.keys(NOW, 't'), ['a']);
 });
 
@@ -148,16 +194,32 @@ const BAD: readonly (readonly [label: string, payload: unknown, error: WireError
   ['a float op', { op: 1.5, table: 't' }, protocolError('Invalid stash payload: `op` must be an integer, got `1.5` (number)')],
   ['a bool op', { op: true, table: 't' }, protocolError('Invalid stash payload: `op` must be an integer, got `true` (boolean)')],
   ['a gunicorn-unknown op 11', { op: 11, table: 't' }, { error_type: 'DirtyProtocolError', message: 'Unknown stash operation: 11', details: { op: 11 } }],
-  ['an unassigned extension op 103', { op: 103, table: 't' }, { error_type: 'DirtyProtocolError', message: 'Unknown stash operation: 103', details: { op: 103 } }],
+  [
+    'an unassigned extension op 103',
+    { op: 103, table: 't' },
+    { error_type: 'DirtyProtocolError', message: 'Unknown stash operation: 103', details: { op: 103 } },
+  ],
   ['an int table', { op: 1, table: 5, key: 'k' }, protocolError('Invalid stash payload: `table` must be a str, got `5` (number)')],
   ['a list pattern', { op: 4, table: 't', pattern: ['*'] }, protocolError('Invalid stash payload: `pattern` must be a str, got a list')],
   ['a zero ttl_ms', { op: 1, table: 't', key: 'k', ttl_ms: 0 }, protocolError('Invalid stash payload: `ttl_ms` must be a positive number, got `0` (number)')],
   ['a str ttl_ms', { op: 1, table: 't', key: 'k', ttl_ms: '5' }, protocolError('Invalid stash payload: `ttl_ms` must be a positive number, got "5"')],
   ['a float by', { op: 100, table: 't', key: 'k', by: 0.5 }, protocolError('Invalid stash payload: `by` must be an int64 integer, got `0.5` (number)')],
-  ['COMPARE_AND_SET without expected', { op: 102, table: 't', key: 'k', value: 1 }, protocolError('Invalid stash payload: `expected` is required for COMPARE_AND_SET')],
+  [
+    'COMPARE_AND_SET without expected',
+    { op: 102, table: 't', key: 'k', value: 1 },
+    protocolError('Invalid stash payload: `expected` is required for COMPARE_AND_SET'),
+  ],
   ['a value no TLV can carry', { op: 1, table: 't', key: 'k', value: Symbol('x') }, protocolError('Expected a TLV-encodable stash value, got a symbol')],
-  ['an unhashable (list) key', { op: 1, table: 't', key: [1], value: 1 }, { error_type: 'StashError', message: 'Unhashable stash key type: list', details: { key_type: 'list' } }],
-  ['an unhashable (dict) key on GET', { op: 2, table: 't', key: { a: 1 } }, { error_type: 'StashError', message: 'Unhashable stash key type: dict', details: { key_type: 'dict' } }],
+  [
+    'an unhashable (list) key',
+    { op: 1, table: 't', key: [1], value: 1 },
+    { error_type: 'StashError', message: 'Unhashable stash key type: list', details: { key_type: 'list' } },
+  ],
+  [
+    'an unhashable (dict) key on GET',
+    { op: 2, table: 't', key: { a: 1 } },
+    { error_type: 'StashError', message: 'Unhashable stash key type: dict', details: { key_type: 'dict' } },
+  ],
 ];
 
 for (const [label, payload, error] of BAD) {

@@ -36,7 +36,12 @@ test('a key of exactly maxKeyBytes is fine, one byte more is refused by every op
 test('str keys are measured in UTF-8 bytes', (t) => {
   const s = new StashStore({ maxKeyBytes: 10 });
   s.put(NOW, 't', 'é'.repeat(5), 1);
-  t.throws(() => { s.put(NOW, 't', `${'é'.repeat(5)}x`, 1); }, { instanceOf: StashLimitError, message: /got a key of 11 bytes/ });
+  t.throws(
+    () => {
+      s.put(NOW, 't', `${'é'.repeat(5)}x`, 1);
+    },
+    { instanceOf: StashLimitError, message: /got a key of 11 bytes/ },
+  );
 });
 
 test('a huge key is refused with a short message, whatever its type', (t) => {
@@ -70,7 +75,10 @@ test('a KEYS pattern longer than maxPatternBytes is refused before any matching'
   const s = new StashStore({ maxPatternBytes: 4 });
   s.put(NOW, 't', 'abcd', 1);
   t.deepEqual(s.keys(NOW, 't', 'a*d*'), ['abcd']);
-  const err = t.throws(() => s.keys(NOW, 't', 'a**d*'), { instanceOf: StashLimitError, message: /KEYS patterns are at most 4 bytes \(maxPatternBytes\), got one of 5 characters/ });
+  const err = t.throws(() => s.keys(NOW, 't', 'a**d*'), {
+    instanceOf: StashLimitError,
+    message: /KEYS patterns are at most 4 bytes \(maxPatternBytes\), got one of 5 characters/,
+  });
   t.like(err.details, { limit: 'maxPatternBytes', max: 4 });
   t.throws(() => s.keys(NOW, 't', 'éé*'), { instanceOf: StashLimitError, message: /got one of 5 bytes/ });
 });
@@ -90,12 +98,15 @@ test('filling a store with lists of empty dicts stops at maxTotalBytes of cost',
   const s = new StashStore({ maxTotalBytes: max });
   const value = Array.from({ length: 1000 }, () => ({}));
   let stored = 0;
-  t.throws(() => {
-    for (;;) {
-      s.put(NOW, 't', stored, value);
-      stored++;
-    }
-  }, { instanceOf: StashLimitError, message: /maxTotalBytes/ });
+  t.throws(
+    () => {
+      for (;;) {
+        s.put(NOW, 't', stored, value);
+        stored++;
+      }
+    },
+    { instanceOf: StashLimitError, message: /maxTotalBytes/ },
+  );
   // Each list costs about 80 KB, not its 5 KB of TLV: the table (TABLE_COST + "t") and 13 fit, not 200.
   t.is(stored, Math.floor((max - TABLE_COST - 25) / (ENTRY_COST + 16 + 24 + 3 + detach(value).cost)));
   t.true(s.stats().bytes <= max);

@@ -39,17 +39,130 @@ const BIG = 'x'.repeat(100);
 const FULL = tableBytes('t') + entryBytes('a', BIG); // a store holding exactly t/a = BIG
 
 const CASES: readonly LimitCase[] = [
-  { label: 'put to a new table', limits: { maxTables: 2 }, setup: (s) => { s.ensure('a'); s.ensure('b'); }, act: (s) => { s.put(NOW, 'c', 'k', 1); }, limit: 'maxTables', message: 'Stash limit reached: maxTables is 2, cannot create table "c"' },
-  { label: 'ensure of a new table', limits: { maxTables: 1 }, setup: (s) => { s.ensure('a'); }, act: (s) => { s.ensure('b'); }, limit: 'maxTables', message: 'Stash limit reached: maxTables is 1, cannot create table "b"' },
-  { label: 'incr creating a table', limits: { maxTables: 1 }, setup: (s) => { s.ensure('a'); }, act: (s) => s.incr(NOW, 'b', 'n'), limit: 'maxTables', message: 'Stash limit reached: maxTables is 1, cannot create table "b"' },
-  { label: 'put of a new key', limits: { maxKeysPerTable: 2 }, setup: (s) => { s.put(NOW, 't', 'a', 1); s.put(NOW, 't', 'b', 2); }, act: (s) => { s.put(NOW, 't', 'c', 3); }, limit: 'maxKeysPerTable', message: 'Stash limit reached: maxKeysPerTable is 2, table "t" is full' },
-  { label: 'putIfAbsent of a new key', limits: { maxKeysPerTable: 1 }, setup: (s) => { s.put(NOW, 't', 'a', 1); }, act: (s) => s.putIfAbsent(NOW, 't', 'b', 2), limit: 'maxKeysPerTable', message: 'Stash limit reached: maxKeysPerTable is 1, table "t" is full' },
-  { label: 'incr of a new key', limits: { maxKeysPerTable: 1 }, setup: (s) => { s.put(NOW, 't', 'a', 1); }, act: (s) => s.incr(NOW, 't', 'b'), limit: 'maxKeysPerTable', message: 'Stash limit reached: maxKeysPerTable is 1, table "t" is full' },
-  { label: 'put one byte too many', limits: { maxTotalBytes: FULL }, setup: (s) => { s.put(NOW, 't', 'a', BIG.slice(1)); }, act: (s) => { s.put(NOW, 't', 'b', null); }, limit: 'maxTotalBytes', message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL - 1 + entryBytes('b', null)} bytes` },
-  { label: 'overwrite with a bigger value', limits: { maxTotalBytes: FULL }, setup: (s) => { s.put(NOW, 't', 'a', BIG); }, act: (s) => { s.put(NOW, 't', 'a', `${BIG}y`); }, limit: 'maxTotalBytes', message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL + 1} bytes` },
-  { label: 'compareAndSet with a bigger value', limits: { maxTotalBytes: FULL }, setup: (s) => { s.put(NOW, 't', 'a', BIG); }, act: (s) => s.compareAndSet(NOW, 't', 'a', BIG, `${BIG}y`), limit: 'maxTotalBytes', message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL + 1} bytes` },
-  { label: 'a new table whose name does not fit', limits: { maxTotalBytes: FULL }, setup: (s) => { s.put(NOW, 't', 'a', BIG); }, act: (s) => { s.ensure('u'); }, limit: 'maxTotalBytes', message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL + tableBytes('u')} bytes` },
-  { label: 'a first put bigger than the whole stash', limits: { maxTotalBytes: 64 }, setup: () => undefined, act: (s) => { s.put(NOW, 't', 'k', Buffer.alloc(64)); }, limit: 'maxTotalBytes', message: `Stash limit reached: maxTotalBytes is 64, this write would bring the stash to ${tableBytes('t') + entryBytes('k', Buffer.alloc(64))} bytes` },
+  {
+    label: 'put to a new table',
+    limits: { maxTables: 2 },
+    setup: (s) => {
+      s.ensure('a');
+      s.ensure('b');
+    },
+    act: (s) => {
+      s.put(NOW, 'c', 'k', 1);
+    },
+    limit: 'maxTables',
+    message: 'Stash limit reached: maxTables is 2, cannot create table "c"',
+  },
+  {
+    label: 'ensure of a new table',
+    limits: { maxTables: 1 },
+    setup: (s) => {
+      s.ensure('a');
+    },
+    act: (s) => {
+      s.ensure('b');
+    },
+    limit: 'maxTables',
+    message: 'Stash limit reached: maxTables is 1, cannot create table "b"',
+  },
+  {
+    label: 'incr creating a table',
+    limits: { maxTables: 1 },
+    setup: (s) => {
+      s.ensure('a');
+    },
+    act: (s) => s.incr(NOW, 'b', 'n'),
+    limit: 'maxTables',
+    message: 'Stash limit reached: maxTables is 1, cannot create table "b"',
+  },
+  {
+    label: 'put of a new key',
+    limits: { maxKeysPerTable: 2 },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', 1);
+      s.put(NOW, 't', 'b', 2);
+    },
+    act: (s) => {
+      s.put(NOW, 't', 'c', 3);
+    },
+    limit: 'maxKeysPerTable',
+    message: 'Stash limit reached: maxKeysPerTable is 2, table "t" is full',
+  },
+  {
+    label: 'putIfAbsent of a new key',
+    limits: { maxKeysPerTable: 1 },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', 1);
+    },
+    act: (s) => s.putIfAbsent(NOW, 't', 'b', 2),
+    limit: 'maxKeysPerTable',
+    message: 'Stash limit reached: maxKeysPerTable is 1, table "t" is full',
+  },
+  {
+    label: 'incr of a new key',
+    limits: { maxKeysPerTable: 1 },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', 1);
+    },
+    act: (s) => s.incr(NOW, 't', 'b'),
+    limit: 'maxKeysPerTable',
+    message: 'Stash limit reached: maxKeysPerTable is 1, table "t" is full',
+  },
+  {
+    label: 'put one byte too many',
+    limits: { maxTotalBytes: FULL },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', BIG.slice(1));
+    },
+    act: (s) => {
+      s.put(NOW, 't', 'b', null);
+    },
+    limit: 'maxTotalBytes',
+    message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL - 1 + entryBytes('b', null)} bytes`,
+  },
+  {
+    label: 'overwrite with a bigger value',
+    limits: { maxTotalBytes: FULL },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', BIG);
+    },
+    act: (s) => {
+      s.put(NOW, 't', 'a', `${BIG}y`);
+    },
+    limit: 'maxTotalBytes',
+    message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL + 1} bytes`,
+  },
+  {
+    label: 'compareAndSet with a bigger value',
+    limits: { maxTotalBytes: FULL },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', BIG);
+    },
+    act: (s) => s.compareAndSet(NOW, 't', 'a', BIG, `${BIG}y`),
+    limit: 'maxTotalBytes',
+    message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL + 1} bytes`,
+  },
+  {
+    label: 'a new table whose name does not fit',
+    limits: { maxTotalBytes: FULL },
+    setup: (s) => {
+      s.put(NOW, 't', 'a', BIG);
+    },
+    act: (s) => {
+      s.ensure('u');
+    },
+    limit: 'maxTotalBytes',
+    message: `Stash limit reached: maxTotalBytes is ${FULL}, this write would bring the stash to ${FULL + tableBytes('u')} bytes`,
+  },
+  {
+    label: 'a first put bigger than the whole stash',
+    limits: { maxTotalBytes: 64 },
+    setup: () => undefined,
+    act: (s) => {
+      s.put(NOW, 't', 'k', Buffer.alloc(64));
+    },
+    limit: 'maxTotalBytes',
+    message: `Stash limit reached: maxTotalBytes is 64, this write would bring the stash to ${tableBytes('t') + entryBytes('k', Buffer.alloc(64))} bytes`,
+  },
 ];
 
 for (const c of CASES) {
@@ -86,7 +199,12 @@ test('maxKeysPerTable: overwrites and other tables still work at the limit', (t)
 test('maxTables: deleting a table frees its slot', (t) => {
   const s = new StashStore({ maxTables: 1 });
   s.ensure('a');
-  t.throws(() => { s.ensure('b'); }, { instanceOf: StashLimitError });
+  t.throws(
+    () => {
+      s.ensure('b');
+    },
+    { instanceOf: StashLimitError },
+  );
   s.deleteTable('a');
   s.ensure('b');
   t.deepEqual(s.tables(), ['b']);
@@ -96,7 +214,12 @@ test('maxKeysPerTable: expired keys of the table make room instead of a rejectio
   const s = new StashStore({ maxKeysPerTable: 2 });
   s.put(NOW, 't', 'a', 1, { ttlMs: 10 });
   s.put(NOW, 't', 'b', 2);
-  t.throws(() => { s.put(NOW + 9, 't', 'c', 3); }, { instanceOf: StashLimitError });
+  t.throws(
+    () => {
+      s.put(NOW + 9, 't', 'c', 3);
+    },
+    { instanceOf: StashLimitError },
+  );
   s.put(NOW + 10, 't', 'c', 3);
   t.deepEqual(s.keys(NOW + 10, 't'), ['b', 'c']);
 });
@@ -104,7 +227,12 @@ test('maxKeysPerTable: expired keys of the table make room instead of a rejectio
 test('maxTotalBytes: expired keys of the table make room instead of a rejection', (t) => {
   const s = new StashStore({ maxTotalBytes: FULL });
   s.put(NOW, 't', 'a', BIG, { ttlMs: 10 });
-  t.throws(() => { s.put(NOW, 't', 'b', 1); }, { instanceOf: StashLimitError });
+  t.throws(
+    () => {
+      s.put(NOW, 't', 'b', 1);
+    },
+    { instanceOf: StashLimitError },
+  );
   s.put(NOW + 10, 't', 'b', 1);
   t.deepEqual(s.stats(), { tables: 1, keys: 1, bytes: tableBytes('t') + entryBytes('b', 1) });
 });

@@ -24,7 +24,19 @@ const ACCESSES: readonly (readonly [label: string, read: (s: StashStore, now: nu
   ['delete', (s, now) => s.delete(now, 't', 'k'), true, false, 1],
   ['putIfAbsent', (s, now) => s.putIfAbsent(now, 't', 'k', 'new'), false, true, 2],
   ['compareAndSet', (s, now) => s.compareAndSet(now, 't', 'k', 'v', 'new'), true, false, 1],
-  ['incr (a non-integer live value fails; an expired one restarts at 0)', (s, now) => { try { return s.incr(now, 't', 'k'); } catch { return 'error'; } }, 'error', 1, 2],
+  [
+    'incr (a non-integer live value fails; an expired one restarts at 0)',
+    (s, now) => {
+      try {
+        return s.incr(now, 't', 'k');
+      } catch {
+        return 'error';
+      }
+    },
+    'error',
+    1,
+    2,
+  ],
 ];
 
 for (const [label, read, live, expired, keysAfter] of ACCESSES) {

@@ -122,7 +122,12 @@ test('keys 1 and "1" are different, 1 and 1n the same, True apart from 1, bytes 
 
 test('an unhashable key (list or dict) is refused and nothing is stored', (t) => {
   const s = new StashStore();
-  t.throws(() => { s.put(NOW, 't', [1] as never, 1); }, { message: /Unhashable stash key type: list/ });
+  t.throws(
+    () => {
+      s.put(NOW, 't', [1] as never, 1);
+    },
+    { message: /Unhashable stash key type: list/ },
+  );
   t.deepEqual(s.tables(), []);
 });
 
@@ -167,9 +172,23 @@ test('stats counts tables, keys and TLV bytes of names, keys and values', (t) =>
 
 const SHRINKS: readonly (readonly [label: string, act: (s: StashStore) => void, keys: number, bytes: number])[] = [
   ['delete', (s) => s.delete(NOW, 't', 'a'), 1, tableBytes('t') + entryBytes('b', 'x'.repeat(50))],
-  ['clear', (s) => { s.clear('t'); }, 0, tableBytes('t')],
+  [
+    'clear',
+    (s) => {
+      s.clear('t');
+    },
+    0,
+    tableBytes('t'),
+  ],
   ['deleteTable', (s) => s.deleteTable('t'), 0, 0],
-  ['overwrite with a smaller value', (s) => { s.put(NOW, 't', 'a', 1); }, 2, tableBytes('t') + entryBytes('a', 1) + entryBytes('b', 'x'.repeat(50))],
+  [
+    'overwrite with a smaller value',
+    (s) => {
+      s.put(NOW, 't', 'a', 1);
+    },
+    2,
+    tableBytes('t') + entryBytes('a', 1) + entryBytes('b', 'x'.repeat(50)),
+  ],
 ];
 for (const [label, act, keys, bytes] of SHRINKS) {
   test(`byte accounting goes down on ${label}`, (t) => {
@@ -193,9 +212,24 @@ test('byte accounting returns to zero after a long mixed history', (t) => {
 
 test('bad arguments are TypeErrors and change nothing', (t) => {
   const s = new StashStore();
-  t.throws(() => { s.put(NOW, 5 as never, 'k', 1); }, { instanceOf: TypeError, message: /`table` to be a string/ });
-  t.throws(() => { s.put(NOW, 't', 'k', () => 1); }, { instanceOf: TypeError });
-  t.throws(() => { s.put(NOW, 't', 'k', 1, { ttlMs: 0 }); }, { instanceOf: TypeError, message: /`ttlMs`/ });
+  t.throws(
+    () => {
+      s.put(NOW, 5 as never, 'k', 1);
+    },
+    { instanceOf: TypeError, message: /`table` to be a string/ },
+  );
+  t.throws(
+    () => {
+      s.put(NOW, 't', 'k', () => 1);
+    },
+    { instanceOf: TypeError },
+  );
+  t.throws(
+    () => {
+      s.put(NOW, 't', 'k', 1, { ttlMs: 0 });
+    },
+    { instanceOf: TypeError, message: /`ttlMs`/ },
+  );
   t.throws(() => new StashStore({ maxTables: 0 }), { instanceOf: TypeError, message: 'Expected `maxTables` to be a positive integer, got `0` (number)' });
   t.deepEqual(s.stats(), { tables: 0, keys: 0, bytes: 0 });
 });

@@ -68,7 +68,8 @@ function setup(concurrency = 4): { ex: Executor; app: Probe; frames: Frame[]; ca
   return { ex, app, frames, call };
 }
 
-const answers = (frames: Frame[], id: bigint): unknown[] => frames.filter((f) => f.requestId === id).map((f) => (f.type === MessageType.END ? 'END' : decodePayload(f)));
+const answers = (frames: Frame[], id: bigint): unknown[] =>
+  frames.filter((f) => f.requestId === id).map((f) => (f.type === MessageType.END ? 'END' : decodePayload(f)));
 const idle = async (ex: Executor): Promise<void> => {
   while (ex.inflight > 0) await tick();
 };

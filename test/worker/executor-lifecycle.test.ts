@@ -81,7 +81,10 @@ test('an unknown app, an unknown action and a throwing action each get one ERROR
   while (ex.inflight > 0) await tick();
   const errors = finals(frames).map(([id, p]) => [id, (p as { error: { error_type: string; message: string } }).error.message]);
   t.is(errors.length, 3);
-  t.deepEqual(errors.map(([id]) => id), [1n, 2n, 3n]);
+  t.deepEqual(
+    errors.map(([id]) => id),
+    [1n, 2n, 3n],
+  );
   t.regex(String(errors[2]?.[1]), /app failed/);
 });
 

@@ -16,7 +16,15 @@ const probe: Probe = {};
 (globalThis as { __pdhProbe?: Probe }).__pdhProbe = probe;
 
 function boot(configPath: string | null): Extract<WorkerBoot, { mode: 'serve' }> {
-  return { mode: 'serve', id: 7, apps: [{ name: 'a', specifier: 'x', exportName: 'A' }], concurrency: 1, heartbeatIntervalMs: 1000, configPath, hookTimeoutMs: 1000 };
+  return {
+    mode: 'serve',
+    id: 7,
+    apps: [{ name: 'a', specifier: 'x', exportName: 'A' }],
+    concurrency: 1,
+    heartbeatIntervalMs: 1000,
+    configPath,
+    hookTimeoutMs: 1000,
+  };
 }
 
 function captureErrors(): { lines: string[]; restore: () => void } {
@@ -28,7 +36,10 @@ function captureErrors(): { lines: string[]; restore: () => void } {
 
 test.serial('the config is imported when loading starts; the hook runs only when asked, with the worker info', async (t) => {
   const path = join(dir, 'ok.config.mjs');
-  writeFileSync(path, 'globalThis.__pdhProbe.evaluated = true;\nexport default { dirtyWorkerInit: (w) => { (globalThis.__pdhProbe.calls ??= []).push(w); } };\n');
+  writeFileSync(
+    path,
+    'globalThis.__pdhProbe.evaluated = true;\nexport default { dirtyWorkerInit: (w) => { (globalThis.__pdhProbe.calls ??= []).push(w); } };\n',
+  );
   const loading = loadWorkerInitHook(boot(path));
   t.is(typeof (await loading), 'function');
   t.true(probe.evaluated);

@@ -9,26 +9,29 @@ const calls = new Map(); // relay id -> { socket, id }
 let nextId = 1;
 
 const upstream = connect(workerPath);
-upstream.on('data', (() => {
-  const corked = new Set();
-  const push = frameReader((rid, payload) => {
-    const call = calls.get(rid);
-    if (call === undefined) return;
-    calls.delete(rid);
-    const s = call.socket;
-    if (!corked.has(s)) {
-      corked.add(s);
-      s.cork();
-    }
-    s.write(header(call.id, payload.length));
-    if (payload.length > 0) s.write(payload);
-  });
-  return (chunk) => {
-    push(chunk);
-    for (const s of corked) s.uncork();
-    corked.clear();
-  };
-})());
+upstream.on(
+  'data',
+  (() => {
+    const corked = new Set();
+    const push = frameReader((rid, payload) => {
+      const call = calls.get(rid);
+      if (call === undefined) return;
+      calls.delete(rid);
+      const s = call.socket;
+      if (!corked.has(s)) {
+        corked.add(s);
+        s.cork();
+      }
+      s.write(header(call.id, payload.length));
+      if (payload.length > 0) s.write(payload);
+    });
+    return (chunk) => {
+      push(chunk);
+      for (const s of corked) s.uncork();
+      corked.clear();
+    };
+  })(),
+);
 upstream.on('error', (err) => {
   console.error(`floor relay: upstream ${err.message}`);
   process.exit(1);

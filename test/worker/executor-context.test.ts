@@ -5,11 +5,10 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { callContext, type CallContext } from '../../src/app/index.js';
 import { MessageType } from '../../src/protocol/constants.js';
-import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { decodePayload, type Frame } from '../../src/protocol/frame.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
-import { Executor, type FrameSink } from '../../src/worker/executor.js';
-import { FrameBatch } from '../../src/protocol/frame-batch.js';
+import { decodingSink } from './decoding-sink.js';
+import { Executor } from '../../src/worker/executor.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const seen = (): { app: string; action: string; aborted: boolean } | null => {
@@ -48,18 +47,7 @@ class Probe {
 function setup(concurrency = 4): { ex: Executor; app: Probe; frames: Frame[]; call: (id: bigint, action: string, args?: unknown[]) => void } {
   const app = new Probe();
   const frames: Frame[] = [];
-  const decoder = new FrameDecoder();
-  // Every frame is decoded as soon as it is written (a FrameBatch per frame).
-  const collect = (write: (b: FrameBatch) => void): undefined => {
-    const b = new FrameBatch();
-    write(b);
-    frames.push(...decoder.push(Buffer.concat(b.take())));
-    return undefined;
-  };
-  const sink: FrameSink = {
-    fields: (type, id, keys, values) => collect((b) => b.fields(type, id, keys, values)),
-    message: (type, id, value, path) => collect((b) => b.message(type, id, value, path)),
-  };
+  const sink = decodingSink(frames);
   const ex = new Executor(new Map([['probe', { name: 'probe', instance: app as unknown as Record<string, unknown> }]]), sink, concurrency);
   const call = (id: bigint, action: string, args: unknown[] = []): void => {
     const frame = Buffer.concat(encodeRequest(id, 'probe', action, args));

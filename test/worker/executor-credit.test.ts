@@ -5,11 +5,10 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { STREAM_WINDOW } from '../../src/core/stream-window.js';
 import { MessageType } from '../../src/protocol/constants.js';
-import { FrameBatch } from '../../src/protocol/frame-batch.js';
-import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import type { Frame } from '../../src/protocol/frame.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
-import { Executor, type FrameSink } from '../../src/worker/executor.js';
+import { decodingSink } from './decoding-sink.js';
+import { Executor } from '../../src/worker/executor.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -34,17 +33,7 @@ class Gen {
 function setup(): { ex: Executor; app: Gen; frames: Frame[]; call: (id: bigint, action: string, args: unknown[]) => void } {
   const app = new Gen();
   const frames: Frame[] = [];
-  const decoder = new FrameDecoder();
-  const collect = (write: (b: FrameBatch) => void): undefined => {
-    const b = new FrameBatch();
-    write(b);
-    frames.push(...decoder.push(Buffer.concat(b.take())));
-    return undefined;
-  };
-  const sink: FrameSink = {
-    fields: (type, id, keys, values) => collect((b) => b.fields(type, id, keys, values)),
-    message: (type, id, value, path) => collect((b) => b.message(type, id, value, path)),
-  };
+  const sink = decodingSink(frames);
   const ex = new Executor(new Map([['gen', { name: 'gen', instance: app as unknown as Record<string, unknown> }]]), sink, 2);
   const call = (id: bigint, action: string, args: unknown[]): void => {
     const frame = Buffer.concat(encodeRequest(id, 'gen', action, args));

@@ -4,12 +4,11 @@
 import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
-import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { decodePayload, type Frame } from '../../src/protocol/frame.js';
-import { FrameBatch } from '../../src/protocol/frame-batch.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { FENCE_ID } from '../../src/protocol/constants.js';
-import { Executor, type FrameSink } from '../../src/worker/executor.js';
+import { decodingSink } from './decoding-sink.js';
+import { Executor } from '../../src/worker/executor.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -32,17 +31,7 @@ class Gate {
 function setup(concurrency: number): { ex: Executor; gate: Gate; frames: Frame[]; call: (id: bigint, action: string, args?: unknown[], app?: string) => void } {
   const gate = new Gate();
   const frames: Frame[] = [];
-  const decoder = new FrameDecoder();
-  const collect = (write: (b: FrameBatch) => void): undefined => {
-    const b = new FrameBatch();
-    write(b);
-    frames.push(...decoder.push(Buffer.concat(b.take())));
-    return undefined;
-  };
-  const sink: FrameSink = {
-    fields: (type, id, keys, values) => collect((b) => b.fields(type, id, keys, values)),
-    message: (type, id, value, path) => collect((b) => b.message(type, id, value, path)),
-  };
+  const sink = decodingSink(frames);
   const ex = new Executor(new Map([['gate', { name: 'gate', instance: gate as unknown as Record<string, unknown> }]]), sink, concurrency);
   const call = (id: bigint, action: string, args: unknown[] = [], app = 'gate'): void => {
     const frame = Buffer.concat(encodeRequest(id, app, action, args));

@@ -11,14 +11,9 @@ import { decodeValue } from '../protocol/tlv.js';
 import type { StashAnswer } from './stash-runner.js';
 import { decodeCredit, encodeError, encodeResponse } from '../protocol/messages.js';
 import { nameTooLongError, peekAppPath, type NameTooLong } from '../protocol/app-path.js';
-import type { Peer, Router } from './router.js';
-import type { Call } from './router-types.js';
-import { TickWriter } from '../net/tick-writer.js';
+import type { Router } from './router.js';
+import { ClientConnection } from './client-connection.js';
 
-/** Per-connection write buffer above which a client counts as congested. */
-const HIGH_WATER_BYTES = 4 << 20;
-/** Unread answers beyond this close the connection. */
-const MAX_UNREAD_BYTES = 256 << 20;
 /** Frames answered here are decoded whole: assembled as their chunks arrive, not joined at the end. */
 const ANSWERED_HERE: ReadonlySet<MessageType> = new Set([MessageType.STASH, MessageType.MANAGE, MessageType.STATUS]);
 
@@ -32,65 +27,11 @@ export interface ControlHandler {
   readonly stashFrame: FrameLimits;
 }
 
-class Connection implements Peer {
-  readonly socket: Socket;
-  readonly calls = new Map<bigint, Call>();
-  failed = false;
-  readonly #writer: TickWriter;
-  readonly #drainWaiters: (() => void)[] = [];
-
-  constructor(socket: Socket) {
-    this.socket = socket;
-    this.#writer = new TickWriter(socket);
-  }
-
-  get congested(): boolean {
-    return this.socket.writableLength > HIGH_WATER_BYTES;
-  }
-
-  send(chunks: readonly Buffer[]): void {
-    this.#check(this.#writer.chunks(chunks));
-  }
-
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): void {
-    this.#check(this.#writer.relay(type, requestId, payload, start, end));
-  }
-
-  /** Sends what is queued, then closes our side. */
-  end(): void {
-    this.#writer.flush();
-    this.socket.end();
-  }
-
-  /** A client that never reads its answers must not grow the arbiter's memory without bound. */
-  #check(buffered: number): void {
-    if (buffered > MAX_UNREAD_BYTES) this.socket.destroy();
-  }
-
-  /** Runs `fn` once the socket is no longer congested (or closed); many streams share one listener. */
-  onceDrained(fn: () => void): void {
-    if (this.socket.destroyed || !this.congested) {
-      fn();
-      return;
-    }
-    this.#drainWaiters.push(fn);
-    if (this.#drainWaiters.length > 1) return;
-    const done = (): void => {
-      if (!this.socket.destroyed && this.congested) return; // 'drain' below the high-water mark only
-      this.socket.off('drain', done);
-      this.socket.off('close', done);
-      for (const waiter of this.#drainWaiters.splice(0)) waiter();
-    };
-    this.socket.on('drain', done);
-    this.socket.on('close', done);
-  }
-}
-
 export class ArbiterServer {
   readonly server: Server;
   readonly #router: Router;
   readonly #control: ControlHandler;
-  readonly #connections = new Set<Connection>();
+  readonly #connections = new Set<ClientConnection>();
 
   readonly #stallMs: number;
 
@@ -116,7 +57,7 @@ export class ArbiterServer {
   }
 
   #accept(socket: Socket): void {
-    const conn = new Connection(socket);
+    const conn = new ClientConnection(socket);
     this.#connections.add(conn);
     const decoder = new FrameDecoder({ assemble: ANSWERED_HERE });
     const onFrame: FrameHandler = (type, id, buf, start, end) => {
@@ -169,7 +110,7 @@ export class ArbiterServer {
     });
   }
 
-  #handle(conn: Connection, type: MessageType, id: bigint, buf: Buffer, start: number, end: number): void {
+  #handle(conn: ClientConnection, type: MessageType, id: bigint, buf: Buffer, start: number, end: number): void {
     switch (type) {
       case MessageType.REQUEST: {
         // A view: the call keeps its payload while it waits in the queue.
@@ -207,7 +148,7 @@ export class ArbiterServer {
    * A REQUEST: `bytes` is its payload in one buffer, for reading app_path; `payload` is what the call
    * keeps and relays (the same view, or the pieces it arrived in).
    */
-  #request(conn: Connection, id: bigint, payload: Payload, bytes: Buffer): void {
+  #request(conn: ClientConnection, id: bigint, payload: Payload, bytes: Buffer): void {
     // Undecodable TLV throws out of here: a protocol error that closes the connection. A
     // decodable payload of the wrong shape fails that request only: the stream is still in
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
@@ -225,7 +166,7 @@ export class ArbiterServer {
   }
 
   /** Answers a STASH frame now, or later for a KEYS that runs in slices. */
-  #stash(conn: Connection, id: bigint, payload: unknown): void {
+  #stash(conn: ClientConnection, id: bigint, payload: unknown): void {
     const encode = (r: StashAnswer): Buffer[] => {
       if (!r.ok) return encodeError(id, r.error);
       return 'frames' in r ? r.frames(id) : encodeResponse(id, r.result);
@@ -250,7 +191,7 @@ export class ArbiterServer {
   }
 
   /** One RESPONSE, or one ERROR if computing or encoding the answer fails; `fn` may answer later (a promise). */
-  #answer(conn: Connection, id: bigint, fn: () => unknown): void {
+  #answer(conn: ClientConnection, id: bigint, fn: () => unknown): void {
     let frames: Buffer[];
     try {
       const value = fn();
@@ -273,7 +214,7 @@ export class ArbiterServer {
   }
 
   /** The offending connection gets one ERROR frame and is closed; everyone else carries on. */
-  #protocolError(conn: Connection, err: unknown, id = 0n): void {
+  #protocolError(conn: ClientConnection, err: unknown, id = 0n): void {
     if (conn.failed) return;
     conn.failed = true;
     const e = err instanceof DirtyProtocolError ? err : new DirtyProtocolError((err as Error).message);

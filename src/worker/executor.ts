@@ -7,21 +7,13 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CallContext } from '../app/index.js';
-import {
-  toWire,
-  DirtyAbortError,
-  DirtyAppError,
-  DirtyAppNotFoundError,
-  DirtyProtocolError,
-  isDirtyError,
-  type ErrorDetails,
-  type WireError,
-} from '../errors.js';
+import { DirtyAbortError, DirtyAppNotFoundError, isDirtyError, type WireError } from '../errors.js';
 import { FENCE_ID } from '../protocol/constants.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import { decodeRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
 import { SendCredit } from '../core/stream-window.js';
+import { unencodable, writeFailure } from './failure-frames.js';
 import { contextOf, invoke, isGenerator, isThenable, step, type AnyGen, type Cancellable } from './invoke.js';
 
 /**
@@ -295,27 +287,6 @@ function hasKeys(o: object): boolean {
 /** A backpressure wait that never rejects (a dead channel is the worker's end, not the call's). */
 function settled(wait: Promise<void> | undefined): Promise<void> | undefined {
   return wait?.then(undefined, () => undefined);
-}
-
-/** A result or chunk the TLV encoder refuses is the app's error, not a wire failure. */
-function unencodable(err: unknown): unknown {
-  if (err instanceof DirtyProtocolError)
-    return new DirtyAppError(`Cannot send the action's result: ${err.message}`, { ...err.details, error_type: 'UnencodableResult' });
-  return err;
-}
-
-/** ERROR for `err`; if even its details cannot be encoded (an app's DirtyError with odd details), a plain one. */
-function writeFailure(out: FrameSink, id: bigint, err: unknown, where: ErrorDetails): Promise<void> | undefined {
-  try {
-    return writeError(out, id, toWire(err, where));
-  } catch {
-    return writeError(out, id, plainWire(err));
-  }
-}
-
-/** When even the error's details cannot be encoded (an app's DirtyError with odd details). */
-function plainWire(err: unknown): WireError {
-  return { error_type: 'DirtyAppError', message: err instanceof Error ? err.message : String(err), details: {} };
 }
 
 async function closeQuietly(gen: AnyGen): Promise<void> {

@@ -16,6 +16,9 @@ import { describeConfigChanges } from '../config/diff.js';
 import { StashStore } from '../stash/store.js';
 import { StashRunner } from './stash-runner.js';
 import type { Logger } from './logger.js';
+import { poolOptions } from './pool-options.js';
+import type { ReloadReply, ScaleReply } from './replies.js';
+
 import { Pool } from './pool.js';
 import { Router } from './router.js';
 import { ArbiterServer } from './server.js';
@@ -25,21 +28,6 @@ import { recycleStuck } from './stuck-calls.js';
 import { serveMetrics } from './prometheus.js';
 import { describeManage } from './control-decode.js';
 import type { Server as HttpServer } from 'node:http';
-
-export interface ScaleReply extends ScaleResult {
-  readonly ok: boolean;
-  readonly live: number;
-  readonly minimum: number;
-  readonly maximum: number;
-  readonly message: string;
-}
-
-/** The answer to a reload request (SIGHUP has none; `pm2 trigger reload` and MANAGE reload get this). */
-export interface ReloadReply {
-  readonly ok: boolean;
-  readonly message: string;
-  readonly changes: readonly string[];
-}
 
 export class Arbiter {
   config: LoadedConfig;
@@ -298,26 +286,6 @@ export class Arbiter {
     await releaseSocketPath(this.config.socketPath);
     this.#log.info(`Dirty arbiter exiting (pid:${process.pid})`);
   }
-}
-
-function poolOptions(c: LoadedConfig): ConstructorParameters<typeof Pool>[0] {
-  return {
-    apps: c.resolvedApps,
-    initialTarget: c.workers ?? 1,
-    maxWorkers: c.maxWorkers,
-    concurrency: c.concurrency,
-    spawnConcurrency: c.spawnConcurrency,
-    initTimeoutMs: c.initTimeoutMs,
-    cancelGraceMs: c.cancelGraceMs,
-    crashCooldownMs: c.crashCooldownMs,
-    gracefulTimeoutMs: c.gracefulTimeoutMs,
-    heartbeatTimeoutMs: c.heartbeatTimeoutMs,
-    socketPath: c.socketPath,
-    configPath: c.hookFns.dirtyWorkerInit ? c.configPath : null,
-    hookTimeoutMs: c.hookTimeoutMs,
-    maxWorkerRssBytes: c.maxWorkerMemoryMb * 1024 * 1024,
-    restart: { baseDelayMs: c.restartBaseDelayMs, maxDelayMs: c.restartMaxDelayMs, maxCrashes: c.maxCrashes, windowMs: c.crashWindowMs },
-  };
 }
 
 function workerInfo(w: PoolWorker): { id: number; pid: number | null; apps: readonly string[] } {

@@ -4,7 +4,6 @@
 import { createConnection, type Socket } from 'node:net';
 import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
 import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
-import type { Frame } from '../protocol/frame.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import { encodeWith, writeCancel, writeCredit } from '../protocol/messages.js';
 import { TickWriter } from '../net/tick-writer.js';
@@ -13,22 +12,8 @@ import { closedError } from './call-outcome.js';
 import { Deadlines } from '../net/deadlines.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 
-/** What a call hands the connection: frames for its id are routed here until it leaves the table. */
-export interface CallSink {
-  /** A frame with this call's id arrived. May throw DirtyProtocolError (the connection then fails). */
-  onFrame(frame: Frame): void;
-  /** A RESPONSE for this call, payload `buf[start, end)` (the hot path: no Frame made); else onFrame gets it. */
-  onResponse?(buf: Buffer, start: number, end: number): void;
-  /** The call left the table because the connection failed or the client closed. */
-  onFail(error: DirtyError): void;
-  /** Kept by the connection while the call is in its table (the call object is its own table entry). */
-  state: CallState;
-  /** The encoded request until it is written (then released, so large arguments are not kept). */
-  frames: readonly Buffer[];
-}
-
-/** `queued`: waiting for the socket, never written. `sent`: written, so it may have run. */
-export type CallState = 'queued' | 'sent';
+import type { CallSink, CallState, Encoder, Written } from './call-sink.js';
+export type { CallSink, CallState, Encoder, Written };
 
 export interface ConnectionOptions {
   /** Called once, at the first connect. */
@@ -42,12 +27,6 @@ export interface ConnectionOptions {
 }
 
 const FIRST_RETRY_DELAY_MS = 20;
-
-declare const sent: unique symbol;
-/** What an encoder returns: only a FrameOut write makes one (an encodeX() chunk list does not type-check). */
-export type Written = { readonly [sent]: true };
-/** Writes the frame(s) of the call `id` into `out` and returns what the last write returned. */
-export type Encoder = (id: bigint, out: FrameOut<Written>) => Written;
 
 const NO_FRAMES: readonly Buffer[] = Object.freeze([]);
 

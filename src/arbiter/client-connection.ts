@@ -5,7 +5,7 @@ import { Buffer } from 'node:buffer';
 import type { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { TickWriter } from '../net/tick-writer.js';
-import type { Peer } from './router.js';
+import type { Peer } from './router-types.js';
 import type { Call } from './router-types.js';
 
 /** Per-connection write buffer above which a client counts as congested. */

@@ -43,6 +43,26 @@ export interface Call {
   stall?: Deadline | undefined;
 }
 
+/** A new call, every field set from the start: one hidden class, no property store added when a deadline is set. */
+export function newCall(wid: number, peer: Peer, clientId: bigint, app: string, payload: Payload, now: number): Call {
+  return {
+    wid,
+    peer,
+    clientId,
+    app,
+    payload,
+    queuedAt: now,
+    worker: null,
+    sentAt: 0,
+    activeAt: 0,
+    streamed: false,
+    window: undefined,
+    awaitingDrain: false,
+    deadline: undefined,
+    stall: undefined,
+  };
+}
+
 export interface WorkerLoad {
   /** Calls sent to the worker and not finished there (abandoned ones included), oldest first. */
   readonly sent: SentCalls;

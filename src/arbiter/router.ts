@@ -4,20 +4,18 @@
 // worker's final frame for it arrives: the worker is really busy until then. Streams run under
 // per-stream credit (stream-flow.ts); timeoutMs and stalled streams fire on precise deadlines.
 import { DispatchQueue } from '../core/dispatch-queue.js';
-import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyTimeoutError, DirtyWorkerError } from '../errors.js';
-import { MessageType } from '../protocol/constants.js';
+import type { DirtyError, DirtyTimeoutError } from '../errors.js';
+import { FENCE_ID, MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import { encodeError, writeCancel } from '../protocol/messages.js';
-import { FENCE_ID } from '../protocol/constants.js';
 import type { PoolWorker } from './pool-types.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { CallStats, type CallOutcome } from './call-stats.js';
 import { StreamFlow } from './stream-flow.js';
-import { isFinal, type Call, type Peer, type RouterOptions } from './router-types.js';
+import { isFinal, newCall, type Call, type Peer, type RouterOptions } from './router-types.js';
+import { appNotFound, duplicateId, noWorkers, queueFull, workerLost } from './refusals.js';
 import { WorkerChoice } from './worker-choice.js';
 import type { AbandonedCall } from './stuck-calls.js';
-
-export type { Peer, RouterOptions } from './router-types.js';
 
 export class Router {
   readonly stats: CallStats;
@@ -77,44 +75,25 @@ export class Router {
     if (previous) {
       // One answer per id: the call already under this id is abandoned and both get this one error.
       this.#abandon(previous, 'protocol_error');
-      this.#reject(peer, clientId, new DirtyError(`Duplicate request id ${clientId}: a call with this id was still running`), 'protocol_error');
+      this.#reject(peer, clientId, duplicateId(clientId), 'protocol_error');
       return;
     }
     if (!this.#o.knownApps.has(app)) {
-      // Any string may come here: a long one is shortened, never sent back whole (twice).
-      const name = app.length > 128 ? `${app.slice(0, 64)}… (${app.length} characters)` : app;
-      this.#reject(peer, clientId, new DirtyAppNotFoundError(`App not found: ${name}`, { app_path: name }), 'app_error');
+      this.#reject(peer, clientId, appNotFound(app), 'app_error');
       return;
     }
     const now = this.#now();
-    // Every field from the start: one hidden class, no property store allocated when a deadline is set.
-    const call: Call = {
-      wid: this.#nextWid++,
-      peer,
-      clientId,
-      app,
-      payload,
-      queuedAt: now,
-      worker: null,
-      sentAt: 0,
-      activeAt: 0,
-      streamed: false,
-      window: undefined,
-      awaitingDrain: false,
-      deadline: undefined,
-      stall: undefined,
-    };
+    const call = newCall(this.#nextWid++, peer, clientId, app, payload, now);
     const w = this.#choice.pick(app, now);
     if (w) {
       this.#track(call, mine);
       this.#dispatch(call, w, now);
     } else if (!this.#choice.hasReady(app) && !this.#o.expectsHolder(app)) {
-      this.#reject(peer, clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }), 'no_workers');
+      this.#reject(peer, clientId, noWorkers(app), 'no_workers');
     } else if (this.#queue.enqueue(app, call)) {
       this.#track(call, mine);
     } else {
-      const max = this.#o.maxQueue;
-      this.#reject(peer, clientId, new DirtyQueueFullError(`Queue full (${max} calls waiting); retry later`, { app_path: app, max_queue: max }), 'queue_full');
+      this.#reject(peer, clientId, queueFull(app, this.#o.maxQueue), 'queue_full');
     }
   }
 
@@ -173,15 +152,13 @@ export class Router {
     this.workerRetiring(w);
     this.#choice.forget(w);
     for (const [wid, a] of this.#abandoned) if (a.worker === w) this.#abandoned.delete(wid);
-    const how = w.killReason !== undefined ? `was killed (${w.killReason})` : signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     for (const call of [...this.#calls.values()]) {
       if (call.worker !== w) continue;
-      this.#release(w, call.wid);
+      this.#choice.release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
       this.#forget(call);
       this.#ended(call, 'worker_error');
-      const details = { worker_id: w.id, pid: w.process.pid ?? null, exit_code: code, signal, reason: w.killReason ?? null };
-      this.#reject(call.peer, call.clientId, new DirtyWorkerError(`Dirty worker ${w.id} (pid:${w.process.pid}) ${how} while running ${call.app}`, details));
+      this.#reject(call.peer, call.clientId, workerLost(w, call.app, code, signal));
     }
     for (const other of this.#routable) this.#drainInto(other);
     this.failOrphanedQueue();
@@ -194,7 +171,7 @@ export class Router {
       for (const call of this.#queue.drainApp(app)) {
         this.#finish(call);
         this.#ended(call, 'no_workers');
-        this.#reject(call.peer, call.clientId, new DirtyNoWorkersAvailableError(`No workers available for app: ${app}`, { app_path: app }));
+        this.#reject(call.peer, call.clientId, noWorkers(app));
       }
     }
   }
@@ -208,7 +185,7 @@ export class Router {
       // A late frame of an abandoned call: dropped, never relayed; its final frame frees the slot.
       if (isFinal(type) && this.#abandoned.get(wid)?.worker === w) {
         this.#abandoned.delete(wid);
-        this.#release(w, wid);
+        this.#choice.release(w, wid);
         this.#drainInto(w);
       }
       return;
@@ -261,7 +238,7 @@ export class Router {
   /** Forget a call (queued or sent) and release its worker slot. */
   #finish(call: Call): void {
     this.#forget(call);
-    if (call.worker) this.#release(call.worker, call.wid);
+    if (call.worker) this.#choice.release(call.worker, call.wid);
     else this.#queue.remove(call.app, call);
   }
 
@@ -277,10 +254,6 @@ export class Router {
     call.peer.calls.delete(call.clientId);
   }
 
-  #release(w: PoolWorker, wid: number): void {
-    this.#choice.release(w, wid);
-  }
-
   /**
    * The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps
    * its worker slot until the worker's final frame for it (the worker stays busy until it stops).
@@ -294,7 +267,7 @@ export class Router {
     }
     this.#forget(call);
     if (w.process.exited || this.#choice.load(w) === undefined) {
-      this.#release(w, call.wid);
+      this.#choice.release(w, call.wid);
       return;
     }
     this.#abandoned.set(call.wid, { worker: w, at: this.#now(), app: call.app, payload: call.payload });

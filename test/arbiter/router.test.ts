@@ -2,7 +2,8 @@
 // it sends to workers, relays to callers and counts, on a fake clock (each step one turn of the loop).
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
-import { Router, type RouterOptions } from '../../src/arbiter/router.js';
+import { Router } from '../../src/arbiter/router.js';
+import type { RouterOptions } from '../../src/arbiter/router-types.js';
 import { FakePeer, readyWorker } from './fakes.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

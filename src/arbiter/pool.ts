@@ -46,13 +46,10 @@ export class Pool {
 
   constructor(opts: PoolOptions, log: Logger, listener: PoolListener, events: PoolEvents = {}) {
     this.#events = events;
-    this.#opts = opts;
     this.#log = log;
     this.#listener = listener;
-    this.specs = opts.apps.map((a) => ({ name: a.name, limit: a.limit }));
-    this.bounds = computeBounds(this.specs, opts.maxWorkers);
+    [this.#opts, this.specs, this.bounds, this.#byName] = configured(opts);
     this.#target = initialTarget(opts.initialTarget, this.bounds).target;
-    this.#byName = new Map(opts.apps.map((a) => [a.name, a]));
   }
 
   get target(): number {
@@ -245,9 +242,7 @@ export class Pool {
     if (next) this.#reconfigure(next);
     this.crashes.reset(); // new code deserves a new chance
     const old = [...this.workers.values()].filter((w) => w.state !== 'retiring').map((w) => ({ id: w.id, apps: w.apps }));
-    // A reload already under way takes the other workers on; nothing is replaced twice.
-    if (this.#reload) for (const w of old) this.#reload.add(w);
-    else this.#reload = new RollingReload(old);
+    this.#replaceInTurn(old);
     this.#log.info(`Reload: replacing ${workersText(old.length)} one at a time`);
     this.kick();
     return true;
@@ -258,10 +253,7 @@ export class Pool {
   }
 
   #reconfigure(next: PoolOptions): void {
-    this.#opts = next;
-    this.specs = next.apps.map((a) => ({ name: a.name, limit: a.limit }));
-    this.bounds = computeBounds(this.specs, next.maxWorkers);
-    this.#byName = new Map(next.apps.map((a) => [a.name, a]));
+    [this.#opts, this.specs, this.bounds, this.#byName] = configured(next);
     // New bounds may move the target: through scale like any change (logged, `scaled`: hooks, TargetStore).
     if (applyScaleCommand(this.#target, { kind: 'set', n: this.#target }, this.bounds).target !== this.#target)
       this.scale({ kind: 'set', n: this.#target }, 'config reload');
@@ -292,10 +284,14 @@ export class Pool {
   /** Replaces one worker (fresh process, same apps) the way a reload does: replacement first. */
   replace(w: PoolWorker): void {
     if (this.#stopping || w.state !== 'ready') return;
-    const old = { id: w.id, apps: w.apps };
-    if (this.#reload) this.#reload.add(old);
-    else this.#reload = new RollingReload([old]);
+    this.#replaceInTurn([{ id: w.id, apps: w.apps }]);
     this.kick();
+  }
+
+  /** Queues workers for replacement, one at a time; a reload already under way takes them on (nothing is replaced twice). */
+  #replaceInTurn(old: readonly { id: number; apps: readonly string[] }[]): void {
+    if (this.#reload) for (const w of old) this.#reload.add(w);
+    else this.#reload = new RollingReload(old);
   }
 
   /** Recycles a worker whose call ignored its cancellation: replacement planned first, then killed; not a crash. */
@@ -313,4 +309,10 @@ export class Pool {
     this.memoryRetirements += checkHealth([...this.workers.values()], now, this.#opts, this.#log, (w) => this.replace(w), this.lag.observe(now));
     this.kick();
   }
+}
+
+/** What the pool derives from its options: the options, the app specs, the bounds, the apps by name. */
+function configured(o: PoolOptions): [PoolOptions, readonly AppSpec[], Bounds, ReadonlyMap<string, AppLoadSpec>] {
+  const specs = o.apps.map((a) => ({ name: a.name, limit: a.limit }));
+  return [o, specs, computeBounds(specs, o.maxWorkers), new Map(o.apps.map((a) => [a.name, a]))];
 }

@@ -1,0 +1,111 @@
+// A rolling reload's sequencing, on plain data: which old worker is replaced next, when one is
+// retired without a replacement, when the reload is done or aborted. Old workers are replaced one
+// at a time; each is retired only once its replacement is ready (core/reconcile plans that
+// replacement's spawn from `ReloadState.current`), so limited apps never drop below their limit.
+
+import { isLive, isSurplus } from './allocation.js';
+import type { AppName, AppSpec, Replacement, WorkerId, WorkerView } from './types.js';
+
+export interface OldWorker {
+  readonly id: WorkerId;
+  readonly apps: readonly AppName[];
+}
+
+export interface ReloadState {
+  /** Old workers waiting their turn, in order. */
+  readonly queue: readonly OldWorker[];
+  /** The replacement under way (handed to the planner as Desired.replacement). */
+  readonly current: Replacement | null;
+  /** Old workers retired once their replacement was ready. */
+  readonly replaced: number;
+  /** Old workers taken on, the current one and those already handled included. */
+  readonly total: number;
+}
+
+/** What the step sees: the workers, and what the pool is configured for now. */
+export interface ReloadView {
+  readonly workers: readonly WorkerView[];
+  readonly specs: readonly AppSpec[];
+  readonly target: number;
+}
+
+/** Why an old worker is retired without a replacement. */
+export type RetireWhy = 'unconfigured' | 'surplus';
+
+export interface ReloadStep {
+  readonly state: ReloadState;
+  /** Old workers to retire now, without a replacement. */
+  readonly retire: readonly { readonly id: WorkerId; readonly why: RetireWhy }[];
+  /** Nothing left to replace: the reload is complete. */
+  readonly done: boolean;
+}
+
+export function startReload(old: readonly OldWorker[]): ReloadState {
+  return takeOn({ queue: [], current: null, replaced: 0, total: 0 }, old);
+}
+
+/** More workers to replace (a reload or the memory guard while one runs); a worker already taken on is not taken twice. */
+export function takeOn(state: ReloadState, more: readonly OldWorker[]): ReloadState {
+  const queue = [...state.queue];
+  for (const w of more) if (state.current?.replaces !== w.id && !queue.some((o) => o.id === w.id)) queue.push(w);
+  return { ...state, queue, total: state.total + queue.length - state.queue.length };
+}
+
+/**
+ * The reload's next step given the workers now. While the current replacement is live the reload
+ * waits. Otherwise the current old worker gets a (new) replacement, unless it left (skipped) or a
+ * scale-down made it surplus (retired: the pool meets its target without it); then the next old
+ * worker in line is taken, skipping those that left and retiring those none of whose apps is
+ * configured any more. A replacement that left before it was ready (a scale-down retires starting
+ * workers first) is asked for again, `by` back to null.
+ */
+export function stepReload(state: ReloadState, view: ReloadView): ReloadStep {
+  const workers = view.workers.filter(isLive);
+  const alive = (id: WorkerId | null): boolean => workers.some((w) => w.id === id);
+  const configured = new Set(view.specs.map((s) => s.name));
+  const retire: { id: WorkerId; why: RetireWhy }[] = [];
+  const leave = (id: WorkerId, why: RetireWhy): void => {
+    retire.push({ id, why });
+    workers.splice(
+      workers.findIndex((w) => w.id === id),
+      1,
+    );
+  };
+  const queue = [...state.queue];
+  let current = state.current;
+  for (;;) {
+    if (current && alive(current.replaces)) {
+      if (alive(current.by)) return { state: { ...state, queue, current }, retire, done: false };
+      const old = workers.find((w) => w.id === current?.replaces);
+      if (!old || !isSurplus(old, view.specs, workers, view.target)) {
+        return { state: { ...state, queue, current: { ...current, by: null } }, retire, done: false };
+      }
+      leave(old.id, 'surplus');
+    }
+    const next = queue.shift();
+    if (next === undefined) return { state: { ...state, queue, current: null }, retire, done: true };
+    current = null;
+    if (!alive(next.id)) continue;
+    const apps = next.apps.filter((a) => configured.has(a));
+    if (apps.length === 0) leave(next.id, 'unconfigured');
+    else current = { replaces: next.id, apps, by: null };
+  }
+}
+
+/** The spawn the planner made for the replacement of `replaces` is worker `id`. */
+export function replacementSpawned(state: ReloadState, replaces: WorkerId, id: WorkerId): ReloadState {
+  const c = state.current;
+  return c?.replaces === replaces ? { ...state, current: { ...c, by: id } } : state;
+}
+
+/** Worker `id` is ready: if it is the current replacement, the old worker it replaces (to retire now), else null. */
+export function replacementReady(state: ReloadState, id: WorkerId): { state: ReloadState; retire: WorkerId | null } {
+  const c = state.current;
+  if (c === null || c.by !== id) return { state, retire: null };
+  return { state: { ...state, current: null, replaced: state.replaced + 1 }, retire: c.replaces };
+}
+
+/** True when worker `id`, which died before it was ready, was the current replacement: the new code does not boot, the reload aborts. */
+export function abortsReload(state: ReloadState, id: WorkerId): boolean {
+  return state.current !== null && state.current.by === id;
+}

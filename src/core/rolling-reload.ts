@@ -60,36 +60,38 @@ export function takeOn(state: ReloadState, more: readonly OldWorker[]): ReloadSt
  * workers first) is asked for again, `by` back to null.
  */
 export function stepReload(state: ReloadState, view: ReloadView): ReloadStep {
-  const workers = view.workers.filter(isLive);
+  let workers = view.workers.filter(isLive);
   const alive = (id: WorkerId | null): boolean => workers.some((w) => w.id === id);
   const configured = new Set(view.specs.map((s) => s.name));
   const retire: { id: WorkerId; why: RetireWhy }[] = [];
   const leave = (id: WorkerId, why: RetireWhy): void => {
     retire.push({ id, why });
-    workers.splice(
-      workers.findIndex((w) => w.id === id),
-      1,
-    );
+    workers = workers.filter((w) => w.id !== id);
   };
   const queue = [...state.queue];
   let current = state.current;
   for (;;) {
-    if (current && alive(current.replaces)) {
+    const old = current && workers.find((w) => w.id === current?.replaces);
+    if (current && old) {
       if (alive(current.by)) return { state: { ...state, queue, current }, retire, done: false };
-      const old = workers.find((w) => w.id === current?.replaces);
-      if (!old || !isSurplus(old, view.specs, workers, view.target)) {
-        return { state: { ...state, queue, current: { ...current, by: null } }, retire, done: false };
-      }
+      if (!isSurplus(old, view.specs, workers, view.target)) return { state: { ...state, queue, current: { ...current, by: null } }, retire, done: false };
       leave(old.id, 'surplus');
     }
     const next = queue.shift();
     if (next === undefined) return { state: { ...state, queue, current: null }, retire, done: true };
     current = null;
     if (!alive(next.id)) continue;
-    const apps = next.apps.filter((a) => configured.has(a));
-    if (apps.length === 0) leave(next.id, 'unconfigured');
-    else current = { replaces: next.id, apps, by: null };
+    if (next.apps.some((a) => configured.has(a))) current = { replaces: next.id, apps: replacementApps(next, view.specs), by: null };
+    else leave(next.id, 'unconfigured');
   }
+}
+
+/**
+ * What a replacement loads, in config order: the old worker's apps that are still configured, and
+ * every unlimited app (one a config reload added belongs on every worker, the replacements included).
+ */
+export function replacementApps(old: OldWorker, specs: readonly AppSpec[]): AppName[] {
+  return specs.filter((s) => s.limit === null || old.apps.includes(s.name)).map((s) => s.name);
 }
 
 /** The spawn the planner made for the replacement of `replaces` is worker `id`. */

@@ -155,7 +155,10 @@ export class Pool {
         this.#log,
         () => this.kick(),
       );
-    for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
+    const actions = plan(this.#desired(), this.views(), now);
+    for (const action of actions) this.#execute(action, now);
+    // A scale-down that retired the replacement or an old worker changes the reload's next step: one more pass.
+    if (this.#reload.replacement && actions.some((a) => a.kind === 'retire')) this.#reconciler.run();
   }
 
   #execute(action: PlanAction, now: number): void {

@@ -51,7 +51,7 @@ export class Pool {
     this.#target = initialTarget(opts.initialTarget, this.bounds).target;
     this.#reload = new ReloadRunner({
       workers: this.workers,
-      view: () => ({ workers: this.views(), specs: this.specs, target: this.#target }),
+      view: () => ({ workers: this.views(), specs: this.specs, target: this.#target, broken: this.crashes.broken }),
       retire: (w) => this.retire(w),
       ended: (how) => events.reloadEnded?.(how),
       log,

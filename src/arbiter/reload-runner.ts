@@ -62,6 +62,9 @@ export class ReloadRunner {
       h.log.info(`Reload: worker ${id} (pid:${w.process.pid}) ${reason}; it retires instead of being replaced`);
       h.retire(w);
     }
+    for (const { id, apps } of step.kept) {
+      h.log.warn(`Reload: worker ${id} is kept as it is: the crash-loop breaker of [${apps.join(', ')}] is open, its replacement cannot start`);
+    }
     if (step.done) {
       h.log.info(`Reload complete: ${this.#state.replaced} worker(s) replaced`);
       this.#end('complete');

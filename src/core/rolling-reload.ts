@@ -3,7 +3,7 @@
 // at a time; each is retired only once its replacement is ready (core/reconcile plans that
 // replacement's spawn from `ReloadState.current`), so limited apps never drop below their limit.
 
-import { isLive, isSurplus } from './allocation.js';
+import { appSetKey, isLive, isSurplus } from './allocation.js';
 import type { AppName, AppSpec, Replacement, WorkerId, WorkerView } from './types.js';
 
 export interface OldWorker {
@@ -27,6 +27,8 @@ export interface ReloadView {
   readonly workers: readonly WorkerView[];
   readonly specs: readonly AppSpec[];
   readonly target: number;
+  /** App sets (appSetKey) whose crash-loop breaker is open: a replacement of such a set is never spawned. */
+  readonly broken: ReadonlySet<string>;
 }
 
 /** Why an old worker is retired without a replacement. */
@@ -36,6 +38,8 @@ export interface ReloadStep {
   readonly state: ReloadState;
   /** Old workers to retire now, without a replacement. */
   readonly retire: readonly { readonly id: WorkerId; readonly why: RetireWhy }[];
+  /** Old workers left as they are: their replacement's app set is crash-looping (it would never be spawned). */
+  readonly kept: readonly { readonly id: WorkerId; readonly apps: readonly AppName[] }[];
   /** Nothing left to replace: the reload is complete. */
   readonly done: boolean;
 }
@@ -57,7 +61,9 @@ export function takeOn(state: ReloadState, more: readonly OldWorker[]): ReloadSt
  * scale-down made it surplus (retired: the pool meets its target without it); then the next old
  * worker in line is taken, skipping those that left and retiring those none of whose apps is
  * configured any more. A replacement that left before it was ready (a scale-down retires starting
- * workers first) is asked for again, `by` back to null.
+ * workers first) is asked for again, `by` back to null. A replacement whose app set is crash-looping
+ * is not waited for: its old worker is kept as it is (the reload would never end, and a reload asked
+ * for meanwhile would wait behind it).
  */
 export function stepReload(state: ReloadState, view: ReloadView): ReloadStep {
   let workers = view.workers.filter(isLive);
@@ -68,17 +74,19 @@ export function stepReload(state: ReloadState, view: ReloadView): ReloadStep {
     retire.push({ id, why });
     workers = workers.filter((w) => w.id !== id);
   };
+  const kept: { id: WorkerId; apps: readonly AppName[] }[] = [];
   const queue = [...state.queue];
   let current = state.current;
   for (;;) {
     const old = current && workers.find((w) => w.id === current?.replaces);
     if (current && old) {
-      if (alive(current.by)) return { state: { ...state, queue, current }, retire, done: false };
-      if (!isSurplus(old, view.specs, workers, view.target)) return { state: { ...state, queue, current: { ...current, by: null } }, retire, done: false };
-      leave(old.id, 'surplus');
+      if (alive(current.by)) return { state: { ...state, queue, current }, retire, kept, done: false };
+      if (isSurplus(old, view.specs, workers, view.target)) leave(old.id, 'surplus');
+      else if (view.broken.has(appSetKey(current.apps))) kept.push({ id: old.id, apps: current.apps });
+      else return { state: { ...state, queue, current: { ...current, by: null } }, retire, kept, done: false };
     }
     const next = queue.shift();
-    if (next === undefined) return { state: { ...state, queue, current: null }, retire, done: true };
+    if (next === undefined) return { state: { ...state, queue, current: null }, retire, kept, done: true };
     current = null;
     if (!alive(next.id)) continue;
     if (next.apps.some((a) => configured.has(a))) current = { replaces: next.id, apps: replacementApps(next, view.specs), by: null };

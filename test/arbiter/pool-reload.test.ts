@@ -164,3 +164,15 @@ test('a config reload that drops and adds apps: replacements load what is still 
   t.deepEqual(live(h), [3, 4]);
   t.is(h.pool.target, 2);
 });
+
+test('a replacement whose app set is crash-looping is not waited for: the old worker is kept and the reload ends', async (t) => {
+  const h = await readyPool(2, { restart: { baseDelayMs: 1, maxDelayMs: 1, maxCrashes: 1, windowMs: 60_000 } });
+  fake(h, 2).die(1, null); // one crash opens the breaker of [a] (no cooldown: open until a reload)
+  t.deepEqual(h.pool.brokenAppSets, [JSON.stringify(['a'])]);
+  h.pool.replace(worker(h, 1)); // e.g. the memory guard
+  await until('the replacement is given up', () => h.reloads.length === 1);
+  t.deepEqual(h.reloads, ['complete'], 'a reload asked for later is not stuck behind it');
+  t.true(h.lines.some((l) => l === 'WARN Reload: worker 1 is kept as it is: the crash-loop breaker of [a] is open, its replacement cannot start'));
+  t.false(fake(h, 1).retired);
+  t.is(h.fakes.length, 2, 'nothing spawned');
+});

@@ -15,13 +15,24 @@ import {
   type ReloadStep,
   type ReloadView,
 } from '../../src/core/rolling-reload.js';
+import { appSetKey } from '../../src/core/allocation.js';
 import type { AppSpec, WorkerView } from '../../src/core/types.js';
 import { U_L2, worker } from './fixtures.js';
 
 const U: AppSpec[] = [{ name: 'U', limit: null }];
-const view = (workers: WorkerView[], target = workers.length, specs: AppSpec[] = U): ReloadView => ({ workers, specs, target });
+const view = (workers: WorkerView[], target = workers.length, specs: AppSpec[] = U, broken: string[] = []): ReloadView => ({
+  workers,
+  specs,
+  target,
+  broken: new Set(broken),
+});
 const state = (s: Partial<ReloadState>): ReloadState => ({ queue: [], current: null, replaced: 0, total: 0, ...s });
-const step = (s: Partial<ReloadState>, retire: ReloadStep['retire'] = [], done = false): ReloadStep => ({ state: state(s), retire, done });
+const step = (s: Partial<ReloadState>, retire: ReloadStep['retire'] = [], done = false, kept: ReloadStep['kept'] = []): ReloadStep => ({
+  state: state(s),
+  retire,
+  kept,
+  done,
+});
 
 const stepped = test.macro({
   exec(t, s: ReloadState, v: ReloadView, expected: ReloadStep) {
@@ -97,6 +108,16 @@ test(
   ]),
   view([worker(1, ['Gone']), worker(2, ['U', 'Gone'])], 2),
   step({ current: { replaces: 2, apps: ['U'], by: null }, total: 2 }, [{ id: 1, why: 'unconfigured' }]),
+);
+test(
+  'a replacement whose app set is crash-looping is not waited for: its old worker is kept, the next one is taken',
+  stepped,
+  startReload([
+    { id: 1, apps: ['U', 'L'] },
+    { id: 2, apps: ['U'] },
+  ]),
+  view([worker(1, ['U', 'L']), worker(2, ['U']), worker(3, ['U', 'L'])], 3, U_L2, [appSetKey(['U', 'L'])]),
+  step({ current: { replaces: 2, apps: ['U'], by: null }, total: 2 }, [], false, [{ id: 1, apps: ['U', 'L'] }]),
 );
 test(
   'the last old worker retired: done',

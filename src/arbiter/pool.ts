@@ -8,10 +8,9 @@ import type { AppSpec, Bounds, PlanAction, ScaleCommand, ScaleResult, WorkerView
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { PoolEvents, PoolListener, PoolOptions, PoolWorker } from './pool-types.js';
 import { drainWorker, startPoolWorker } from './pool-worker.js';
-import { RollingReload } from './rolling-reload.js';
+import { oldWorkers, ReloadRunner } from './reload-runner.js';
 import { CrashTracker } from './crash-tracker.js';
 import { checkHealth, killWorker } from './health.js';
-import { advanceReload } from './reload-step.js';
 import { LoopLag } from './loop-lag.js';
 import { Reconciler } from './reconciler.js';
 import type { Logger } from './logger.js';
@@ -27,7 +26,7 @@ export class Pool {
   /** Crash history, backoff and the crash-loop breakers. */
   readonly crashes = new CrashTracker();
   #opts: PoolOptions;
-  #reload: RollingReload | null = null;
+  readonly #reload: ReloadRunner;
   readonly #log: Logger;
   readonly #listener: PoolListener;
   #byName: ReadonlyMap<string, AppLoadSpec>;
@@ -50,6 +49,13 @@ export class Pool {
     this.#listener = listener;
     [this.#opts, this.specs, this.bounds, this.#byName] = configured(opts);
     this.#target = initialTarget(opts.initialTarget, this.bounds).target;
+    this.#reload = new ReloadRunner({
+      workers: this.workers,
+      view: () => ({ workers: this.views(), specs: this.specs, target: this.#target, broken: this.crashes.broken }),
+      retire: (w) => this.retire(w),
+      ended: (how) => events.reloadEnded?.(how),
+      log,
+    });
   }
 
   get target(): number {
@@ -125,19 +131,20 @@ export class Pool {
 
   #desired(): Parameters<typeof plan>[0] {
     return {
-      target: this.#target + (this.#reload ? this.#reload.surge : 0),
+      target: this.#target,
       specs: this.specs,
       stopping: this.#stopping,
       pendingRespawns: this.#pending,
       maxConcurrentSpawns: this.#opts.spawnConcurrency,
       backoffUntil: this.crashes.backoffUntil,
       broken: this.crashes.broken,
+      replacement: this.#reload.replacement,
     };
   }
 
   #pass(): void {
     const now = performance.now();
-    this.#advanceReload();
+    this.#reload.advance();
     this.#pending = prunePendingRespawns(this.#desired(), this.views());
     const short = this.views().filter((w) => w.state !== 'retiring').length < this.#target;
     if (!this.#stopping)
@@ -148,14 +155,18 @@ export class Pool {
         this.#log,
         () => this.kick(),
       );
-    for (const action of plan(this.#desired(), this.views(), now)) this.#execute(action, now);
+    const actions = plan(this.#desired(), this.views(), now);
+    for (const action of actions) this.#execute(action, now);
+    // A scale-down that retired the replacement or an old worker changes the reload's next step: one more pass.
+    if (this.#reload.replacement && actions.some((a) => a.kind === 'retire')) this.#reconciler.run();
   }
 
   #execute(action: PlanAction, now: number): void {
     switch (action.kind) {
       case 'spawn':
         if (action.respawn) this.#pending = consumePendingRespawn(this.#pending, action.apps);
-        this.#spawn(action.apps, now);
+        if (action.replaces === undefined) this.#spawn(action.apps, now);
+        else this.#reload.spawned(action.replaces, this.#spawn(action.apps, now));
         break;
       case 'retire': {
         const w = this.workers.get(action.id);
@@ -171,7 +182,6 @@ export class Pool {
 
   #spawn(apps: readonly string[], now: number): number {
     const id = this.#nextId++;
-    this.#reload?.claim(id, apps);
     const specs = apps.map((name) => this.#byName.get(name)).filter((s): s is AppLoadSpec => s !== undefined);
     const worker = startPoolWorker(id, specs, this.#opts, now, {
       ready: (w) => this.#onReady(w),
@@ -189,12 +199,7 @@ export class Pool {
     this.#log.info(`Dirty worker ${w.id} (pid:${w.process.pid}) ready with [${w.apps.join(', ')}]`);
     this.#listener.workerReady(w);
     if (this.crashes.ready(w.id)) this.#log.info(`Crash-loop breaker of [${w.apps.join(', ')}] closed: probe worker ${w.id} is ready`);
-    const replaced = this.#reload?.onReady(w.id) ?? null;
-    const old = replaced === null ? undefined : this.workers.get(replaced);
-    if (old) {
-      this.#log.info(`Reload: worker ${w.id} replaces worker ${old.id} (pid:${old.process.pid}), which now retires`);
-      this.retire(old);
-    }
+    this.#reload.ready(w);
     this.kick();
   }
 
@@ -225,31 +230,29 @@ export class Pool {
   }
 
   #onCrash(w: PoolWorker, how: string): void {
-    if (this.#reload?.isReplacement(w.id)) {
-      this.#log.error(`Reload aborted: the replacement worker ${w.id} ${w.killReason ?? how} before it was ready; the old workers keep serving`);
-      this.#endReload('aborted');
-    }
+    this.#reload.crashed(w, how);
     this.restarts++;
     if (!this.#stopping && this.crashes.crashed(w, how, performance.now(), this.#opts, this.#log)) this.#pending.push([...w.apps]);
   }
 
   /**
    * Rolling reload: every current worker is replaced by a fresh process (new app code), one at a
-   * time; `next` (optional) carries a new config. Returns false when a reload is already running.
+   * time (src/arbiter/reload-runner.ts); `next` (optional) carries a new config. A reload already
+   * under way takes the workers on. Returns false once the pool is stopping.
    */
   reload(next?: PoolOptions): boolean {
     if (this.#stopping) return false;
     if (next) this.#reconfigure(next);
     this.crashes.reset(); // new code deserves a new chance
-    const old = [...this.workers.values()].filter((w) => w.state !== 'retiring').map((w) => ({ id: w.id, apps: w.apps }));
-    this.#replaceInTurn(old);
+    const old = oldWorkers(this.views());
+    this.#reload.replace(old);
     this.#log.info(`Reload: replacing ${workersText(old.length)} one at a time`);
     this.kick();
     return true;
   }
 
   get reloading(): { replaced: number; total: number } | null {
-    return this.#reload ? { replaced: this.#reload.replaced, total: this.#reload.total } : null;
+    return this.#reload.progress;
   }
 
   #reconfigure(next: PoolOptions): void {
@@ -260,38 +263,11 @@ export class Pool {
     this.#pending = this.#pending.map((apps) => apps.filter((a) => this.#byName.has(a))).filter((apps) => apps.length > 0);
   }
 
-  #advanceReload(): void {
-    if (!this.#reload) return;
-    const step = advanceReload(this.#reload, {
-      workers: this.workers,
-      specs: this.specs,
-      target: this.#target,
-      views: () => this.views(),
-      allowed: new Set(this.#byName.keys()),
-      log: this.#log,
-      retire: (w) => this.retire(w),
-      runNow: () => this.#reconciler.run(),
-      requeue: (apps) => this.#pending.some((a) => appSetKey(a) === appSetKey(apps)) || this.#pending.unshift(apps),
-    });
-    if (step === 'done') this.#endReload('complete');
-  }
-
-  #endReload(how: 'complete' | 'aborted'): void {
-    this.#reload = null;
-    this.#events.reloadEnded?.(how);
-  }
-
   /** Replaces one worker (fresh process, same apps) the way a reload does: replacement first. */
   replace(w: PoolWorker): void {
     if (this.#stopping || w.state !== 'ready') return;
-    this.#replaceInTurn([{ id: w.id, apps: w.apps }]);
+    this.#reload.replace([{ id: w.id, apps: w.apps }]);
     this.kick();
-  }
-
-  /** Queues workers for replacement, one at a time; a reload already under way takes them on (nothing is replaced twice). */
-  #replaceInTurn(old: readonly { id: number; apps: readonly string[] }[]): void {
-    if (this.#reload) for (const w of old) this.#reload.add(w);
-    else this.#reload = new RollingReload(old);
   }
 
   /** Recycles a worker whose call ignored its cancellation: replacement planned first, then killed; not a crash. */

@@ -2,7 +2,7 @@
 // returns the spawns, retirements and wake-up the shell should carry out. Pure and idempotent.
 
 import { appSetKey, appsForNewWorker, chooseVictims, holdersOf, isLive } from './allocation.js';
-import type { AppName, Desired, PlanAction, WorkerView } from './types.js';
+import type { AppName, Desired, PlanAction, Replacement, WorkerView } from './types.js';
 
 type AppList = readonly AppName[];
 type SpawnAction = Extract<PlanAction, { kind: 'spawn' }>;
@@ -79,6 +79,31 @@ function repairPlacement(draft: Draft): void {
   }
 }
 
+/** How the replacement under way stands: its worker is live ('started'), it is to be spawned ('due'), or there is none. */
+function replacementStatus(r: Replacement | null, live: readonly WorkerView[]): 'started' | 'due' | null {
+  if (r === null || !live.some((w) => w.id === r.replaces)) return null;
+  return r.by !== null && live.some((w) => w.id === r.by) ? 'started' : 'due';
+}
+
+/**
+ * The live workers the target is measured against. A started replacement stands in for the
+ * worker it replaces: that worker no longer counts (nor is it a scale-down victim; the reload
+ * retires it once its replacement is ready). Before then, the old worker counts for both.
+ */
+function countedLive(desired: Desired, observed: readonly WorkerView[]): WorkerView[] {
+  const live = observed.filter(isLive);
+  const r = desired.replacement;
+  return r !== null && replacementStatus(r, live) === 'started' ? live.filter((w) => w.id !== r.replaces) : live;
+}
+
+/** Plans the spawn of a due replacement in place of the worker it replaces, if a slot is free and its apps may be spawned. */
+function planReplacement(draft: Draft, r: Replacement): void {
+  const index = draft.pool.findIndex((w) => w.id === r.replaces);
+  if (index < 0 || draft.slots <= 0 || !isSpawnable(draft, r.apps)) return;
+  draft.pool.splice(index, 1);
+  addSpawn(draft, { kind: 'spawn', apps: r.apps, respawn: false, replaces: r.replaces });
+}
+
 /**
  * What the shell should do now to move `observed` towards `desired`. Same input, same plan.
  *
@@ -90,14 +115,18 @@ function repairPlacement(draft: Draft): void {
  *   replays the oldest spawnable pending respawn verbatim (`respawn: true`), otherwise
  *   loads `appsForNewWorker` computed as if the earlier planned spawns already existed.
  *   Nothing is spawned when no app can use another worker.
+ * - A replacement under way (`desired.replacement`) stands in for the worker it replaces
+ *   (see countedLive), so the target never grows for it. When it is due, it is the first
+ *   spawn (`replaces` names the old worker, its apps verbatim), unless the old worker is
+ *   itself a scale-down victim; without a free slot, or in backoff, it waits and the old
+ *   worker goes on counting.
  * - Backoff: an app set whose `backoffUntil` is after `now` is not spawned; one
  *   `wake-at` carries the earliest such time. Sets in `broken` are never spawned.
  * - Placement repair: a limited app held by fewer live workers than min(limit, target)
  *   (e.g. its holder crashed while the target was being lowered, so its respawn was
  *   dropped) gets a spawn even when the pool is at or above the target. The surplus is
  *   retired by a later plan, and never the repaired holder: a limited app below its limit
- *   is worse than one extra worker for a moment. This is the only case where one plan
- *   both spawns and retires.
+ *   is worse than one extra worker for a moment.
  * Retirements come first, then spawns, then the wake-at.
  */
 export function plan(desired: Desired, observed: readonly WorkerView[], now: number): PlanAction[] {
@@ -105,18 +134,21 @@ export function plan(desired: Desired, observed: readonly WorkerView[], now: num
   if (desired.stopping) {
     return live.map((worker) => ({ kind: 'retire', id: worker.id, reason: 'stopping' }));
   }
-  const surplus = live.length - desired.target;
-  const victims = surplus > 0 ? chooseVictims(desired.specs, live, surplus) : [];
+  const counted = countedLive(desired, observed);
+  const surplus = counted.length - desired.target;
+  const victims = surplus > 0 ? chooseVictims(desired.specs, counted, surplus) : [];
   const starting = live.filter((worker) => worker.state === 'starting').length;
   const draft: Draft = {
     desired,
     now,
-    pool: live.filter((worker) => !victims.includes(worker.id)),
+    pool: counted.filter((worker) => !victims.includes(worker.id)),
     pending: [...desired.pendingRespawns],
     spawns: [],
     slots: Math.max(1, desired.maxConcurrentSpawns) - starting,
     wakeAt: undefined,
   };
+  const r = desired.replacement;
+  if (r !== null && replacementStatus(r, live) === 'due') planReplacement(draft, r);
   fillToTarget(draft);
   repairPlacement(draft);
   const actions: PlanAction[] = victims.map((id) => ({ kind: 'retire', id, reason: 'scale-down' }));
@@ -137,7 +169,7 @@ export function plan(desired: Desired, observed: readonly WorkerView[], now: num
  */
 export function prunePendingRespawns(desired: Desired, observed: readonly WorkerView[]): AppList[] {
   if (desired.stopping) return [];
-  const need = desired.target - observed.filter(isLive).length;
+  const need = desired.target - countedLive(desired, observed).length;
   return desired.pendingRespawns.filter((apps) => !desired.broken.has(appSetKey(apps))).slice(0, Math.max(0, need));
 }
 

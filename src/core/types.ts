@@ -40,9 +40,20 @@ export interface ScaleResult {
 }
 
 /**
- * What the reconcile plan aims at: a snapshot the pool builds for each pass. The target's one
- * source of truth is the pool's (src/arbiter/pool.ts, moved only by `Pool.scale`); `target` here
- * is that target plus the extra worker of a rolling reload while one runs.
+ * A replacement under way (rolling reload, memory guard): worker `replaces` is to be replaced by a
+ * fresh worker loading `apps`; `by` is that worker once spawned (null until then, or again once it
+ * left before it was ready). The old worker keeps serving until the reload retires it.
+ */
+export interface Replacement {
+  readonly replaces: WorkerId;
+  readonly apps: readonly AppName[];
+  readonly by: WorkerId | null;
+}
+
+/**
+ * What the reconcile plan aims at: a snapshot the pool builds for each pass. `target` is the pool's
+ * target as is (src/arbiter/pool.ts, moved only by `Pool.scale`); a replacement under way stands in
+ * for the worker it replaces, so it takes no extra room in the target.
  */
 export interface Desired {
   readonly target: number;
@@ -56,9 +67,12 @@ export interface Desired {
   readonly backoffUntil: ReadonlyMap<string, number>;
   /** App sets whose crash-loop breaker is open: never spawned until reset. */
   readonly broken: ReadonlySet<string>;
+  /** The replacement of a rolling reload under way, if any (src/core/rolling-reload.ts picks it). */
+  readonly replacement: Replacement | null;
 }
 
 export type PlanAction =
-  | { readonly kind: 'spawn'; readonly apps: readonly AppName[]; readonly respawn: boolean }
+  /** `replaces`: the spawn is the replacement of that worker (Desired.replacement). */
+  | { readonly kind: 'spawn'; readonly apps: readonly AppName[]; readonly respawn: boolean; readonly replaces?: WorkerId }
   | { readonly kind: 'retire'; readonly id: WorkerId; readonly reason: 'scale-down' | 'stopping' }
   | { readonly kind: 'wake-at'; readonly at: number };

@@ -1,81 +1,8 @@
 // The pool against in-memory workers (test/arbiter/fake-worker.ts): what it spawns, retires and
-// kills as the target, reloads, crashes and recycles demand. Each step waits for the reconciler's
+// kills as the target, crashes and recycles demand (reloads: pool-reload.test.ts). Each step waits for the reconciler's
 // pass (a turn of the loop) by polling, never by sleeping a fixed time.
 import test from 'ava';
-import type { PoolListener, PoolOptions, PoolWorker } from '../../src/arbiter/pool-types.js';
-import { Pool } from '../../src/arbiter/pool.js';
-import type { Logger } from '../../src/arbiter/logger.js';
-import type { ScaleResult } from '../../src/core/types.js';
-import { fakeSpawner, type FakeWorker } from './fake-worker.js';
-
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-interface Harness {
-  pool: Pool;
-  fakes: FakeWorker[];
-  lines: string[];
-  heard: string[];
-  scaled: ScaleResult[];
-  reloads: string[];
-  opts: PoolOptions;
-}
-
-function harness(o: Partial<PoolOptions> = {}): Harness {
-  const { spawn, workers: fakes } = fakeSpawner();
-  const lines: string[] = [];
-  const heard: string[] = [];
-  const scaled: ScaleResult[] = [];
-  const reloads: string[] = [];
-  const log: Logger = { info: (l) => lines.push(l), warn: (l) => lines.push(`WARN ${l}`), error: (l) => lines.push(`ERROR ${l}`) };
-  const listener: PoolListener = {
-    workerLoad: () => 0,
-    workerReady: (w) => heard.push(`ready ${w.id}`),
-    workerRetiring: (w) => heard.push(`retiring ${w.id}`),
-    workerGone: (w, code, signal) => heard.push(`gone ${w.id} ${code ?? signal}`),
-  };
-  const opts: PoolOptions = {
-    apps: [{ name: 'a', specifier: 'a.js', exportName: 'default', limit: null }],
-    initialTarget: 2,
-    maxWorkers: 4,
-    concurrency: 1,
-    spawnConcurrency: 4,
-    gracefulTimeoutMs: 60_000,
-    heartbeatTimeoutMs: 0,
-    socketPath: '/nowhere',
-    configPath: null,
-    hookTimeoutMs: 0,
-    maxWorkerRssBytes: 0,
-    initTimeoutMs: 0,
-    cancelGraceMs: 0,
-    crashCooldownMs: 0,
-    restart: { baseDelayMs: 1, maxDelayMs: 1, maxCrashes: 100, windowMs: 60_000 },
-    spawn,
-    ...o,
-  };
-  const pool = new Pool(opts, log, listener, { scaled: (r) => scaled.push(r), reloadEnded: (how) => reloads.push(how) });
-  return { pool, fakes, lines, heard, scaled, reloads, opts };
-}
-
-const fake = (h: Harness, id: number): FakeWorker => {
-  const f = h.fakes.find((x) => x.id === id);
-  if (!f) throw new Error(`no worker ${id}`);
-  return f;
-};
-const worker = (h: Harness, id: number): PoolWorker => {
-  const w = h.pool.workers.get(id);
-  if (!w) throw new Error(`no worker ${id} in the pool`);
-  return w;
-};
-
-async function started(h: Harness, n: number): Promise<void> {
-  await until(`${n} workers spawned`, () => h.fakes.length >= n);
-}
+import { fake, harness, started, until, worker } from './pool-harness.js';
 
 test('the pool spawns its target, tells the router when each is ready, and settles', async (t) => {
   const h = harness();
@@ -137,46 +64,6 @@ test('a crash: the router hears the worker is gone, and the same app set is resp
   await started(h, 2);
   t.deepEqual(fake(h, 2).apps, ['a']);
   t.true(h.lines.some((l) => l.includes('worker 1') && l.includes('exited with code 1; respawning [a]')));
-});
-
-test('reload: each worker is replaced one at a time, the old one retired only once its replacement is ready', async (t) => {
-  const h = harness();
-  h.pool.kick();
-  await started(h, 2);
-  for (const f of h.fakes) f.ready();
-  await h.pool.settled();
-  t.true(h.pool.reload());
-  await started(h, 3);
-  t.false(fake(h, 1).retired || fake(h, 2).retired, 'nothing retires before its replacement is ready');
-  t.is(h.fakes.length, 3, 'one replacement at a time');
-  fake(h, 3).ready();
-  await until('the first old worker retired', () => h.fakes.filter((f) => f.retired).length === 1);
-  const first = h.fakes.find((f) => f.retired);
-  first?.die(0, null);
-  await started(h, 4);
-  fake(h, 4).ready();
-  await until('the reload completed', () => h.reloads.length === 1);
-  t.deepEqual(h.reloads, ['complete']);
-  t.true(fake(h, 1).retired && fake(h, 2).retired);
-  t.deepEqual(h.pool.reloading, null);
-});
-
-test('a crash during reload: a replacement that dies before it is ready aborts the reload; the old workers keep serving', async (t) => {
-  const h = harness();
-  h.pool.kick();
-  await started(h, 2);
-  for (const f of h.fakes) f.ready();
-  await h.pool.settled();
-  h.pool.reload();
-  await started(h, 3);
-  fake(h, 3).initFailed('boom');
-  fake(h, 3).die(3, null);
-  await until('the reload aborted', () => h.reloads.length === 1);
-  t.deepEqual(h.reloads, ['aborted']);
-  t.false(fake(h, 1).retired || fake(h, 2).retired);
-  t.is(worker(h, 1).state, 'ready');
-  t.true(h.lines.some((l) => l.includes('Reload aborted')));
-  t.true(h.lines.some((l) => l.includes('failed to boot: boom')));
 });
 
 test('recycle: a stuck worker stops taking calls, is SIGKILLed once, and its exit is not a crash', async (t) => {

@@ -33,6 +33,7 @@ export function desired(overrides: Partial<Desired> = {}): Desired {
     maxConcurrentSpawns: 8,
     backoffUntil: new Map(),
     broken: new Set(),
+    replacement: null,
     ...overrides,
   };
 }

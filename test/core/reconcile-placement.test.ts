@@ -72,7 +72,7 @@ test('a pending entry holding the app is replayed for it', repair, {
   pendingRespawns: [['U'], ['U', 'L']],
   expected: [spawn(['U', 'L'], true)],
 });
-test('repair and scale-down in one plan: the only mix allowed', repair, {
+test('repair and scale-down in one plan', repair, {
   target: 2,
   observed: [...afterCrash, worker(4, ['U'])],
   expected: [retire(4), spawn(['U', 'L'])],

@@ -9,9 +9,14 @@
 //   big: 1 MiB echo calls one at a time (AB_BIG_CALLS per window), median RTT; the reference is the two-hop floor;
 //   incr-rtt, get-rtt: the stash op one at a time (AB_SEQ_CALLS per window), median RTT; the reference is
 //   redis-server through ioredis (the bench's stash rows).
+// In the RTT modes the sides take turns call by call within one window (interleaved() below).
+// AB_PIN=same|split pins this process (the client) to CPU 0 and every side's processes to CPU 0 (same) or
+// CPU 1 (split), with taskset: a round trip at 1 in flight depends mostly on whether the peer sleeps on
+// the other vCPU (a cross-vCPU wake-up), which the scheduler otherwise decides anew for each process.
 // Prints each repetition (the window's figure, CPU µs and write system calls per call, all processes) and,
 // per build, the median ratio to the reference and of CPU per call.
 // A benchmark, not a test: nothing is asserted.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -132,19 +137,69 @@ async function oneAtATime(fn: () => Promise<unknown>, n: number): Promise<Window
 }
 
 async function measure(fn: () => Promise<unknown>): Promise<Window> {
-  if (rtt) return oneAtATime(fn, seqCalls);
   const w = await pipelined(fn, 64, windowMs, []);
   return { value: w.callsPerSec, calls: w.calls };
 }
 
 const cpuOf = (pid: number): number => (pid === process.pid ? process.cpuUsage().user + process.cpuUsage().system : cpuOfPid(pid));
+
+interface Got {
+  readonly value: number;
+  readonly cpuUs: number;
+  readonly writes: number;
+}
+
+/**
+ * The RTT modes: one window in which the sides take turns call by call, so that every side meets the
+ * same machine (a round trip is mostly wake-ups, whose cost moved 3 x between windows of a few ms under
+ * load). CPU and writes per call count the sides' own processes only (the client, this process, is shared).
+ */
+async function interleaved(order: readonly Side[]): Promise<Map<Side, Got>> {
+  const snap = (s: Side): number[] => [...s.pids.map(cpuOf), ...s.pids.map(writesOfPid)];
+  const before = order.map(snap);
+  const lat = order.map((): number[] => []);
+  for (let i = 0; i < seqCalls; i++) {
+    for (const [k, s] of order.entries()) {
+      const t = performance.now();
+      await s.op();
+      lat[k]?.push((performance.now() - t) * 1000);
+    }
+  }
+  const got = new Map<Side, Got>();
+  order.forEach((s, k) => {
+    const d = snap(s).map((v, j) => (v - (before[k]?.[j] ?? 0)) / seqCalls);
+    const n = s.pids.length;
+    if (detail)
+      process.stdout.write(
+        `  ${s.label}: µs per call by process (arbiter or relay or server, workers): ${d
+          .slice(0, n)
+          .map((v) => v.toFixed(2))
+          .join(' ')}\n`,
+      );
+    got.set(s, { value: median(lat[k] ?? []), cpuUs: d.slice(0, n).reduce((a, b) => a + b, 0), writes: d.slice(n).reduce((a, b) => a + b, 0) });
+  });
+  return got;
+}
 const show = (v: number): string => (rtt ? `${v.toFixed(1)} µs` : `${Math.round(v)}/s`);
+
+/** AB_PIN: every thread of `pid` on `cpu`. */
+function pin(pid: number, cpu: number): void {
+  const r = spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`bench:ab: taskset could not pin pid ${pid} to CPU ${cpu}`);
+}
+
+const pinning = process.env['AB_PIN'];
+if (pinning !== undefined && pinning !== 'same' && pinning !== 'split') throw new Error('AB_PIN: same or split');
 
 const sides: Side[] = [];
 try {
   for (const [i, spec] of specs.entries()) sides.push(await build(spec, `b${i}`));
   const ref = await reference();
   sides.push(ref);
+  if (pinning !== undefined) {
+    pin(process.pid, 0);
+    for (const s of sides) for (const pid of s.pids) pin(pid, pinning === 'same' ? 0 : 1);
+  }
   // Warm-up
   for (const s of sides) {
     if (rtt) await oneAtATime(s.op, op === 'big' ? 15 : 2000);
@@ -153,8 +208,8 @@ try {
   const ratio = specs.map((): number[] => []);
   const cpu = specs.map((): number[] => []);
   for (let r = 0; r < reps; r++) {
-    const got = new Map<Side, { value: number; cpuUs: number; writes: number }>();
-    for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+    const got = rtt ? await interleaved(r % 2 === 0 ? sides : [...sides].reverse()) : new Map<Side, Got>();
+    for (const s of rtt ? [] : r % 2 === 0 ? sides : [...sides].reverse()) {
       const pids = [process.pid, ...s.pids];
       const before = pids.map(cpuOf);
       const writesBefore = pids.reduce((sum, pid) => sum + writesOfPid(pid), 0);

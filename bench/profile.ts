@@ -69,8 +69,8 @@ try {
     get: () => a.client.stash.get('bench', 'v'),
     big: () => a.client.execute('echo', 'echo', BIG),
   };
-  // A 1 MiB echo is profiled one call at a time (the bench's 1 MiB column), the rest at 64 in flight.
-  const inflight = op === 'big' ? 1 : 64;
+  // A 1 MiB echo is profiled one call at a time (the bench's 1 MiB column), the rest at 64 in flight (BENCH_PROFILE_INFLIGHT sets it).
+  const inflight = Number(process.env['BENCH_PROFILE_INFLIGHT'] ?? (op === 'big' ? 1 : 64));
   const small = ops[op];
   if (small === undefined) throw new Error(`BENCH_PROFILE_OP: one of ${Object.keys(ops).join(', ')}`);
   await pipelined(small, inflight, 1500, []); // warm-up (in the profile too, but short next to the window)

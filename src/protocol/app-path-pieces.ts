@@ -1,7 +1,7 @@
 // peekAppPath (app-path.ts) for a REQUEST payload that arrived in several chunks (a large argument):
 // the same answer and the same errors, without joining the chunks. The arbiter relays such a payload
-// as its chunks; joining them only to read app_path cost a copy of the whole payload per call (about
-// 0.1-0.2 ms of arbiter CPU per MiB, docs/benchmarks.md). Every value that lies inside one chunk is
+// as its chunks; joining them only to read app_path cost a copy of the whole payload per call (30-120
+// us per MiB measured in-process, docs/benchmarks.md). Every value that lies inside one chunk is
 // skipped by app-path.ts's own scan, and only the values that straddle two chunks are walked: their
 // headers read across the boundary, a bytes value skipped by its length, a str's bytes checked as
 // UTF-8 (copied only when the str straddles). Anything the walk does not accept (bad TLV, or a scan

@@ -1,5 +1,5 @@
 // `npm run bench:profile`: 64 calls in flight through the built arbiter for BENCH_PROFILE_MS
-// (default 4000; BENCH_PROFILE_OP=incr or get: the stash instead of an echo call) with `node --cpu-prof` on the arbiter and its worker, and the V8 profiler on this
+// (default 4000; BENCH_PROFILE_OP=incr or get: the stash instead of an echo call; big: a 1 MiB echo, 1 in flight) with `node --cpu-prof` on the arbiter and its worker, and the V8 profiler on this
 // process (the client); prints the top functions by self time of each process. Where the CPU of a
 // call goes, for docs/benchmarks.md. A benchmark tool, not a test.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARBITER_NODE_ARGS, BENCH_APPS, startArbiter, status } from './lib/arbiter.js';
 import { pipelined } from './lib/measure.js';
-import { SMALL_TEXT } from './lib/transports.js';
+import { BIG, SMALL_TEXT } from './lib/transports.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -67,20 +67,23 @@ try {
     echo: () => a.client.execute('echo', 'echo', SMALL_TEXT),
     incr: () => a.client.stash.incr('bench', 'n'),
     get: () => a.client.stash.get('bench', 'v'),
+    big: () => a.client.execute('echo', 'echo', BIG),
   };
+  // A 1 MiB echo is profiled one call at a time (the bench's 1 MiB column), the rest at 64 in flight (BENCH_PROFILE_INFLIGHT sets it).
+  const inflight = Number(process.env['BENCH_PROFILE_INFLIGHT'] ?? (op === 'big' ? 1 : 64));
   const small = ops[op];
   if (small === undefined) throw new Error(`BENCH_PROFILE_OP: one of ${Object.keys(ops).join(', ')}`);
-  await pipelined(small, 64, 1500, []); // warm-up (in the profile too, but short next to the window)
+  await pipelined(small, inflight, 1500, []); // warm-up (in the profile too, but short next to the window)
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  const r = await pipelined(small, 64, ms, []);
+  const r = await pipelined(small, inflight, ms, []);
   const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
   session.disconnect();
   await a.stop(); // SIGTERM: the arbiter and its worker write their profiles on exit
   process.stdout.write(
-    `64 in flight for ${ms} ms: ${Math.round(r.callsPerSec)} calls/s, ${r.calls} calls (the arbiter's and worker's profiles include a 1500 ms warm-up)\n\n`,
+    `${inflight} in flight for ${ms} ms: ${Math.round(r.callsPerSec)} calls/s, ${r.calls} calls (the arbiter's and worker's profiles include a 1500 ms warm-up)\n\n`,
   );
   process.stdout.write(`client (this process, window only):\n${summarize(profile, r.calls, top).join('\n')}\n\n`);
   for (const file of readdirSync(profDir)) {

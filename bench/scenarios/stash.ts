@@ -2,37 +2,18 @@
 // `get`, 1 and 64 in flight, through our client and through ioredis (auto-pipelining) to a
 // redis-server started here on a Unix socket with persistence off. Skipped, with a note, when
 // redis-server is not installed.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { BENCH_APPS, startArbiter } from '../lib/arbiter.js';
 import { pipelined, sequential, totalCpu } from '../lib/measure.js';
-import { exited, started, stop } from '../lib/proc.js';
+import { stop } from '../lib/proc.js';
+import { redisInstalled, startRedis } from '../lib/redis.js';
 import { ratioGoal, SeriesBook, type Goal, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { fmt, median, showSpread } from '../lib/stats.js';
 
 type Key = 'incr1' | 'incr64' | 'get1' | 'get64';
 const VALUE = 'v'.repeat(64);
-
-function redisInstalled(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-async function startRedis(path: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', '0', '--unixsocket', path, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  started.add(child);
-  void exited(child).then(() => started.delete(child));
-  for (let i = 0; i < 200 && !existsSync(path); i++) {
-    if (child.exitCode !== null) break;
-    await delay(25);
-  }
-  if (!existsSync(path)) throw new Error(`bench: redis-server did not create ${path} within 5 s`);
-  return child;
-}
 
 interface Side {
   readonly key: string;

@@ -11,6 +11,7 @@ import { decodeValue } from '../protocol/tlv.js';
 import type { StashAnswer } from './stash-runner.js';
 import { decodeCredit, encodeError, encodeResponse } from '../protocol/messages.js';
 import { nameTooLongError, peekAppPath, type NameTooLong } from '../protocol/app-path.js';
+import { peekAppPathPieces } from '../protocol/app-path-pieces.js';
 import type { Router } from './router.js';
 import { ClientConnection } from './client-connection.js';
 
@@ -73,7 +74,7 @@ export class ArbiterServer {
     const onPieces: PiecesHandler = (type, id, pieces, n) => {
       if (conn.failed) return;
       try {
-        if (type === MessageType.REQUEST) this.#request(conn, id, pieces, joinedForScan(pieces, n));
+        if (type === MessageType.REQUEST) this.#request(conn, id, pieces);
         else this.#handle(conn, type, id, Buffer.concat(pieces, n), 0, n);
       } catch (err) {
         this.#protocolError(conn, err, id);
@@ -114,8 +115,7 @@ export class ArbiterServer {
     switch (type) {
       case MessageType.REQUEST: {
         // A view: the call keeps its payload while it waits in the queue.
-        const payload = buf.subarray(start, end);
-        this.#request(conn, id, payload, payload);
+        this.#request(conn, id, buf.subarray(start, end));
         return;
       }
       case MessageType.CANCEL:
@@ -144,18 +144,15 @@ export class ArbiterServer {
     }
   }
 
-  /**
-   * A REQUEST: `bytes` is its payload in one buffer, for reading app_path; `payload` is what the call
-   * keeps and relays (the same view, or the pieces it arrived in).
-   */
-  #request(conn: ClientConnection, id: bigint, payload: Payload, bytes: Buffer): void {
+  /** A REQUEST: `payload` is what the call keeps and relays (a view, or the pieces it arrived in, read without joining them). */
+  #request(conn: ClientConnection, id: bigint, payload: Payload): void {
     // Undecodable TLV throws out of here: a protocol error that closes the connection. A
     // decodable payload of the wrong shape fails that request only: the stream is still in
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
     // Only app_path is read; the worker decodes the rest.
     let app: string | undefined | NameTooLong;
     try {
-      app = peekAppPath(bytes);
+      app = Buffer.isBuffer(payload) ? peekAppPath(payload) : peekAppPathPieces(payload);
     } catch (err) {
       this.#router.refused('protocol_error'); // the caller gets the protocol error's ERROR: one call, one outcome
       throw err;
@@ -223,25 +220,6 @@ export class ArbiterServer {
     conn.end();
     setTimeout(() => conn.socket.destroy(), 1000).unref();
   }
-}
-
-/** Up to this size the buffer that pieces are joined into for the app_path scan is kept for the next one. */
-const SCAN_KEEP_BYTES = 4 * 1024 * 1024;
-let scanBuffer = Buffer.alloc(0);
-
-/**
- * The pieces joined into one buffer for peekAppPath, which runs at once and keeps nothing of it. A
- * reused buffer: a fresh one per large request costs page faults (about 0.5 ms per MiB here).
- */
-function joinedForScan(pieces: readonly Buffer[], n: number): Buffer {
-  let target = scanBuffer;
-  if (n > target.length) {
-    target = Buffer.allocUnsafe(n);
-    if (n <= SCAN_KEEP_BYTES) scanBuffer = target;
-  }
-  let at = 0;
-  for (const piece of pieces) at += piece.copy(target, at);
-  return target.subarray(0, n);
 }
 
 /** The decoded payload `buf[start, end)` of a small control frame (CANCEL), within MANAGE's limits; empty is null. */

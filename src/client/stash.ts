@@ -121,10 +121,17 @@ export class StashClient {
     return (await this.#send(TABLE, [StashOp.TABLES, ''], options)) as string[];
   }
 
-  /** Adds `by` (default 1) to an integer value (a missing key counts as 0) and returns the new value, atomically. */
-  async incr(table: string, key: unknown, by = 1, options: StashWriteOptions = {}): Promise<number | bigint> {
-    const values = [StashOp.INCR, table, key, by];
-    return (await this.#send(this.#write(KEY_BY, KEY_BY_TTL, values, options), values, options)) as number | bigint;
+  /**
+   * Adds `by` (default 1) to an integer value (a missing key counts as 0) and returns the new value, atomically.
+   * The answer's own promise (no async wrapper: one microtask less per counter); a bad argument still rejects.
+   */
+  incr(table: string, key: unknown, by = 1, options: StashWriteOptions = {}): Promise<number | bigint> {
+    try {
+      const values = [StashOp.INCR, table, key, by];
+      return this.#send(this.#write(KEY_BY, KEY_BY_TTL, values, options), values, options) as Promise<number | bigint>;
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Stores `value` only if `key` is absent; true when it did. */

@@ -103,7 +103,7 @@ function slowPath(payload: Buffer): string | undefined | NameTooLong {
 let lastApp = '';
 
 /** A validated UTF-8 range as a string. */
-function readText(buf: Buffer, start: number, end: number): string {
+export function readText(buf: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n === lastApp.length) {
     let i = 0;
@@ -118,8 +118,8 @@ function readText(buf: Buffer, start: number, end: number): string {
   return lastApp;
 }
 
-/** End of the value at `pos` inside `depth` containers, or BAD. */
-function skipValue(buf: Buffer, pos: number, depth: number): number {
+/** End of the value at `pos` inside `depth` containers, or BAD (-1). */
+export function skipValue(buf: Buffer, pos: number, depth: number): number {
   if (pos >= buf.length) return BAD;
   const tag = buf[pos] ?? -1;
   switch (tag) {

@@ -6,7 +6,7 @@ import { StashOp } from '../protocol/constants.js';
 import { DirtyProtocolError, isDirtyError, StashKeyNotFoundError, type WireError } from '../errors.js';
 import { keyForMessage } from './key.js';
 import { KeyScan, type PutOptions, type StashStore } from './store.js';
-import { fromInt64, toInt64, type StashKey } from './value.js';
+import { asInt64, type StashKey } from './value.js';
 
 const OPS: ReadonlySet<number> = new Set(Object.values(StashOp));
 
@@ -41,9 +41,12 @@ function field(payload: Readonly<Record<string, unknown>>, name: string): unknow
   return value ?? undefined; // None and absent are the same thing on gunicorn's wire
 }
 
+/** The options of a write without ttl_ms (shared: nothing writes to it). */
+const NO_TTL: PutOptions = Object.freeze({});
+
 function parseTtl(payload: Readonly<Record<string, unknown>>): PutOptions {
   const raw = field(payload, 'ttl_ms');
-  if (raw === undefined) return {};
+  if (raw === undefined) return NO_TTL;
   const ttlMs = typeof raw === 'bigint' ? Number(raw) : raw;
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) badPayload(`\`ttl_ms\` must be a positive number, got ${show(raw)}`);
   return { ttlMs };
@@ -55,16 +58,16 @@ function parse(payload: unknown): StashRequest {
   }
   const p = payload as Readonly<Record<string, unknown>>;
   const rawOp = field(p, 'op');
-  const op = toInt64(rawOp);
+  const op = asInt64(rawOp);
   if (op === undefined) badPayload(`\`op\` must be an integer, got ${show(rawOp)}`);
   // Same words as gunicorn's arbiter for an op it does not know.
-  if (!OPS.has(Number(op))) throw new DirtyProtocolError(`Unknown stash operation: ${op}`, { op: fromInt64(op) });
+  if (!OPS.has(Number(op))) throw new DirtyProtocolError(`Unknown stash operation: ${op}`, { op });
   const table = field(p, 'table') ?? '';
   if (typeof table !== 'string') badPayload(`\`table\` must be a str, got ${show(table)}`);
   const pattern = field(p, 'pattern');
   if (pattern !== undefined && typeof pattern !== 'string') badPayload(`\`pattern\` must be a str, got ${show(pattern)}`);
   const rawBy = field(p, 'by') ?? 1;
-  const by = toInt64(rawBy);
+  const by = asInt64(rawBy);
   if (by === undefined) badPayload(`\`by\` must be an int64 integer, got ${show(rawBy)}`);
   return {
     op: Number(op) as StashOp,
@@ -73,7 +76,7 @@ function parse(payload: unknown): StashRequest {
     value: field(p, 'value') ?? null,
     pattern,
     opts: parseTtl(p),
-    by: fromInt64(by),
+    by,
     payload: p,
   };
 }

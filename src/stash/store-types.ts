@@ -27,7 +27,8 @@ export interface Entry {
   readonly table: Table;
   readonly nk: string;
   readonly key: StashKey;
-  readonly value: StashValue;
+  /** Replaced in place only by an incr of a number by a number (same cost, same key, same expiry). */
+  value: StashValue;
   /** What the entry costs: record, key (twice: as given and as the Map key) and value (src/stash/cost.ts). */
   readonly bytes: number;
   /** Expiry time in ms; Infinity when the key never expires. */

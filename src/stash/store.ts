@@ -13,7 +13,6 @@ import { detach, fromInt64, INT64_MAX, INT64_MIN, toInt64, valueEquals, type Sta
 
 export { DEFAULT_STASH_LIMITS, type PutOptions, type StashLimits } from './limits.js';
 export { KeyScan } from './key-scan.js';
-
 export type { StashLookup, StashStats, TableInfo } from './store-types.js';
 
 /** Below this many stale heap records, compaction is not worth it. */
@@ -28,7 +27,6 @@ export class StashStore {
   #bytes = 0;
   #keys = 0;
   #ttlLive = 0;
-
   readonly #keepViews: boolean;
 
   /** `keepViews`: keep large received bytes values as they are instead of copying them (detach in value.ts). */
@@ -134,16 +132,23 @@ export class StashStore {
    * Throws StashError when the stored value is not an integer or the result overflows int64.
    */
   incr(now: number, table: string, key: StashKey, by: number | bigint = 1, opts?: PutOptions): number | bigint {
-    const step = toInt64(by);
+    const step = typeof by === 'number' && Number.isSafeInteger(by) ? by : toInt64(by);
     if (step === undefined) throw new TypeError(`Expected \`by\` to be an int64 integer, got \`${String(by)}\` (${typeof by})`);
     const name = tableName(table);
     const current = this.#live(now, this.#tables.get(name), this.#nk(name, key));
+    const counted = current ? current.value : 0;
+    // Numbers only: no bigint; an entry changes in place (same cost, key, place, expiry). `+ 0`: -0 is 0, as in the bigint sum.
+    if (typeof step === 'number' && typeof counted === 'number' && Number.isSafeInteger(counted) && Number.isSafeInteger(counted + step)) {
+      const sum = counted + step + 0;
+      if (current) current.value = sum;
+      else this.#write(now, name, key, sum, expiryTime(now, opts));
+      return sum;
+    }
     const base = current ? toInt64(current.value) : 0n;
-    const where = `${name}/${keyForMessage(key)}`;
-    if (base === undefined) throw new StashError(`Cannot increment ${where}: the stored value is not an integer`, { table_name: name, key });
-    const next = base + step;
-    if (next < INT64_MIN || next > INT64_MAX) {
-      throw new StashError(`Cannot increment ${where}: ${next} overflows int64`, { table_name: name, key });
+    const next = base === undefined ? undefined : base + BigInt(step);
+    if (next === undefined || next < INT64_MIN || next > INT64_MAX) {
+      const why = next === undefined ? 'the stored value is not an integer' : `${next} overflows int64`;
+      throw new StashError(`Cannot increment ${name}/${keyForMessage(key)}: ${why}`, { table_name: name, key });
     }
     const value = fromInt64(next);
     this.#write(now, name, key, value, current ? current.at : expiryTime(now, opts));

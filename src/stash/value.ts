@@ -26,9 +26,22 @@ export function toInt64(value: unknown): bigint | undefined {
   return undefined;
 }
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A bigint as the project's int representation: a number when safe, else the bigint. */
 export function fromInt64(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
+}
+
+/**
+ * fromInt64(toInt64(value)) without a bigint when `value` is a safe integer number (the common case):
+ * the int in the project's representation, or undefined when it is not a TLV int. `+ 0` turns -0 into 0, as the bigint does.
+ */
+export function asInt64(value: unknown): number | bigint | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value + 0;
+  const big = toInt64(value);
+  return big === undefined ? undefined : fromInt64(big);
 }
 
 function describe(value: object): string {

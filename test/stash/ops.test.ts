@@ -119,6 +119,13 @@ const RESULTS: readonly (readonly [label: string, payload: Record<string, unknow
   ['COMPARE_AND_SET with another value → False', { op: 102, table: 'sessions', key: 'u1', expected: { n: 5 }, value: { n: 2 } }, ok(false)],
   ['COMPARE_AND_SET with an explicit None expected', { op: 102, table: 'sessions', key: 'u1', expected: null, value: 1 }, ok(false)],
   ['op as a bigint works', { op: 2n, table: 'sessions', key: 'u1' }, ok({ n: 1 })],
+  ['INCR with op and by as bigints → a number', { op: 100n, table: 'c', key: 'n', by: 5n }, ok(5)],
+  ['INCR by -0 → 0', { op: 100, table: 'c', key: 'n', by: -0 }, ok(0)],
+  [
+    'an unknown op as a bigint beyond the safe range',
+    { op: 2n ** 60n, table: 't' },
+    fail('DirtyProtocolError', `Unknown stash operation: ${2n ** 60n}`, { op: 2n ** 60n }),
+  ],
 ];
 
 for (const [label, payload, expected] of RESULTS) {

@@ -35,6 +35,29 @@ test('incr crosses the safe-integer range into bigints and back, exactly', (t) =
   t.is(s.incr(NOW, 'c', 'big'), INT64_MAX);
 });
 
+test('incr of a number counter changes the entry in place: key spelling, order, expiry and size stay', (t) => {
+  const s = new StashStore();
+  s.put(NOW, 'c', 1n, 10, { ttlMs: 1000 });
+  s.put(NOW, 'c', 'after', 'x');
+  const size = s.stats();
+  t.is(s.incr(NOW + 1, 'c', 1, 5), 15);
+  t.is(s.incr(NOW + 2, 'c', 1n, -20), -5);
+  t.deepEqual(s.stats(), size, 'a number costs the same whatever its value');
+  t.deepEqual(s.keys(NOW + 3, 'c'), [1n, 'after'], 'the first spelling of the key, in its place');
+  t.deepEqual(s.get(NOW + 999, 'c', 1), { found: true, value: -5 });
+  t.deepEqual(s.get(NOW + 1000, 'c', 1), { found: false }, 'the expiry of the first write holds');
+  t.is(s.sweep(NOW + 1000), 0, 'nothing left to sweep: the expired entry went on access');
+});
+
+test('incr by zero or to zero gives 0, never -0, as the int64 sum does', (t) => {
+  const s = new StashStore();
+  t.true(Object.is(s.incr(NOW, 'c', 'a', -0), 0));
+  t.true(Object.is(s.incr(NOW, 'c', 'a', -0), 0));
+  s.put(NOW, 'c', 'b', -0);
+  t.true(Object.is(s.incr(NOW, 'c', 'b', 0), 0));
+  t.true(Object.is(s.incr(NOW, 'c', 'b', 0n), 0));
+});
+
 const OVERFLOWS: readonly (readonly [label: string, start: bigint, by: bigint])[] = [
   ['past INT64_MAX', INT64_MAX, 1n],
   ['below INT64_MIN', INT64_MIN, -1n],

@@ -1,7 +1,7 @@
 // Giving up on calls against the real arbiter: AbortSignal before and during a call, client and
 // arbiter timeouts, closed connections and early-left streams. The worker is told (CANCEL), late
 // answers are dropped, and the next calls on the same client and worker get their own results
-// (gunicorn's desync bug, §5.5, must be impossible).
+// (gunicorn's client can read a late answer as the next call's: that must be impossible here).
 import test from 'ava';
 import { DirtyAbortError, DirtyTimeoutError, type DirtyError } from '../../src/client/index.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -1,7 +1,7 @@
 // A gunicorn-style Python client against our arbiter.
 //
-// gunicorn_client.py is a PROTOCOL-FAITHFUL STAND-IN written from shared/reference/gunicorn-dirty.md
-// (§5.2, §5.3, §6), NOT gunicorn's own code: gunicorn cannot be installed here (PyPI is unreachable
+// gunicorn_client.py is a PROTOCOL-FAITHFUL STAND-IN written from the wire format in docs/protocol.md,
+// NOT gunicorn's own code: gunicorn cannot be installed here (PyPI is unreachable
 // and Debian's package predates dirty arbiters). It frames requests with struct '>2sBBIQ' and TLV,
 // uses hashed-UUID uint64 request ids, sends one request at a time per connection and reads the
 // next message, as gunicorn's DirtyClient does.

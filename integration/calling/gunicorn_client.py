@@ -2,8 +2,8 @@
 """A gunicorn-style dirty client, for testing pm2-dirty's arbiter against gunicorn's wire behaviour.
 
 NOT gunicorn's code. gunicorn cannot be installed here (no PyPI; Debian's package predates dirty
-arbiters), so this is a protocol-faithful stand-in written from the reference
-(shared/reference/gunicorn-dirty.md, sections 5.2, 5.3 and 6). It behaves as gunicorn's
+arbiters), so this is a protocol-faithful stand-in written from gunicorn's wire format as docs/protocol.md
+describes it (framing, TLV, the client's request and stream handling). It behaves as gunicorn's
 DirtyClient does:
 
 - frames: 16-byte header struct '>2sBBIQ' (magic b"GD", version 1, message type, payload length,

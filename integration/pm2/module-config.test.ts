@@ -1,4 +1,4 @@
-// Config through pm2's module config (pm2-contract §2.2-2.3): a process named pm2-dirty started
+// Config through pm2's module config: a process named pm2-dirty started
 // without PM2_DIRTY_CONFIG reads `pm2 set pm2-dirty:<key>` (injected as JSON in env `pm2-dirty`,
 // values as strings, each `pm2 set` restarting it). A bad config is one clear error and exit 78,
 // which pm2 does not restart (stop_exit_codes).
@@ -20,6 +20,14 @@ const badConfigLines = (): string[] =>
     .logs()
     .err.split('\n')
     .filter((l) => l.includes('ERROR: bad config'));
+/** The bad-config lines after the first `seen`, once one is there: pm2 may report the exit before the log line reaches the file. */
+const newBadConfigLines = (seen: number): Promise<string[]> =>
+  waitFor(() => {
+    const lines = badConfigLines().slice(seen);
+    return lines.length > 0 && lines;
+  }, 'a new `bad config` line in the error log');
+/** The error log once it matches `re` (it is written asynchronously to the exit pm2 reports). */
+const errLogMatching = (re: RegExp): Promise<string> => waitFor(() => re.test(sandbox.logs().err) && sandbox.logs().err, `the error log to match ${re}`);
 const moduleEnv = (p: Pm2Process): Record<string, unknown> => {
   const raw = p.pm2_env[NAME];
   return JSON.parse(typeof raw === 'string' ? raw : '{}') as Record<string, unknown>;
@@ -41,10 +49,10 @@ test.serial('without a config it logs one clear error and exits 78, and pm2 does
   t.true(started.ms < 15_000, `pm2 start returned after ${started.ms} ms`);
   const p = await sandbox.waitProcess('stopped with exit code 78', stopped78);
   t.is(p.pm2_env.restart_time, 0, 'no crash loop');
-  const lines = badConfigLines();
+  const lines = await newBadConfigLines(0);
   t.is(lines.length, 1, lines.join('\n'));
   t.regex(lines[0]!, /no config file: set env PM2_DIRTY_CONFIG=\/abs\/path or run `pm2 set pm2-dirty:config \/abs\/path`$/);
-  t.regex(sandbox.logs().err, /not starting: 1 problem in the config \(exit 78/);
+  t.regex(await errLogMatching(/not starting: 1 problem/), /not starting: 1 problem in the config \(exit 78/);
 });
 
 test.serial('`pm2 set pm2-dirty:config <path>` starts it with that file', async (t) => {
@@ -78,7 +86,7 @@ test.serial('`pm2 set pm2-dirty:workers 0`: one error naming the key and the val
   const seen = badConfigLines().length;
   const p = await set('workers', '0', before, stopped78);
   t.is(moduleEnv(p)['workers'], '0');
-  const lines = badConfigLines().slice(seen);
+  const lines = await newBadConfigLines(seen);
   t.is(lines.length, 1, lines.join('\n'));
   t.regex(lines[0]!, /`workers` must be a positive integer, got "0" \(string\)/);
   await waitFor(() => workers.every((w) => !running(w)), 'the old workers to be stopped with the old arbiter', 10_000);
@@ -90,7 +98,7 @@ test.serial('a stopped arbiter comes back with the next good `pm2 set`; an unkno
   const bad = sandbox.writeConfig({ apps: [ECHO], wrokers: 2 }, 'bad.config.mjs');
   const seen = badConfigLines().length;
   p = await set('config', bad, p, stopped78);
-  const lines = badConfigLines().slice(seen);
+  const lines = await newBadConfigLines(seen);
   t.is(lines.length, 1, lines.join('\n'));
   t.regex(lines[0]!, /bad\.config\.mjs: unknown key `wrokers` \(did you mean `workers`\?\)$/);
   t.is(p.pm2_env.status, 'stopped');
@@ -105,10 +113,10 @@ test.serial('`pm2 set pm2-dirty:workers 3` when every app is limited to 1 is ref
   t.like(await sandbox.converged(1), { target: 1, maximum: 1 });
   const seen = badConfigLines().length;
   await set('workers', '3', p, stopped78);
-  const lines = badConfigLines().slice(seen);
+  const lines = await newBadConfigLines(seen);
   t.is(lines.length, 1, lines.join('\n'));
   t.regex(lines[0]!, /`workers` \(3\) is above the maximum of 1 \(every app is limited; the largest limit is 1\)/);
-  t.regex(sandbox.logs().err, /`pm2 unset pm2-dirty:<key>` followed by `pm2 restart pm2-dirty`/);
+  t.regex(await errLogMatching(/pm2 unset/), /`pm2 unset pm2-dirty:<key>` followed by `pm2 restart pm2-dirty`/);
   // pm2 unset only edits module_conf.json: the stopped module stays stopped until restarted.
   await sandbox.pm2(['unset', `${NAME}:workers`]);
   t.is((await sandbox.describe())?.pm2_env.status, 'stopped');

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { Buffer } from 'node:buffer';
 import type { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { TickWriter } from '../net/tick-writer.js';
 import type { Peer } from './router-types.js';
 import type { Call } from './router-types.js';
@@ -14,7 +15,7 @@ const HIGH_WATER_BYTES = 4 << 20;
 const MAX_UNREAD_BYTES = 256 << 20;
 export class ClientConnection implements Peer {
   readonly socket: Socket;
-  readonly calls = new Map<bigint, Call>();
+  readonly calls = new Map<RequestId, Call>();
   failed = false;
   readonly #writer: TickWriter;
   readonly #drainWaiters: (() => void)[] = [];
@@ -32,7 +33,7 @@ export class ClientConnection implements Peer {
     this.#check(this.#writer.chunks(chunks));
   }
 
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): void {
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): void {
     this.#check(this.#writer.relay(type, requestId, payload, start, end));
   }
 

@@ -7,6 +7,7 @@ import { DispatchQueue } from '../core/dispatch-queue.js';
 import type { DirtyError, DirtyTimeoutError } from '../errors.js';
 import { FENCE_ID, MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { encodeError, writeCancel } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-types.js';
 import { CallDeadlines } from './call-deadlines.js';
@@ -69,7 +70,7 @@ export class Router {
   }
 
   /** A REQUEST frame from a client; `app` was read from its payload. */
-  submit(peer: Peer, clientId: bigint, app: string, payload: Payload): void {
+  submit(peer: Peer, clientId: RequestId, app: string, payload: Payload): void {
     const mine = peer.calls;
     const previous = mine.get(clientId);
     if (previous) {
@@ -98,13 +99,13 @@ export class Router {
   }
 
   /** CANCEL from the client: leave the queue, or tell the worker to abandon the call (`timedOut`: the client's deadline passed). */
-  cancel(peer: Peer, clientId: bigint, timedOut = false): void {
+  cancel(peer: Peer, clientId: RequestId, timedOut = false): void {
     const call = peer.calls.get(clientId);
     if (call) this.#abandon(call, timedOut ? 'timeout' : 'cancelled');
   }
 
   /** CREDIT from the client: its reader made room in the stream `clientId`. */
-  credit(peer: Peer, clientId: bigint, n: number): void {
+  credit(peer: Peer, clientId: RequestId, n: number): void {
     const call = peer.calls.get(clientId);
     if (call) this.#flow.credit(call, n);
   }
@@ -114,7 +115,7 @@ export class Router {
   }
 
   /** A REQUEST the server could not route (no app_path): a protocol error. */
-  refuseRequest(peer: Peer, clientId: bigint, err: DirtyError): void {
+  refuseRequest(peer: Peer, clientId: RequestId, err: DirtyError): void {
     this.#reject(peer, clientId, err, 'protocol_error');
   }
 
@@ -177,9 +178,9 @@ export class Router {
   }
 
   /** RESPONSE, ERROR, CHUNK or END from a worker: relay it to its caller under the caller's id. */
-  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void {
+  workerFrame(w: PoolWorker, type: MessageType, requestId: RequestId, payload: Payload, start: number, end: number): void {
     if (type !== MessageType.CHUNK && !isFinal(type)) return;
-    const wid = Number(requestId);
+    const wid = typeof requestId === 'number' ? requestId : Number(requestId);
     const call = this.#calls.get(wid);
     if (!call || call.worker !== w) {
       // A late frame of an abandoned call: dropped, never relayed; its final frame frees the slot.
@@ -214,7 +215,7 @@ export class Router {
     return this.#choice.outstanding(w);
   }
 
-  #track(call: Call, mine: Map<bigint, Call>): void {
+  #track(call: Call, mine: Map<RequestId, Call>): void {
     this.#calls.set(call.wid, call);
     mine.set(call.clientId, call);
   }
@@ -225,7 +226,7 @@ export class Router {
     this.stats.waited(now - call.queuedAt, now);
     this.#choice.sent(w, call.wid, now);
     this.#deadlines.dispatched(call);
-    void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
+    void w.process.channel.relay(MessageType.REQUEST, call.wid, call.payload);
   }
 
   #complete(call: Call, w: PoolWorker, now: number): void {
@@ -271,10 +272,10 @@ export class Router {
       return;
     }
     this.#abandoned.set(call.wid, { worker: w, at: this.#now(), app: call.app, payload: call.payload });
-    void writeCancel(w.process.channel, BigInt(call.wid));
+    void writeCancel(w.process.channel, call.wid);
   }
 
-  #reject(peer: Peer, clientId: bigint, err: DirtyError, outcome?: CallOutcome): void {
+  #reject(peer: Peer, clientId: RequestId, err: DirtyError, outcome?: CallOutcome): void {
     if (outcome !== undefined) this.stats.end(outcome, null, this.#now());
     peer.send(encodeError(clientId, err.toWire()));
   }

@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { MessageType } from '../protocol/constants.js';
 import { FrameBatch, type Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 
 const SLAB_BYTES = 64 * 1024;
 /**
@@ -34,21 +35,21 @@ export class TickWriter {
   }
 
   /** FrameBatch.fields, sent at the end of this tick; throws (and sends nothing) for an unencodable value. */
-  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): number {
+  fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.fields(type, requestId, keys, values);
     return this.#queued();
   }
 
   /** FrameBatch.message, sent at the end of this tick. */
-  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): number {
+  message(type: MessageType, requestId: RequestId, value?: unknown, path?: string): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.message(type, requestId, value, path);
     return this.#queued();
   }
 
   /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the end of this tick. */
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): number {
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): number {
     if (this.#socket.destroyed) return 0;
     if (Buffer.isBuffer(payload)) this.#batch.relay(type, requestId, payload, start, end);
     else this.#batch.relayPieces(type, requestId, payload);

@@ -87,12 +87,12 @@ export function writeCredit<R>(out: FrameOut<R>, id: RequestId, credit: number):
 }
 
 /** MANAGE `{op, count}`. */
-export function writeManage<R>(out: FrameOut<R>, id: bigint, op: ManageOp, count: number): R {
+export function writeManage<R>(out: FrameOut<R>, id: RequestId, op: ManageOp, count: number): R {
   return out.message(MessageType.MANAGE, id, { op, count }, '');
 }
 
 /** STATUS: empty payload. */
-export function writeStatus<R>(out: FrameOut<R>, id: bigint): R {
+export function writeStatus<R>(out: FrameOut<R>, id: RequestId): R {
   return out.message(MessageType.STATUS, id);
 }
 

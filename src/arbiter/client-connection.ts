@@ -6,6 +6,7 @@ import type { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
 import type { RequestId } from '../protocol/header.js';
 import { TickWriter } from '../net/tick-writer.js';
+import { IdTable } from '../core/id-table.js';
 import type { Peer } from './router-types.js';
 import type { Call } from './router-types.js';
 
@@ -15,7 +16,7 @@ const HIGH_WATER_BYTES = 4 << 20;
 const MAX_UNREAD_BYTES = 256 << 20;
 export class ClientConnection implements Peer {
   readonly socket: Socket;
-  readonly calls = new Map<RequestId, Call>();
+  readonly calls = new IdTable<Call>();
   failed = false;
   readonly #writer: TickWriter;
   readonly #drainWaiters: (() => void)[] = [];

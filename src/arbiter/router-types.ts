@@ -6,6 +6,7 @@ import type { RelayWindow } from '../core/stream-window.js';
 import type { Deadline } from '../net/deadlines.js';
 import type { PoolWorker } from './pool-types.js';
 import type { SentCalls } from './sent-calls.js';
+import type { IdTable } from '../core/id-table.js';
 
 /** A client connection as the router sees it. */
 export interface Peer {
@@ -15,7 +16,7 @@ export interface Peer {
   /** True while the client is not reading fast enough. */
   readonly congested: boolean;
   /** This connection's calls by the client's request id (kept here by the router: no lookup per call). */
-  readonly calls: Map<RequestId, Call>;
+  readonly calls: IdTable<Call>;
   onceDrained(fn: () => void): void;
 }
 
@@ -63,6 +64,9 @@ export function newCall(wid: number, peer: Peer, clientId: RequestId, app: strin
     stall: undefined,
   };
 }
+
+/** Arrival order of calls. */
+export const byWid = (a: Call, b: Call): number => a.wid - b.wid;
 
 export interface WorkerLoad {
   /** Calls sent to the worker and not finished there (abandoned ones included), oldest first. */

@@ -4,6 +4,7 @@
 // worker's final frame for it arrives: the worker is really busy until then. Streams run under
 // per-stream credit (stream-flow.ts); timeoutMs and stalled streams fire on precise deadlines.
 import { DispatchQueue } from '../core/dispatch-queue.js';
+import { IdTable } from '../core/id-table.js';
 import type { DirtyError, DirtyTimeoutError } from '../errors.js';
 import { FENCE_ID, MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
@@ -13,7 +14,7 @@ import type { PoolWorker } from './pool-types.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { CallStats, type CallOutcome } from './call-stats.js';
 import { StreamFlow } from './stream-flow.js';
-import { isFinal, newCall, type Call, type Peer, type RouterOptions } from './router-types.js';
+import { byWid, isFinal, newCall, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { appNotFound, duplicateId, noWorkers, queueFull, workerLost } from './refusals.js';
 import { WorkerChoice } from './worker-choice.js';
 import type { AbandonedCall } from './stuck-calls.js';
@@ -21,7 +22,7 @@ import type { AbandonedCall } from './stuck-calls.js';
 export class Router {
   readonly stats: CallStats;
   readonly #o: RouterOptions;
-  readonly #calls = new Map<number, Call>();
+  readonly #calls = new IdTable<Call>();
   /** Abandoned calls still running on their worker (by wid) until its final frame (src/arbiter/stuck-calls.ts watches them). */
   readonly #abandoned = new Map<number, AbandonedCall>();
   readonly #queue: DispatchQueue<Call>;
@@ -111,7 +112,7 @@ export class Router {
   }
 
   peerClosed(peer: Peer): void {
-    for (const call of [...peer.calls.values()]) this.#abandon(call, 'cancelled');
+    for (const call of peer.calls.values().sort(byWid)) this.#abandon(call, 'cancelled');
   }
 
   /** A REQUEST the server could not route (no app_path): a protocol error. */
@@ -153,7 +154,7 @@ export class Router {
     this.workerRetiring(w);
     this.#choice.forget(w);
     for (const [wid, a] of this.#abandoned) if (a.worker === w) this.#abandoned.delete(wid);
-    for (const call of [...this.#calls.values()]) {
+    for (const call of this.#calls.values().sort(byWid)) {
       if (call.worker !== w) continue;
       this.#choice.release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
@@ -215,7 +216,7 @@ export class Router {
     return this.#choice.outstanding(w);
   }
 
-  #track(call: Call, mine: Map<RequestId, Call>): void {
+  #track(call: Call, mine: IdTable<Call>): void {
     this.#calls.set(call.wid, call);
     mine.set(call.clientId, call);
   }
@@ -255,10 +256,7 @@ export class Router {
     call.peer.calls.delete(call.clientId);
   }
 
-  /**
-   * The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps
-   * its worker slot until the worker's final frame for it (the worker stays busy until it stops).
-   */
+  /** The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps its slot until the worker's final frame. */
   #abandon(call: Call, outcome: CallOutcome): void {
     this.#ended(call, outcome);
     const w = call.worker;

@@ -11,6 +11,7 @@ import { TickWriter } from '../net/tick-writer.js';
 import { MessageType, messageTypeName } from '../protocol/constants.js';
 import { closedError } from './call-outcome.js';
 import { Deadlines } from '../net/deadlines.js';
+import { IdTable } from '../core/id-table.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 
 import type { CallSink, CallState, Encoder, Written } from './call-sink.js';
@@ -38,7 +39,7 @@ const NO_FRAMES: readonly Buffer[] = Object.freeze([]);
 export class Connection {
   readonly #options: ConnectionOptions;
   /** By request id: numbers (a client never gets near 2^53 calls), so no BigInt per call or per answer. */
-  readonly #slots = new Map<RequestId, CallSink>();
+  readonly #slots = new IdTable<CallSink>();
   /** The deadlines of this connection's single-answer calls, on one timer. */
   readonly deadlines = new Deadlines();
   #socketPath: string | undefined;
@@ -199,7 +200,7 @@ export class Connection {
     this.#connected = true;
     this.#retryDelayMs = FIRST_RETRY_DELAY_MS;
     this.#lastError = undefined;
-    for (const slot of this.#slots.values()) {
+    for (const [, slot] of this.#slots.entries().sort(byId)) {
       if (slot.state === 'queued') this.#send(slot);
     }
     this.#updateRef();
@@ -256,7 +257,7 @@ export class Connection {
   }
 
   #failSlots(error: DirtyError, which: (slot: CallSink) => boolean): void {
-    for (const [id, slot] of [...this.#slots]) {
+    for (const [id, slot] of this.#slots.entries().sort(byId)) {
       if (!which(slot)) continue;
       this.#slots.delete(id);
       slot.onFail(error);
@@ -282,3 +283,6 @@ export class Connection {
     else socket.unref();
   }
 }
+
+/** Request id order: the order the calls were made in. */
+const byId = (a: readonly [RequestId, unknown], b: readonly [RequestId, unknown]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);

@@ -1,5 +1,5 @@
 // The binary channel between arbiter and worker: a socketpair end (stdio fd 4 in the worker,
-// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per tick.
+// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per turn of the event loop.
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';

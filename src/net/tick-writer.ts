@@ -1,7 +1,9 @@
-// Writes frames to a socket batched until the next tick: the frames encoded in one tick go into one
-// FrameBatch and leave as one write (a slab piece, plus any large payload it references): one write
-// system call per socket per tick, however many frames the tick encodes (docs/benchmarks.md,
-// "Decision log": flushing every 16 frames cost 13-30 % more CPU per call for no steady throughput).
+// Writes frames to a socket batched until the end of this turn of the event loop (setImmediate: after
+// every I/O callback of the turn, not after each one as process.nextTick would): the frames encoded
+// in one turn go into one FrameBatch and leave as one write (a slab piece, plus any large payload it
+// references). One write system call per socket per turn, however many frames and however many
+// sockets' reads produced them: an arbiter that reads 8 clients in one turn writes to a worker once,
+// not 8 times (docs/benchmarks.md, "Decision log").
 // Shared by the arbiter's client connections, the worker channel (both ends) and the client.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
@@ -11,7 +13,7 @@ import type { RequestId } from '../protocol/header.js';
 
 const SLAB_BYTES = 64 * 1024;
 /**
- * A batch this large is handed to the socket at once, not at the end of the tick: the socket's own
+ * A batch this large is handed to the socket at once, not at the end of the turn: the socket's own
  * buffer then holds it, and its 'drain' event (backpressure) works as for any write.
  */
 const FLUSH_BYTES = 256 * 1024;
@@ -29,26 +31,26 @@ export class TickWriter {
     this.#socket = socket;
   }
 
-  /** Bytes waiting: encoded this tick plus the socket's own buffer. */
+  /** Bytes waiting: encoded this turn plus the socket's own buffer. */
   get buffered(): number {
     return this.#batch.bytes + this.#socket.writableLength;
   }
 
-  /** FrameBatch.fields, sent at the end of this tick; throws (and sends nothing) for an unencodable value. */
+  /** FrameBatch.fields, sent at the end of this turn; throws (and sends nothing) for an unencodable value. */
   fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.fields(type, requestId, keys, values);
     return this.#queued();
   }
 
-  /** FrameBatch.message, sent at the end of this tick. */
+  /** FrameBatch.message, sent at the end of this turn. */
   message(type: MessageType, requestId: RequestId, value?: unknown, path?: string): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.message(type, requestId, value, path);
     return this.#queued();
   }
 
-  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the end of this tick. */
+  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the end of this turn. */
   relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): number {
     if (this.#socket.destroyed) return 0;
     if (Buffer.isBuffer(payload)) this.#batch.relay(type, requestId, payload, start, end);
@@ -56,7 +58,7 @@ export class TickWriter {
     return this.#queued();
   }
 
-  /** Frames already encoded (a chunk list), sent at the end of this tick. */
+  /** Frames already encoded (a chunk list), sent at the end of this turn. */
   chunks(chunks: readonly Buffer[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.chunks(chunks);
@@ -68,7 +70,7 @@ export class TickWriter {
     if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(this.#flushBound);
+      setImmediate(this.#flushBound);
     }
     return this.buffered;
   }

@@ -1,4 +1,4 @@
-// TickWriter: the frames of one tick leave in one write however many they are, or at once past
+// TickWriter: the frames of one turn of the event loop leave in one write however many they are, or at once past
 // 256 KiB; what it writes is exactly the frames, in order. A stand-in socket records
 // the writes (no real socket: the batching is the subject here).
 import { Buffer } from 'node:buffer';
@@ -34,12 +34,16 @@ function setup(): { socket: Recorder; writer: TickWriter } {
   return { socket, writer: new TickWriter(socket as unknown as Socket) };
 }
 
-const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+/** The end of this turn of the event loop (its check phase), where the writer flushes. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const frame = (i: number): Buffer => Buffer.concat(encodeMessage(MessageType.RESPONSE, BigInt(i), { result: i }));
 
-test('the frames of one tick leave together at the end of the tick', async (t) => {
+test('the frames of one turn leave together at its end, not at the end of the tick', async (t) => {
   const { socket, writer } = setup();
   for (let i = 0; i < 3; i++) writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
+  t.is(socket.writes.length, 0);
+  // Other callbacks of the same turn (another socket's data) still add to the same write.
+  await new Promise<void>((resolve) => process.nextTick(resolve));
   t.is(socket.writes.length, 0);
   await tick();
   t.is(socket.writes.length, 1);

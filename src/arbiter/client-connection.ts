@@ -23,7 +23,8 @@ export class ClientConnection implements Peer {
 
   constructor(socket: Socket) {
     this.socket = socket;
-    this.#writer = new TickWriter(socket);
+    // Flushed once per turn of the event loop: the answers of every worker read in that turn in one write.
+    this.#writer = new TickWriter(socket, 'turn');
   }
 
   get congested(): boolean {

@@ -1,9 +1,9 @@
 // The binary channel between arbiter and worker: a socketpair end (stdio fd 4 in the worker,
-// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per turn of the event loop.
+// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched (TickWriter).
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
-import { TickWriter } from './tick-writer.js';
+import { TickWriter, type FlushAt } from './tick-writer.js';
 import type { FrameOut, Payload } from '../protocol/frame-batch.js';
 import type { MessageType } from '../protocol/constants.js';
 import type { RequestId } from '../protocol/header.js';
@@ -13,10 +13,13 @@ export class FrameChannel implements FrameOut {
   readonly #writer: TickWriter;
 
   /** `onPieces`: frames whose payload spans chunks come as views there instead of one copied buffer (FrameDecoder.read). */
-  /** Request ids come as RequestIds (numbers below 2^53: the ids of this channel are the arbiter's own counters). */
-  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, onPieces?: PiecesHandler<RequestId>) {
+  /**
+   * Request ids come as RequestIds (numbers below 2^53: the ids of this channel are the arbiter's own counters).
+   * `flushAt`: 'turn' in the arbiter, which reads many sockets per turn of the event loop (TickWriter).
+   */
+  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, onPieces?: PiecesHandler<RequestId>, flushAt?: FlushAt) {
     this.#socket = socket;
-    this.#writer = new TickWriter(socket);
+    this.#writer = new TickWriter(socket, flushAt);
     const decoder = FrameDecoder.numeric();
     socket.on('data', (chunk: Buffer) => {
       try {

@@ -1,9 +1,10 @@
-// Writes frames to a socket batched until the end of this turn of the event loop (setImmediate: after
-// every I/O callback of the turn, not after each one as process.nextTick would): the frames encoded
-// in one turn go into one FrameBatch and leave as one write (a slab piece, plus any large payload it
-// references). One write system call per socket per turn, however many frames and however many
-// sockets' reads produced them: an arbiter that reads 8 clients in one turn writes to a worker once,
-// not 8 times (docs/benchmarks.md, "Decision log").
+// Writes frames to a socket batched: the frames encoded until the flush go into one FrameBatch and
+// leave as one write (a slab piece, plus any large payload it references), however many there are.
+// The flush comes at the end of the tick (process.nextTick), or, for a process that reads many
+// sockets (the arbiter), at the end of the event loop's turn (setImmediate, after every I/O callback
+// of the turn): an arbiter that reads 8 clients in one turn then writes to a worker once, not 8 times.
+// A setImmediate costs more than a nextTick, so a process with one socket (a client, a worker) keeps
+// the tick (docs/benchmarks.md, "Decision log").
 // Shared by the arbiter's client connections, the worker channel (both ends) and the client.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
@@ -13,13 +14,17 @@ import type { RequestId } from '../protocol/header.js';
 
 const SLAB_BYTES = 64 * 1024;
 /**
- * A batch this large is handed to the socket at once, not at the end of the turn: the socket's own
+ * A batch this large is handed to the socket at once, not at the flush: the socket's own
  * buffer then holds it, and its 'drain' event (backpressure) works as for any write.
  */
 const FLUSH_BYTES = 256 * 1024;
 
+/** When a writer flushes: at the end of the tick, or of the event loop's turn. */
+export type FlushAt = 'tick' | 'turn';
+
 export class TickWriter {
   readonly #socket: Socket;
+  readonly #schedule: (fn: () => void) => void;
   readonly #batch = new FrameBatch(SLAB_BYTES);
   #scheduled = false;
   readonly #flushBound = (): void => {
@@ -27,30 +32,31 @@ export class TickWriter {
     this.#flush();
   };
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, flushAt: FlushAt = 'tick') {
     this.#socket = socket;
+    this.#schedule = flushAt === 'turn' ? setImmediate : process.nextTick;
   }
 
-  /** Bytes waiting: encoded this turn plus the socket's own buffer. */
+  /** Bytes waiting: encoded and not yet flushed, plus the socket's own buffer. */
   get buffered(): number {
     return this.#batch.bytes + this.#socket.writableLength;
   }
 
-  /** FrameBatch.fields, sent at the end of this turn; throws (and sends nothing) for an unencodable value. */
+  /** FrameBatch.fields, sent at the flush; throws (and sends nothing) for an unencodable value. */
   fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.fields(type, requestId, keys, values);
     return this.#queued();
   }
 
-  /** FrameBatch.message, sent at the end of this turn. */
+  /** FrameBatch.message, sent at the flush. */
   message(type: MessageType, requestId: RequestId, value?: unknown, path?: string): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.message(type, requestId, value, path);
     return this.#queued();
   }
 
-  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the end of this turn. */
+  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the flush. */
   relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): number {
     if (this.#socket.destroyed) return 0;
     if (Buffer.isBuffer(payload)) this.#batch.relay(type, requestId, payload, start, end);
@@ -58,7 +64,7 @@ export class TickWriter {
     return this.#queued();
   }
 
-  /** Frames already encoded (a chunk list), sent at the end of this turn. */
+  /** Frames already encoded (a chunk list), sent at the flush. */
   chunks(chunks: readonly Buffer[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.chunks(chunks);
@@ -70,7 +76,7 @@ export class TickWriter {
     if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#flushBound);
+      this.#schedule(this.#flushBound);
     }
     return this.buffered;
   }

@@ -1,4 +1,4 @@
-// TickWriter: the frames of one turn of the event loop leave in one write however many they are, or at once past
+// TickWriter: the frames of one tick (or one turn of the event loop) leave in one write however many they are, or at once past
 // 256 KiB; what it writes is exactly the frames, in order. A stand-in socket records
 // the writes (no real socket: the batching is the subject here).
 import { Buffer } from 'node:buffer';
@@ -34,16 +34,12 @@ function setup(): { socket: Recorder; writer: TickWriter } {
   return { socket, writer: new TickWriter(socket as unknown as Socket) };
 }
 
-/** The end of this turn of the event loop (its check phase), where the writer flushes. */
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 const frame = (i: number): Buffer => Buffer.concat(encodeMessage(MessageType.RESPONSE, BigInt(i), { result: i }));
 
-test('the frames of one turn leave together at its end, not at the end of the tick', async (t) => {
+test('the frames of one tick leave together at the end of the tick', async (t) => {
   const { socket, writer } = setup();
   for (let i = 0; i < 3; i++) writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
-  t.is(socket.writes.length, 0);
-  // Other callbacks of the same turn (another socket's data) still add to the same write.
-  await new Promise<void>((resolve) => process.nextTick(resolve));
   t.is(socket.writes.length, 0);
   await tick();
   t.is(socket.writes.length, 1);
@@ -100,4 +96,17 @@ test('relay of a payload in pieces: one header and the pieces, at the end of the
       Buffer.concat([encodeHeader(MessageType.CHUNK, 9n, payload.length), payload, encodeHeader(MessageType.CHUNK, 10n, 5), Buffer.from('whole')]),
     ),
   );
+});
+
+test("flushAt 'turn': frames written in later callbacks of the same turn of the event loop join the same write", async (t) => {
+  const socket = new Recorder();
+  const writer = new TickWriter(socket as unknown as Socket, 'turn');
+  writer.fields(MessageType.RESPONSE, 1n, ['result'], [1]);
+  // The end of the tick (another socket's data callback of the same turn would come after it).
+  await tick();
+  t.is(socket.writes.length, 0);
+  writer.fields(MessageType.RESPONSE, 2n, ['result'], [2]);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  t.is(socket.writes.length, 1);
+  t.true(socket.writes[0]?.equals(Buffer.concat([frame(1), frame(2)])));
 });

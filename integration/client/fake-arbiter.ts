@@ -163,7 +163,7 @@ export class FakeArbiter {
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
-        const received: Received = { type: frame.type, id: frame.requestId, value: decodePayload(frame), peer };
+        const received: Received = { type: frame.type, id: BigInt(frame.requestId), value: decodePayload(frame), peer };
         this.received.push(received);
         this.script(received);
       }

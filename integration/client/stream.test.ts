@@ -8,6 +8,7 @@ import { unaryCall } from '../../src/client/unary-call.js';
 import { MessageType } from '../../src/protocol/constants.js';
 import { writeRequest } from '../../src/protocol/messages.js';
 import type { FrameOut } from '../../src/protocol/frame-batch.js';
+import type { RequestId } from '../../src/protocol/header.js';
 import { FakeArbiter, echo, setup, type Received, type RequestBody } from './fake-arbiter.js';
 
 /** `count` = args[0]; `ending` = args[1]: 'end' (default), 'error', 'response' or 'none'. */
@@ -135,7 +136,7 @@ test('a consumer that takes nothing holds up only its own stream: the client ope
   await arbiter.listen();
   const connection = new Connection({ socketPath: () => arbiter.socketPath, defaultTimeoutMs: 5000, maxReconnectDelayMs: 100, streamWindow: 4 });
   t.teardown(() => connection.close());
-  const encode = (action: string, args: unknown[]) => (id: bigint, out: FrameOut<Written>) => writeRequest(out, id, 'm:A', action, args);
+  const encode = (action: string, args: unknown[]) => (id: RequestId, out: FrameOut<Written>) => writeRequest(out, id, 'm:A', action, args);
   const stream = new StreamCall(connection, 'm:A.paced', encode('paced', [10]), {});
   t.deepEqual(await stream.next(), { done: false, value: 'chunk 0' });
   // The REQUEST came with its opening CREDIT (the window).

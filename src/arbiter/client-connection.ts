@@ -4,7 +4,9 @@ import type { Socket } from 'node:net';
 import { Buffer } from 'node:buffer';
 import type { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { TickWriter } from '../net/tick-writer.js';
+import { IdTable } from '../core/id-table.js';
 import type { Peer } from './router-types.js';
 import type { Call } from './router-types.js';
 
@@ -14,14 +16,15 @@ const HIGH_WATER_BYTES = 4 << 20;
 const MAX_UNREAD_BYTES = 256 << 20;
 export class ClientConnection implements Peer {
   readonly socket: Socket;
-  readonly calls = new Map<bigint, Call>();
+  readonly calls = new IdTable<Call>();
   failed = false;
   readonly #writer: TickWriter;
   readonly #drainWaiters: (() => void)[] = [];
 
   constructor(socket: Socket) {
     this.socket = socket;
-    this.#writer = new TickWriter(socket);
+    // Flushed once per turn of the event loop: the answers of every worker read in that turn in one write.
+    this.#writer = new TickWriter(socket, 'turn');
   }
 
   get congested(): boolean {
@@ -32,7 +35,7 @@ export class ClientConnection implements Peer {
     this.#check(this.#writer.chunks(chunks));
   }
 
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): void {
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): void {
     this.#check(this.#writer.relay(type, requestId, payload, start, end));
   }
 

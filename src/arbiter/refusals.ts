@@ -1,9 +1,10 @@
 // The errors the router answers a call with when it refuses or loses it: one wording each, so a
 // client, the logs and the tests see the same message wherever the router decides it.
 import { DirtyAppNotFoundError, DirtyError, DirtyNoWorkersAvailableError, DirtyQueueFullError, DirtyWorkerError } from '../errors.js';
+import type { RequestId } from '../protocol/header.js';
 import type { PoolWorker } from './pool-types.js';
 
-export const duplicateId = (clientId: bigint): DirtyError => new DirtyError(`Duplicate request id ${clientId}: a call with this id was still running`);
+export const duplicateId = (clientId: RequestId): DirtyError => new DirtyError(`Duplicate request id ${clientId}: a call with this id was still running`);
 
 /** Any string may come here: a long one is shortened, never sent back whole (twice). */
 export function appNotFound(app: string): DirtyError {

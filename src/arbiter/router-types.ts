@@ -1,27 +1,29 @@
 // Types of the router: a client connection (Peer), a call's record, a worker's load, options.
 import { MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import type { RelayWindow } from '../core/stream-window.js';
 import type { Deadline } from '../net/deadlines.js';
 import type { PoolWorker } from './pool-types.js';
 import type { SentCalls } from './sent-calls.js';
+import type { IdTable } from '../core/id-table.js';
 
 /** A client connection as the router sees it. */
 export interface Peer {
   send(chunks: readonly Buffer[]): void;
   /** Sends `payload` (raw TLV bytes from a worker; `start`/`end` apply to one buffer) under the caller's request id. */
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): void;
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): void;
   /** True while the client is not reading fast enough. */
   readonly congested: boolean;
   /** This connection's calls by the client's request id (kept here by the router: no lookup per call). */
-  readonly calls: Map<bigint, Call>;
+  readonly calls: IdTable<Call>;
   onceDrained(fn: () => void): void;
 }
 
 export interface Call {
   readonly wid: number;
   readonly peer: Peer;
-  readonly clientId: bigint;
+  readonly clientId: RequestId;
   readonly app: string;
   /** The REQUEST payload: a view, or the pieces of one that arrived in several chunks. */
   readonly payload: Payload;
@@ -44,7 +46,7 @@ export interface Call {
 }
 
 /** A new call, every field set from the start: one hidden class, no property store added when a deadline is set. */
-export function newCall(wid: number, peer: Peer, clientId: bigint, app: string, payload: Payload, now: number): Call {
+export function newCall(wid: number, peer: Peer, clientId: RequestId, app: string, payload: Payload, now: number): Call {
   return {
     wid,
     peer,
@@ -62,6 +64,9 @@ export function newCall(wid: number, peer: Peer, clientId: bigint, app: string, 
     stall: undefined,
   };
 }
+
+/** Arrival order of calls. */
+export const byWid = (a: Call, b: Call): number => a.wid - b.wid;
 
 export interface WorkerLoad {
   /** Calls sent to the worker and not finished there (abandoned ones included), oldest first. */

@@ -4,15 +4,17 @@
 // worker's final frame for it arrives: the worker is really busy until then. Streams run under
 // per-stream credit (stream-flow.ts); timeoutMs and stalled streams fire on precise deadlines.
 import { DispatchQueue } from '../core/dispatch-queue.js';
+import { IdTable } from '../core/id-table.js';
 import type { DirtyError, DirtyTimeoutError } from '../errors.js';
 import { FENCE_ID, MessageType } from '../protocol/constants.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { encodeError, writeCancel } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-types.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { CallStats, type CallOutcome } from './call-stats.js';
 import { StreamFlow } from './stream-flow.js';
-import { isFinal, newCall, type Call, type Peer, type RouterOptions } from './router-types.js';
+import { byWid, isFinal, newCall, type Call, type Peer, type RouterOptions } from './router-types.js';
 import { appNotFound, duplicateId, noWorkers, queueFull, workerLost } from './refusals.js';
 import { WorkerChoice } from './worker-choice.js';
 import type { AbandonedCall } from './stuck-calls.js';
@@ -20,7 +22,7 @@ import type { AbandonedCall } from './stuck-calls.js';
 export class Router {
   readonly stats: CallStats;
   readonly #o: RouterOptions;
-  readonly #calls = new Map<number, Call>();
+  readonly #calls = new IdTable<Call>();
   /** Abandoned calls still running on their worker (by wid) until its final frame (src/arbiter/stuck-calls.ts watches them). */
   readonly #abandoned = new Map<number, AbandonedCall>();
   readonly #queue: DispatchQueue<Call>;
@@ -69,7 +71,7 @@ export class Router {
   }
 
   /** A REQUEST frame from a client; `app` was read from its payload. */
-  submit(peer: Peer, clientId: bigint, app: string, payload: Payload): void {
+  submit(peer: Peer, clientId: RequestId, app: string, payload: Payload): void {
     const mine = peer.calls;
     const previous = mine.get(clientId);
     if (previous) {
@@ -98,23 +100,23 @@ export class Router {
   }
 
   /** CANCEL from the client: leave the queue, or tell the worker to abandon the call (`timedOut`: the client's deadline passed). */
-  cancel(peer: Peer, clientId: bigint, timedOut = false): void {
+  cancel(peer: Peer, clientId: RequestId, timedOut = false): void {
     const call = peer.calls.get(clientId);
     if (call) this.#abandon(call, timedOut ? 'timeout' : 'cancelled');
   }
 
   /** CREDIT from the client: its reader made room in the stream `clientId`. */
-  credit(peer: Peer, clientId: bigint, n: number): void {
+  credit(peer: Peer, clientId: RequestId, n: number): void {
     const call = peer.calls.get(clientId);
     if (call) this.#flow.credit(call, n);
   }
 
   peerClosed(peer: Peer): void {
-    for (const call of [...peer.calls.values()]) this.#abandon(call, 'cancelled');
+    for (const call of peer.calls.values().sort(byWid)) this.#abandon(call, 'cancelled');
   }
 
   /** A REQUEST the server could not route (no app_path): a protocol error. */
-  refuseRequest(peer: Peer, clientId: bigint, err: DirtyError): void {
+  refuseRequest(peer: Peer, clientId: RequestId, err: DirtyError): void {
     this.#reject(peer, clientId, err, 'protocol_error');
   }
 
@@ -152,7 +154,7 @@ export class Router {
     this.workerRetiring(w);
     this.#choice.forget(w);
     for (const [wid, a] of this.#abandoned) if (a.worker === w) this.#abandoned.delete(wid);
-    for (const call of [...this.#calls.values()]) {
+    for (const call of this.#calls.values().sort(byWid)) {
       if (call.worker !== w) continue;
       this.#choice.release(w, call.wid);
       if (!started.has(call.wid) && !call.streamed && this.#requeue(call)) continue;
@@ -177,9 +179,9 @@ export class Router {
   }
 
   /** RESPONSE, ERROR, CHUNK or END from a worker: relay it to its caller under the caller's id. */
-  workerFrame(w: PoolWorker, type: MessageType, requestId: bigint, payload: Payload, start: number, end: number): void {
+  workerFrame(w: PoolWorker, type: MessageType, requestId: RequestId, payload: Payload, start: number, end: number): void {
     if (type !== MessageType.CHUNK && !isFinal(type)) return;
-    const wid = Number(requestId);
+    const wid = typeof requestId === 'number' ? requestId : Number(requestId);
     const call = this.#calls.get(wid);
     if (!call || call.worker !== w) {
       // A late frame of an abandoned call: dropped, never relayed; its final frame frees the slot.
@@ -214,7 +216,7 @@ export class Router {
     return this.#choice.outstanding(w);
   }
 
-  #track(call: Call, mine: Map<bigint, Call>): void {
+  #track(call: Call, mine: IdTable<Call>): void {
     this.#calls.set(call.wid, call);
     mine.set(call.clientId, call);
   }
@@ -225,7 +227,7 @@ export class Router {
     this.stats.waited(now - call.queuedAt, now);
     this.#choice.sent(w, call.wid, now);
     this.#deadlines.dispatched(call);
-    void w.process.channel.relay(MessageType.REQUEST, BigInt(call.wid), call.payload);
+    void w.process.channel.relay(MessageType.REQUEST, call.wid, call.payload);
   }
 
   #complete(call: Call, w: PoolWorker, now: number): void {
@@ -254,10 +256,7 @@ export class Router {
     call.peer.calls.delete(call.clientId);
   }
 
-  /**
-   * The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps
-   * its worker slot until the worker's final frame for it (the worker stays busy until it stops).
-   */
+  /** The caller is gone or gave up: a queued call leaves the queue; a sent one is CANCELled and keeps its slot until the worker's final frame. */
   #abandon(call: Call, outcome: CallOutcome): void {
     this.#ended(call, outcome);
     const w = call.worker;
@@ -271,10 +270,10 @@ export class Router {
       return;
     }
     this.#abandoned.set(call.wid, { worker: w, at: this.#now(), app: call.app, payload: call.payload });
-    void writeCancel(w.process.channel, BigInt(call.wid));
+    void writeCancel(w.process.channel, call.wid);
   }
 
-  #reject(peer: Peer, clientId: bigint, err: DirtyError, outcome?: CallOutcome): void {
+  #reject(peer: Peer, clientId: RequestId, err: DirtyError, outcome?: CallOutcome): void {
     if (outcome !== undefined) this.stats.end(outcome, null, this.#now());
     peer.send(encodeError(clientId, err.toWire()));
   }

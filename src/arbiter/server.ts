@@ -6,6 +6,7 @@ import { MessageType } from '../protocol/constants.js';
 import { Buffer } from 'node:buffer';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import type { Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { decodeControl, MANAGE_LIMITS, type FrameLimits } from './control-decode.js';
 import { decodeValue } from '../protocol/tlv.js';
 import type { StashAnswer } from './stash-runner.js';
@@ -60,8 +61,9 @@ export class ArbiterServer {
   #accept(socket: Socket): void {
     const conn = new ClientConnection(socket);
     this.#connections.add(conn);
-    const decoder = new FrameDecoder({ assemble: ANSWERED_HERE });
-    const onFrame: FrameHandler = (type, id, buf, start, end) => {
+    // Request ids as numbers below 2^53 (no BigInt per frame); only the frames answered here get a bigint.
+    const decoder = FrameDecoder.numeric({ assemble: ANSWERED_HERE });
+    const onFrame: FrameHandler<RequestId> = (type, id, buf, start, end) => {
       if (conn.failed) return;
       try {
         this.#handle(conn, type, id, buf, start, end);
@@ -71,7 +73,7 @@ export class ArbiterServer {
     };
     // A payload that arrived in several chunks: a REQUEST is passed on as those pieces (no copy of a
     // large argument); anything else is joined and handled like any frame.
-    const onPieces: PiecesHandler = (type, id, pieces, n) => {
+    const onPieces: PiecesHandler<RequestId> = (type, id, pieces, n) => {
       if (conn.failed) return;
       try {
         if (type === MessageType.REQUEST) this.#request(conn, id, pieces);
@@ -111,7 +113,7 @@ export class ArbiterServer {
     });
   }
 
-  #handle(conn: ClientConnection, type: MessageType, id: bigint, buf: Buffer, start: number, end: number): void {
+  #handle(conn: ClientConnection, type: MessageType, id: RequestId, buf: Buffer, start: number, end: number): void {
     switch (type) {
       case MessageType.REQUEST: {
         // A view: the call keeps its payload while it waits in the queue.
@@ -126,14 +128,14 @@ export class ArbiterServer {
         this.#router.credit(conn, id, decodeCredit(buf, start, end));
         return;
       case MessageType.STATUS:
-        this.#answer(conn, id, () => this.#control.status());
+        this.#answer(conn, BigInt(id), () => this.#control.status());
         return;
       case MessageType.MANAGE:
       case MessageType.STASH: {
         const d = decodeControl(type, buf, start, end, this.#control.stashFrame);
         if (!d.ok) conn.send(encodeError(id, d.error));
-        else if (type === MessageType.MANAGE) this.#answer(conn, id, () => this.#control.manage(d.payload));
-        else this.#stash(conn, id, d.payload);
+        else if (type === MessageType.MANAGE) this.#answer(conn, BigInt(id), () => this.#control.manage(d.payload));
+        else this.#stash(conn, BigInt(id), d.payload);
         return;
       }
       case MessageType.RESPONSE:
@@ -145,7 +147,7 @@ export class ArbiterServer {
   }
 
   /** A REQUEST: `payload` is what the call keeps and relays (a view, or the pieces it arrived in, read without joining them). */
-  #request(conn: ClientConnection, id: bigint, payload: Payload): void {
+  #request(conn: ClientConnection, id: RequestId, payload: Payload): void {
     // Undecodable TLV throws out of here: a protocol error that closes the connection. A
     // decodable payload of the wrong shape fails that request only: the stream is still in
     // step, and the connection's other calls (other callers of a multiplexing client) go on.
@@ -211,7 +213,7 @@ export class ArbiterServer {
   }
 
   /** The offending connection gets one ERROR frame and is closed; everyone else carries on. */
-  #protocolError(conn: ClientConnection, err: unknown, id = 0n): void {
+  #protocolError(conn: ClientConnection, err: unknown, id: RequestId = 0): void {
     if (conn.failed) return;
     conn.failed = true;
     const e = err instanceof DirtyProtocolError ? err : new DirtyProtocolError((err as Error).message);

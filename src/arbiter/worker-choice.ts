@@ -61,6 +61,11 @@ export class WorkerChoice {
   pick(app: string, now: number): PoolWorker | null {
     const list = this.#ready.get(app);
     if (!list || list.length === 0) return null;
+    if (list.length === 1) {
+      // pickWorker's answer for one candidate, without its result object (the tie-breaking cursor matters only among several).
+      const w = list[0] as PoolWorker;
+      return this.outstanding(w) < this.capacity(w, now) ? w : null;
+    }
     const candidates = this.#candidates;
     if (candidates.length !== list.length) candidates.length = list.length;
     for (let i = 0; i < list.length; i++) {

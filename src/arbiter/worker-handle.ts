@@ -3,11 +3,12 @@
 // (worker-process.ts) is the real one; test/arbiter/fake-worker.ts is an in-memory one.
 import type { MessageType } from '../protocol/constants.js';
 import type { FrameOut, Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import type { AppLoadSpec } from '../worker/app-host.js';
 import type { ToArbiter } from '../worker/messages.js';
 
 /** A frame from the worker; a payload that arrived in several chunks comes as its pieces (not copied). */
-export type WorkerFrameListener = (type: MessageType, requestId: bigint, payload: Payload, start: number, end: number) => void;
+export type WorkerFrameListener = (type: MessageType, requestId: RequestId, payload: Payload, start: number, end: number) => void;
 
 /** Lifecycle events of one worker process, reported once each (a beat many times). */
 export interface WorkerEvents {
@@ -22,7 +23,7 @@ export interface WorkerEvents {
 
 /** Frames to a worker: messages (CANCEL, CREDIT) and relayed REQUEST payloads. */
 export interface WorkerChannel extends FrameOut {
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): unknown;
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): unknown;
 }
 
 export interface WorkerHandle {

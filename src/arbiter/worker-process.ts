@@ -138,6 +138,7 @@ export class WorkerProcess implements WorkerHandle {
         this.kill('SIGKILL');
       },
       (type, requestId, pieces, n) => this.#onFrame(type, requestId, pieces, 0, n),
+      'turn', // the requests of every client read in one turn of the event loop leave in one write
     );
     this.child.on('message', (msg: ToArbiter) => {
       if (msg.t === 'ready') events.onReady(msg.pid);

@@ -4,6 +4,7 @@ import type { Buffer } from 'node:buffer';
 import type { DirtyError } from '../errors.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
 import type { Frame } from '../protocol/frame.js';
+import type { RequestId } from '../protocol/header.js';
 
 /** What a call hands the connection: frames for its id are routed here until it leaves the table. */
 export interface CallSink {
@@ -26,4 +27,4 @@ declare const sent: unique symbol;
 /** What an encoder returns: only a FrameOut write makes one (an encodeX() chunk list does not type-check). */
 export type Written = { readonly [sent]: true };
 /** Writes the frame(s) of the call `id` into `out` and returns what the last write returned. */
-export type Encoder = (id: bigint, out: FrameOut<Written>) => Written;
+export type Encoder = (id: RequestId, out: FrameOut<Written>) => Written;

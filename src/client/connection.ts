@@ -5,11 +5,13 @@ import { createConnection, type Socket } from 'node:net';
 import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
 import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { encodeWith, writeCancel, writeCredit } from '../protocol/messages.js';
 import { TickWriter } from '../net/tick-writer.js';
 import { MessageType, messageTypeName } from '../protocol/constants.js';
 import { closedError } from './call-outcome.js';
 import { Deadlines } from '../net/deadlines.js';
+import { IdTable } from '../core/id-table.js';
 import { unaryCall, type RequestOptions } from './unary-call.js';
 
 import type { CallSink, CallState, Encoder, Written } from './call-sink.js';
@@ -36,15 +38,16 @@ const NO_FRAMES: readonly Buffer[] = Object.freeze([]);
  */
 export class Connection {
   readonly #options: ConnectionOptions;
-  readonly #slots = new Map<bigint, CallSink>();
+  /** By request id: numbers (a client never gets near 2^53 calls), so no BigInt per call or per answer. */
+  readonly #slots = new IdTable<CallSink>();
   /** The deadlines of this connection's single-answer calls, on one timer. */
   readonly deadlines = new Deadlines();
   #socketPath: string | undefined;
   #socket: Socket | undefined;
-  #decoder = new FrameDecoder();
+  #decoder = FrameDecoder.numeric();
   #connected = false;
   #closed = false;
-  #nextId = 1n;
+  #nextId = 1;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = FIRST_RETRY_DELAY_MS;
   #lastError: Error | undefined;
@@ -81,9 +84,9 @@ export class Connection {
   }
 
   /** A fresh request id; ids are never reused by one client, so never within one connection. */
-  nextId(): bigint {
+  nextId(): RequestId {
     const id = this.#nextId;
-    this.#nextId += 1n;
+    this.#nextId = id + 1;
     return id;
   }
 
@@ -102,7 +105,7 @@ export class Connection {
    * sent), else into chunks that open() keeps until the socket connects. A value that cannot be
    * encoded throws, and nothing of it is sent. Call open() next, in the same tick.
    */
-  encode(write: Encoder, id: bigint): readonly Buffer[] | null {
+  encode(write: Encoder, id: RequestId): readonly Buffer[] | null {
     const writer = this.#writer;
     if (this.#connected && writer !== undefined) {
       write(id, writer as unknown as FrameOut<Written>); // only the type of the ignored return value differs
@@ -112,7 +115,7 @@ export class Connection {
   }
 
   /** Adds a call to the table with what encode() returned; queued frames are written when the socket connects. */
-  open(id: bigint, frames: readonly Buffer[] | null, sink: CallSink): void {
+  open(id: RequestId, frames: readonly Buffer[] | null, sink: CallSink): void {
     if (this.#closed) {
       sink.onFail(closedError());
       return;
@@ -128,13 +131,13 @@ export class Connection {
   }
 
   /** The call got its last frame: forget the id (later frames for it are dropped). */
-  finish(id: bigint): void {
+  finish(id: RequestId): void {
     this.#slots.delete(id);
     this.#updateRef();
   }
 
   /** The caller gave up (timeout, abort, early break): forget the id and CANCEL it if it was sent (saying so if it timed out). */
-  abandon(id: bigint, timedOut = false): CallState | undefined {
+  abandon(id: RequestId, timedOut = false): CallState | undefined {
     const slot = this.#slots.get(id);
     if (slot === undefined) return undefined;
     this.#slots.delete(id);
@@ -144,7 +147,7 @@ export class Connection {
   }
 
   /** The consumer of stream `id` made room for `n` more chunks (CREDIT), if the call is out. */
-  credit(id: bigint, n: number): void {
+  credit(id: RequestId, n: number): void {
     if (this.#slots.get(id)?.state === 'sent' && this.#connected && this.#writer !== undefined) writeCredit(this.#writer, id, n);
   }
 
@@ -171,7 +174,7 @@ export class Connection {
     this.#socketPath ??= this.#options.socketPath();
     const socket = (this.#options.connect ?? createConnection)(this.#socketPath);
     this.#socket = socket;
-    this.#decoder = new FrameDecoder();
+    this.#decoder = FrameDecoder.numeric();
     this.#writer = new TickWriter(socket);
     socket.on('connect', () => {
       this.#onConnect(socket);
@@ -197,13 +200,13 @@ export class Connection {
     this.#connected = true;
     this.#retryDelayMs = FIRST_RETRY_DELAY_MS;
     this.#lastError = undefined;
-    for (const slot of this.#slots.values()) {
+    for (const [, slot] of this.#slots.entries().sort(byId)) {
       if (slot.state === 'queued') this.#send(slot);
     }
     this.#updateRef();
   }
 
-  readonly #onFrame: FrameHandler = (type, requestId, buf, start, end) => {
+  readonly #onFrame: FrameHandler<RequestId> = (type, requestId, buf, start, end) => {
     const sink = this.#slots.get(requestId);
     // Late answers (after timeout, abort or cancel) have no slot: drop them, never reassign.
     if (sink?.state !== 'sent') return;
@@ -254,7 +257,7 @@ export class Connection {
   }
 
   #failSlots(error: DirtyError, which: (slot: CallSink) => boolean): void {
-    for (const [id, slot] of [...this.#slots]) {
+    for (const [id, slot] of this.#slots.entries().sort(byId)) {
       if (!which(slot)) continue;
       this.#slots.delete(id);
       slot.onFail(error);
@@ -280,3 +283,6 @@ export class Connection {
     else socket.unref();
   }
 }
+
+/** Request id order: the order the calls were made in. */
+const byId = (a: readonly [RequestId, unknown], b: readonly [RequestId, unknown]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);

@@ -6,6 +6,7 @@ import { ReadWindow } from '../core/stream-window.js';
 import { MessageType } from '../protocol/constants.js';
 import { writeCredit } from '../protocol/messages.js';
 import type { Frame } from '../protocol/frame.js';
+import type { RequestId } from '../protocol/header.js';
 import { abortError, closedError, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, CallState, Connection, Encoder } from './connection.js';
 import type { RequestOptions } from './unary-call.js';
@@ -30,7 +31,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   #head = 0;
   readonly #window: ReadWindow;
   readonly #waiters: Waiter[] = [];
-  #id: bigint | undefined;
+  #id: RequestId | undefined;
   #started = false;
   /** Set once the call is over: `{}` for a clean end, `{error}` until that error is delivered. */
   #ended: { error?: Error } | undefined;
@@ -171,7 +172,7 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
   }
 
   /** The whole stream, to its END, had `timeoutMs`. */
-  #onDeadline(id: bigint, timeoutMs: number): void {
+  #onDeadline(id: RequestId, timeoutMs: number): void {
     const state: CallState | undefined = this.#connection.abandon(id, true);
     this.#end(timeoutError(this.#label, timeoutMs, state, this.#connection));
   }

@@ -3,6 +3,7 @@
 import { DirtyError } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
+import type { RequestId } from '../protocol/header.js';
 import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, CallState, Connection, Encoder } from './connection.js';
 import type { Deadline, Expiring } from '../net/deadlines.js';
@@ -53,7 +54,7 @@ class UnaryCall implements CallSink, Expiring {
   state: CallState = 'queued';
   frames: readonly Buffer[] = [];
   readonly #connection: Connection;
-  readonly #id: bigint;
+  readonly #id: RequestId;
   readonly #what: string;
   readonly #action: string | undefined;
   readonly #timeoutMs: number;
@@ -65,7 +66,7 @@ class UnaryCall implements CallSink, Expiring {
 
   constructor(
     connection: Connection,
-    id: bigint,
+    id: RequestId,
     what: string,
     action: string | undefined,
     timeoutMs: number,

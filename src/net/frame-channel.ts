@@ -1,21 +1,26 @@
 // The binary channel between arbiter and worker: a socketpair end (stdio fd 4 in the worker,
-// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched per tick.
+// child.stdio[4] in the arbiter), framed with the dirty protocol; writes are batched (TickWriter).
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
-import { TickWriter } from './tick-writer.js';
+import { TickWriter, type FlushAt } from './tick-writer.js';
 import type { FrameOut, Payload } from '../protocol/frame-batch.js';
 import type { MessageType } from '../protocol/constants.js';
+import type { RequestId } from '../protocol/header.js';
 
 export class FrameChannel implements FrameOut {
   readonly #socket: Socket;
   readonly #writer: TickWriter;
 
   /** `onPieces`: frames whose payload spans chunks come as views there instead of one copied buffer (FrameDecoder.read). */
-  constructor(socket: Socket, onFrame: FrameHandler, onError: (err: Error) => void, onPieces?: PiecesHandler) {
+  /**
+   * Request ids come as RequestIds (numbers below 2^53: the ids of this channel are the arbiter's own counters).
+   * `flushAt`: 'turn' in the arbiter, which reads many sockets per turn of the event loop (TickWriter).
+   */
+  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, onPieces?: PiecesHandler<RequestId>, flushAt?: FlushAt) {
     this.#socket = socket;
-    this.#writer = new TickWriter(socket);
-    const decoder = new FrameDecoder();
+    this.#writer = new TickWriter(socket, flushAt);
+    const decoder = FrameDecoder.numeric();
     socket.on('data', (chunk: Buffer) => {
       try {
         decoder.read(chunk, onFrame, onPieces);
@@ -34,15 +39,15 @@ export class FrameChannel implements FrameOut {
   // Each queues one frame for this tick's write and returns a promise only when the peer is slow
   // (backpressure). An unencodable value throws and sends nothing.
 
-  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): Promise<void> | undefined {
+  fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): Promise<void> | undefined {
     return this.#backpressure(this.#writer.fields(type, requestId, keys, values));
   }
 
-  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): Promise<void> | undefined {
+  message(type: MessageType, requestId: RequestId, value?: unknown, path?: string): Promise<void> | undefined {
     return this.#backpressure(this.#writer.message(type, requestId, value, path));
   }
 
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): Promise<void> | undefined {
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): Promise<void> | undefined {
     return this.#backpressure(this.#writer.relay(type, requestId, payload, start, end));
   }
 

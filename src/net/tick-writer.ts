@@ -1,22 +1,30 @@
-// Writes frames to a socket batched until the next tick: the frames encoded in one tick go into one
-// FrameBatch and leave as one write (a slab piece, plus any large payload it references): one write
-// system call per socket per tick, however many frames the tick encodes (docs/benchmarks.md,
-// "Decision log": flushing every 16 frames cost 13-30 % more CPU per call for no steady throughput).
+// Writes frames to a socket batched: the frames encoded until the flush go into one FrameBatch and
+// leave as one write (a slab piece, plus any large payload it references), however many there are.
+// The flush comes at the end of the tick (process.nextTick), or, for a process that reads many
+// sockets (the arbiter), at the end of the event loop's turn (setImmediate, after every I/O callback
+// of the turn): an arbiter that reads 8 clients in one turn then writes to a worker once, not 8 times.
+// A setImmediate costs more than a nextTick, so a process with one socket (a client, a worker) keeps
+// the tick (docs/benchmarks.md, "Decision log").
 // Shared by the arbiter's client connections, the worker channel (both ends) and the client.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { MessageType } from '../protocol/constants.js';
 import { FrameBatch, type Payload } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 
 const SLAB_BYTES = 64 * 1024;
 /**
- * A batch this large is handed to the socket at once, not at the end of the tick: the socket's own
+ * A batch this large is handed to the socket at once, not at the flush: the socket's own
  * buffer then holds it, and its 'drain' event (backpressure) works as for any write.
  */
 const FLUSH_BYTES = 256 * 1024;
 
+/** When a writer flushes: at the end of the tick, or of the event loop's turn. */
+export type FlushAt = 'tick' | 'turn';
+
 export class TickWriter {
   readonly #socket: Socket;
+  readonly #schedule: (fn: () => void) => void;
   readonly #batch = new FrameBatch(SLAB_BYTES);
   #scheduled = false;
   readonly #flushBound = (): void => {
@@ -24,38 +32,39 @@ export class TickWriter {
     this.#flush();
   };
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, flushAt: FlushAt = 'tick') {
     this.#socket = socket;
+    this.#schedule = flushAt === 'turn' ? setImmediate : process.nextTick;
   }
 
-  /** Bytes waiting: encoded this tick plus the socket's own buffer. */
+  /** Bytes waiting: encoded and not yet flushed, plus the socket's own buffer. */
   get buffered(): number {
     return this.#batch.bytes + this.#socket.writableLength;
   }
 
-  /** FrameBatch.fields, sent at the end of this tick; throws (and sends nothing) for an unencodable value. */
-  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): number {
+  /** FrameBatch.fields, sent at the flush; throws (and sends nothing) for an unencodable value. */
+  fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.fields(type, requestId, keys, values);
     return this.#queued();
   }
 
-  /** FrameBatch.message, sent at the end of this tick. */
-  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): number {
+  /** FrameBatch.message, sent at the flush. */
+  message(type: MessageType, requestId: RequestId, value?: unknown, path?: string): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.message(type, requestId, value, path);
     return this.#queued();
   }
 
-  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the end of this tick. */
-  relay(type: MessageType, requestId: bigint, payload: Payload, start?: number, end?: number): number {
+  /** FrameBatch.relay (or relayPieces for a payload in pieces; `start`/`end` apply to one buffer), sent at the flush. */
+  relay(type: MessageType, requestId: RequestId, payload: Payload, start?: number, end?: number): number {
     if (this.#socket.destroyed) return 0;
     if (Buffer.isBuffer(payload)) this.#batch.relay(type, requestId, payload, start, end);
     else this.#batch.relayPieces(type, requestId, payload);
     return this.#queued();
   }
 
-  /** Frames already encoded (a chunk list), sent at the end of this tick. */
+  /** Frames already encoded (a chunk list), sent at the flush. */
   chunks(chunks: readonly Buffer[]): number {
     if (this.#socket.destroyed) return 0;
     this.#batch.chunks(chunks);
@@ -67,7 +76,7 @@ export class TickWriter {
     if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(this.#flushBound);
+      this.#schedule(this.#flushBound);
     }
     return this.buffered;
   }

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, MAX_PAYLOAD_BYTES, type MessageType } from './constants.js';
-import { checkHeaderFields, writeHeader } from './header.js';
+import { checkHeaderFields, writeHeader, type RequestId } from './header.js';
 import { planEncoding, planFields, type EncodePlan } from './tlv-encode.js';
 import { fastFields, fastValue, NO_FIT } from './tlv-fast.js';
 import { writeFields, writeValue, type Writer } from './tlv-write.js';
@@ -21,8 +21,8 @@ export type Payload = Buffer | readonly Buffer[];
 
 /** Where frames are encoded: a FrameBatch, or a connection's writer in front of one (R: what a write returns). */
 export interface FrameOut<R = unknown> {
-  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): R;
-  message(type: MessageType, requestId: bigint, value?: unknown, path?: string): R;
+  fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): R;
+  message(type: MessageType, requestId: RequestId, value?: unknown, path?: string): R;
 }
 
 export class FrameBatch implements FrameOut<void> {
@@ -52,7 +52,7 @@ export class FrameBatch implements FrameOut<void> {
    * The message `{ [keys[i]]: values[i] }` (REQUEST, RESPONSE, CHUNK) without building the object.
    * Validated before anything is written: a value with no TLV form throws and leaves the batch as it was.
    */
-  fields(type: MessageType, requestId: bigint, keys: readonly string[], values: readonly unknown[]): void {
+  fields(type: MessageType, requestId: RequestId, keys: readonly string[], values: readonly unknown[]): void {
     this.#enter();
     try {
       checkHeaderFields(type, requestId, 0);
@@ -66,7 +66,7 @@ export class FrameBatch implements FrameOut<void> {
    * One message with `value` as payload (undefined: empty payload). Same atomicity as fields().
    * @param path Root name in error messages; '' names top-level dict keys (`args[1].when`). @default 'payload'
    */
-  message(type: MessageType, requestId: bigint, value?: unknown, path = 'payload'): void {
+  message(type: MessageType, requestId: RequestId, value?: unknown, path = 'payload'): void {
     this.#enter();
     try {
       checkHeaderFields(type, requestId, 0);
@@ -83,7 +83,7 @@ export class FrameBatch implements FrameOut<void> {
   }
 
   /** `payload[start, end)` (raw TLV bytes) under a new header: copied when small, else referenced. */
-  relay(type: MessageType, requestId: bigint, payload: Buffer, start = 0, end = payload.length): void {
+  relay(type: MessageType, requestId: RequestId, payload: Buffer, start = 0, end = payload.length): void {
     if (this.#busy) this.#enter(); // throws
     const n = end - start;
     checkHeaderFields(type, requestId, n);
@@ -102,7 +102,7 @@ export class FrameBatch implements FrameOut<void> {
   }
 
   /** The payload made of `pieces` (raw TLV bytes, in order) under a new header: small pieces copied, large ones referenced. */
-  relayPieces(type: MessageType, requestId: bigint, pieces: readonly Buffer[]): void {
+  relayPieces(type: MessageType, requestId: RequestId, pieces: readonly Buffer[]): void {
     if (this.#busy) this.#enter(); // throws
     let n = 0;
     for (const piece of pieces) n += piece.length;
@@ -153,7 +153,7 @@ export class FrameBatch implements FrameOut<void> {
    * the two-pass encoder (no room, large bytes, an unusual or bad value, a throwing getter): nothing
    * of the frame then stays, and #encode redoes it (and names the error, if any).
    */
-  #fast(type: MessageType, requestId: bigint, keys: readonly string[] | null, values: unknown): boolean {
+  #fast(type: MessageType, requestId: RequestId, keys: readonly string[] | null, values: unknown): boolean {
     const slab = this.#slab;
     const at = this.#pos;
     let end: number;
@@ -170,7 +170,7 @@ export class FrameBatch implements FrameOut<void> {
   }
 
   /** Writes the planned payload: `{keys[i]: values[i]}` when `keys` is set, else the value `values`. */
-  #encode(type: MessageType, requestId: bigint, plan: EncodePlan, path: string, keys: readonly string[] | null, values: unknown): void {
+  #encode(type: MessageType, requestId: RequestId, plan: EncodePlan, path: string, keys: readonly string[] | null, values: unknown): void {
     const at = this.#reserve(HEADER_SIZE + plan.inline);
     const slab = this.#slab;
     const end = at + HEADER_SIZE + plan.inline;

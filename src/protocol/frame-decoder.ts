@@ -5,19 +5,20 @@ import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, VERSION, isMessageType, type MessageType } from './constants.js';
 import { joinUint64 } from './tlv-kinds.js';
 import { decodeHeader, type Frame } from './frame.js';
+import { joinRequestId, type RequestId } from './header.js';
 
 /**
  * Receives each frame with its payload as `buf[start, end)`: a range of the received chunk when the
  * payload lies in one, else of a copy. No view or object is made per frame; the bytes stay valid
  * (chunks are never reused), so a handler may keep `buf.subarray(start, end)`.
  */
-export type FrameHandler = (type: MessageType, requestId: bigint, buf: Buffer, start: number, end: number) => void;
+export type FrameHandler<I extends RequestId = bigint> = (type: MessageType, requestId: I, buf: Buffer, start: number, end: number) => void;
 
 /**
  * Receives a frame whose payload spans several chunks as views of those chunks, in order
  * (`length` bytes in all): nothing is copied. For a relay, which only passes payloads on.
  */
-export type PiecesHandler = (type: MessageType, requestId: bigint, pieces: Buffer[], length: number) => void;
+export type PiecesHandler<I extends RequestId = bigint> = (type: MessageType, requestId: I, pieces: Buffer[], length: number) => void;
 
 export interface FrameDecoderOptions {
   /** Largest payload a header may announce; lower it to bound memory per connection. @default MAX_PAYLOAD_BYTES (64 MiB) */
@@ -48,8 +49,14 @@ const TRICKLE_BYTES = 4096;
  * socket.on('data', (chunk) => { for (const frame of decoder.push(chunk)) handle(frame); });
  * socket.on('end', () => decoder.end());
  */
-export class FrameDecoder {
+export class FrameDecoder<I extends RequestId = bigint> {
+  /** A decoder that hands out request ids as RequestId (numbers up to 2^53 - 1: no BigInt per frame), for relays. */
+  static numeric(options: FrameDecoderOptions = {}): FrameDecoder<RequestId> {
+    return new FrameDecoder<RequestId>(options, true);
+  }
+
   readonly #maxPayloadBytes: number;
+  readonly #numeric: boolean;
   readonly #chunks: Buffer[] = [];
   /** Bytes of #chunks[0] already consumed. */
   #head = 0;
@@ -58,7 +65,7 @@ export class FrameDecoder {
   /** Payload length of the frame whose header is read and whose payload is awaited; -1 between frames. */
   #len = -1;
   #type: MessageType = 0x01;
-  #id = 0n;
+  #id: I = 0 as I;
   #failure: DirtyProtocolError | null = null;
   readonly #scratch = Buffer.alloc(HEADER_SIZE);
   readonly #assemble: ReadonlySet<MessageType>;
@@ -66,7 +73,9 @@ export class FrameDecoder {
   #target: Buffer | null = null;
   #filled = 0;
 
-  constructor(options: FrameDecoderOptions = {}) {
+  /** `numeric` is for FrameDecoder.numeric() only (with it, ids are RequestIds whatever `I` says). */
+  constructor(options: FrameDecoderOptions = {}, numeric = false) {
+    this.#numeric = numeric;
     const max = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
     if (!Number.isInteger(max) || max < 0 || max > MAX_PAYLOAD_BYTES) {
       throw new RangeError(`Expected \`maxPayloadBytes\` to be an integer in 0..${MAX_PAYLOAD_BYTES}, got \`${String(max)}\``);
@@ -84,7 +93,7 @@ export class FrameDecoder {
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
     this.read(chunk, (type, requestId, buf, start, end) => {
-      frames.push({ type, requestId, payload: start === end ? EMPTY : buf.subarray(start, end) });
+      frames.push({ type, requestId: BigInt(requestId), payload: start === end ? EMPTY : buf.subarray(start, end) });
     });
     return frames;
   }
@@ -96,7 +105,7 @@ export class FrameDecoder {
    * With `onPieces`, a payload that spans chunks goes there as views instead of being copied into one buffer.
    * @throws DirtyProtocolError for a bad header; the decoder then stays failed.
    */
-  read(chunk: Buffer, onFrame: FrameHandler, onPieces?: PiecesHandler): void {
+  read(chunk: Buffer, onFrame: FrameHandler<I>, onPieces?: PiecesHandler<I>): void {
     if (this.#failure !== null) throw this.#failed();
     const target = this.#target;
     let rest = chunk;
@@ -179,7 +188,7 @@ export class FrameDecoder {
     }
     const hi = (h[at + 8] ?? 0) * 0x1000000 + (((h[at + 9] ?? 0) << 16) | ((h[at + 10] ?? 0) << 8) | (h[at + 11] ?? 0));
     const lo = (h[at + 12] ?? 0) * 0x1000000 + (((h[at + 13] ?? 0) << 16) | ((h[at + 14] ?? 0) << 8) | (h[at + 15] ?? 0));
-    this.#id = joinUint64(hi, lo);
+    this.#id = (this.#numeric ? joinRequestId(hi, lo) : joinUint64(hi, lo)) as I;
     this.#type = type as MessageType;
     this.#len = len;
     this.#skip(HEADER_SIZE);

@@ -2,6 +2,7 @@
 // Messages are encoded by FrameBatch (frame-batch.ts), through the builders in messages.ts.
 import type { Buffer } from 'node:buffer';
 import type { MessageType } from './constants.js';
+import type { RequestId } from './header.js';
 import { decodeValue } from './tlv.js';
 
 export { decodeHeader, encodeHeader, type FrameHeader } from './header.js';
@@ -9,7 +10,7 @@ export { decodeHeader, encodeHeader, type FrameHeader } from './header.js';
 /** One message as read off the wire; `payload` holds the raw TLV bytes (often a view into the read chunk). */
 export interface Frame {
   readonly type: MessageType;
-  readonly requestId: bigint;
+  readonly requestId: RequestId;
   readonly payload: Buffer;
 }
 

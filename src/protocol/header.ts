@@ -3,7 +3,18 @@
 import { Buffer } from 'node:buffer';
 import { DirtyProtocolError } from '../errors.js';
 import { HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, MAX_REQUEST_ID, VERSION, isMessageType, messageTypeName, type MessageType } from './constants.js';
-import { joinUint64 } from './tlv-kinds.js';
+import { joinUint64, TWO_32 } from './tlv-kinds.js';
+
+/**
+ * A request id (uint64 on the wire) as a relay keeps it: a number up to 2^53 - 1 (no BigInt per
+ * frame), a bigint above. Each id has one form (joinRequestId), so either works as a Map key.
+ */
+export type RequestId = number | bigint;
+
+/** The request id with big-endian uint32 halves `hi`, `lo`, in its one RequestId form. */
+export function joinRequestId(hi: number, lo: number): RequestId {
+  return hi < 0x200000 ? hi * TWO_32 + lo : joinUint64(hi, lo);
+}
 
 /** The fields of a validated header. */
 export interface FrameHeader {
@@ -13,7 +24,7 @@ export interface FrameHeader {
 }
 
 /** 16-byte header: magic "GD", version 1, type, uint32 payload length, uint64 request id. */
-export function encodeHeader(type: MessageType, requestId: bigint, payloadLength: number): Buffer {
+export function encodeHeader(type: MessageType, requestId: RequestId, payloadLength: number): Buffer {
   checkHeaderFields(type, requestId, payloadLength);
   const buf = Buffer.allocUnsafe(HEADER_SIZE);
   writeHeader(buf, 0, type, requestId, payloadLength);
@@ -54,10 +65,14 @@ export function decodeHeader(buf: Uint8Array, offset = 0, maxPayloadBytes = MAX_
   return { type, requestId, payloadLength };
 }
 
-export function checkHeaderFields(type: number, requestId: bigint, payloadLength: number): void {
+export function checkHeaderFields(type: number, requestId: RequestId, payloadLength: number): void {
   if (!isMessageType(type)) throw new DirtyProtocolError(`Cannot encode frame: unknown message type ${String(type)}`);
-  if (typeof requestId !== 'bigint' || requestId < 0n || requestId > MAX_REQUEST_ID) {
-    throw new DirtyProtocolError(`Cannot encode frame: request id ${String(requestId)} is not a uint64 bigint`);
+  if (
+    typeof requestId === 'number'
+      ? !(Number.isSafeInteger(requestId) && requestId >= 0)
+      : typeof requestId !== 'bigint' || requestId < 0n || requestId > MAX_REQUEST_ID
+  ) {
+    throw new DirtyProtocolError(`Cannot encode frame: request id ${String(requestId)} is not a uint64 (a bigint, or a safe integer)`);
   }
   if (!Number.isInteger(payloadLength) || payloadLength < 0 || payloadLength > MAX_PAYLOAD_BYTES) {
     throw new DirtyProtocolError(`Cannot encode frame: payload length ${payloadLength} is outside 0..${MAX_PAYLOAD_BYTES}`);
@@ -65,13 +80,17 @@ export function checkHeaderFields(type: number, requestId: bigint, payloadLength
 }
 
 /** Writes a 16-byte header at `at` (fields already checked). */
-export function writeHeader(buf: Buffer, at: number, type: MessageType, requestId: bigint, payloadLength: number): void {
+export function writeHeader(buf: Buffer, at: number, type: MessageType, requestId: RequestId, payloadLength: number): void {
   buf[at] = MAGIC >>> 8;
   buf[at + 1] = MAGIC & 0xff;
   buf[at + 2] = VERSION;
   buf[at + 3] = type;
   putU32(buf, at + 4, payloadLength);
-  if (requestId <= 0xffff_ffffn) {
+  if (typeof requestId === 'number') {
+    const hi = Math.floor(requestId / TWO_32);
+    putU32(buf, at + 8, hi);
+    putU32(buf, at + 12, requestId - hi * TWO_32);
+  } else if (requestId <= 0xffff_ffffn) {
     putU32(buf, at + 8, 0);
     putU32(buf, at + 12, Number(requestId));
   } else {

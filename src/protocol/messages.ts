@@ -4,6 +4,7 @@ import type { Buffer } from 'node:buffer';
 import { DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { ManageOp, MessageType, type StashOp } from './constants.js';
 import { FrameBatch, type FrameOut } from './frame-batch.js';
+import type { RequestId } from './header.js';
 import { isPlainObject } from './tlv-kinds.js';
 import { describePrimitive } from './tlv-path.js';
 import { decodeDictFields, decodeValue } from './tlv-decode.js';
@@ -36,27 +37,34 @@ const NO_KWARGS: Record<string, unknown> = Object.freeze({});
 // encoder (`encodeX(...)`: a fresh chunk list, for one-off frames and tests). Same bytes, same errors.
 
 /** REQUEST `{app_path, action, args, kwargs}`; errors name `args[i]…` / `kwargs.x…`. */
-export function writeRequest<R>(out: FrameOut<R>, id: bigint, appPath: string, action: string, args: readonly unknown[], kwargs?: Record<string, unknown>): R {
+export function writeRequest<R>(
+  out: FrameOut<R>,
+  id: RequestId,
+  appPath: string,
+  action: string,
+  args: readonly unknown[],
+  kwargs?: Record<string, unknown>,
+): R {
   return out.fields(MessageType.REQUEST, id, REQUEST_KEYS, [appPath, action, args, kwargs ?? NO_KWARGS]);
 }
 
 /** RESPONSE `{result}`. */
-export function writeResponse<R>(out: FrameOut<R>, id: bigint, result: unknown): R {
+export function writeResponse<R>(out: FrameOut<R>, id: RequestId, result: unknown): R {
   return out.fields(MessageType.RESPONSE, id, RESPONSE_KEYS, [result]);
 }
 
 /** CHUNK `{data}` (one item of a stream). */
-export function writeChunk<R>(out: FrameOut<R>, id: bigint, data: unknown): R {
+export function writeChunk<R>(out: FrameOut<R>, id: RequestId, data: unknown): R {
   return out.fields(MessageType.CHUNK, id, CHUNK_KEYS, [data]);
 }
 
 /** END: empty payload, closes a stream. */
-export function writeEnd<R>(out: FrameOut<R>, id: bigint): R {
+export function writeEnd<R>(out: FrameOut<R>, id: RequestId): R {
   return out.message(MessageType.END, id);
 }
 
 /** ERROR `{error: {error_type, message, details}}`. */
-export function writeError<R>(out: FrameOut<R>, id: bigint, wire: WireError): R {
+export function writeError<R>(out: FrameOut<R>, id: RequestId, wire: WireError): R {
   const error = { error_type: wire.error_type, message: wire.message, details: wire.details };
   return out.message(MessageType.ERROR, id, { error }, '');
 }
@@ -65,7 +73,7 @@ export function writeError<R>(out: FrameOut<R>, id: bigint, wire: WireError): R 
  * CANCEL (our extension, 0x20): "abandon the call with this request id". Empty payload, or
  * `{reason: "timeout"}` when the caller's own deadline passed (the arbiter counts it as a timeout).
  */
-export function writeCancel<R>(out: FrameOut<R>, id: bigint, timedOut = false): R {
+export function writeCancel<R>(out: FrameOut<R>, id: RequestId, timedOut = false): R {
   return timedOut ? out.message(MessageType.CANCEL, id, TIMEOUT_REASON, '') : out.message(MessageType.CANCEL, id);
 }
 const TIMEOUT_REASON = Object.freeze({ reason: 'timeout' });
@@ -74,17 +82,17 @@ const TIMEOUT_REASON = Object.freeze({ reason: 'timeout' });
  * CREDIT (our extension, 0x21) `{credit}`: the reader of stream `id` takes `credit` more CHUNK frames.
  * The first one for an id opts that stream into per-stream flow control (docs/protocol.md).
  */
-export function writeCredit<R>(out: FrameOut<R>, id: bigint, credit: number): R {
+export function writeCredit<R>(out: FrameOut<R>, id: RequestId, credit: number): R {
   return out.fields(MessageType.CREDIT, id, CREDIT_KEYS, [credit]);
 }
 
 /** MANAGE `{op, count}`. */
-export function writeManage<R>(out: FrameOut<R>, id: bigint, op: ManageOp, count: number): R {
+export function writeManage<R>(out: FrameOut<R>, id: RequestId, op: ManageOp, count: number): R {
   return out.message(MessageType.MANAGE, id, { op, count }, '');
 }
 
 /** STATUS: empty payload. */
-export function writeStatus<R>(out: FrameOut<R>, id: bigint): R {
+export function writeStatus<R>(out: FrameOut<R>, id: RequestId): R {
   return out.message(MessageType.STATUS, id);
 }
 
@@ -133,7 +141,7 @@ export const encodeChunk = (id: bigint, data: unknown): Buffer[] => encodeWith((
 
 export const encodeEnd = (id: bigint): Buffer[] => encodeWith((out) => writeEnd(out, id));
 
-export const encodeError = (id: bigint, wire: WireError): Buffer[] => encodeWith((out) => writeError(out, id, wire));
+export const encodeError = (id: RequestId, wire: WireError): Buffer[] => encodeWith((out) => writeError(out, id, wire));
 
 export const encodeCancel = (id: bigint): Buffer[] => encodeWith((out) => writeCancel(out, id));
 

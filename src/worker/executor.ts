@@ -10,6 +10,7 @@ import type { CallContext } from '../app/index.js';
 import { DirtyAbortError, DirtyAppNotFoundError, isDirtyError, type WireError } from '../errors.js';
 import { FENCE_ID } from '../protocol/constants.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
+import type { RequestId } from '../protocol/header.js';
 import { decodeRequest, writeChunk, writeEnd, writeError, writeResponse } from '../protocol/messages.js';
 import { resolveAction, type LoadedApp } from './app-host.js';
 import { SendCredit } from '../core/stream-window.js';
@@ -26,7 +27,7 @@ export type FrameSink = FrameOut<Promise<void> | undefined>;
 type Outcome = 'response' | 'end' | 'error' | 'cancelled';
 
 interface Job extends Cancellable {
-  readonly id: bigint;
+  readonly id: RequestId;
   /** The REQUEST payload is `buf[start, end)`. */
   readonly buf: Buffer;
   readonly start: number;
@@ -67,7 +68,7 @@ export class Executor {
   }
 
   /** A REQUEST whose payload is `buf[start, end)`. */
-  onRequest(id: bigint, buf: Buffer, start = 0, end = buf.length): void {
+  onRequest(id: RequestId, buf: Buffer, start = 0, end = buf.length): void {
     const job: Job = { id, buf, start, end, cancelled: false, controller: undefined, reason: undefined };
     this.#waiting.push(job);
     this.#pump();
@@ -78,8 +79,8 @@ export class Executor {
    * and its chunks suppressed; either way its final frame is a "call cancelled" ERROR, sent once it
    * has stopped. An id that already got its final frame is ignored.
    */
-  onCancel(id: bigint): void {
-    if (id === FENCE_ID) {
+  onCancel(id: RequestId): void {
+    if (BigInt(id) === FENCE_ID) {
       this.#fenced = true;
       this.#checkIdle();
       return;
@@ -102,7 +103,7 @@ export class Executor {
    * CREDIT from the arbiter: the stream `id` may send `n` more chunks. A generator waiting for credit
    * goes on; one whose reader is slow waits alone, the worker's other calls are not held up.
    */
-  onCredit(id: bigint, n: number): void {
+  onCredit(id: RequestId, n: number): void {
     const job = this.#started.find((j) => j.id === id) ?? this.#waiting.find((j) => j.id === id);
     if (!job || job.cancelled) return;
     (job.credit ??= new SendCredit()).add(n);

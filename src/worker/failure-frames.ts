@@ -2,6 +2,7 @@
 // refuses turned into the app's error, and a plain ERROR when even an error's details cannot be encoded.
 import { toWire, DirtyAppError, DirtyProtocolError, type ErrorDetails, type WireError } from '../errors.js';
 import { writeError } from '../protocol/messages.js';
+import type { RequestId } from '../protocol/header.js';
 import type { FrameSink } from './executor.js';
 
 /** A result or chunk the TLV encoder refuses is the app's error, not a wire failure. */
@@ -12,7 +13,7 @@ export function unencodable(err: unknown): unknown {
 }
 
 /** ERROR for `err`; if even its details cannot be encoded (an app's DirtyError with odd details), a plain one. */
-export function writeFailure(out: FrameSink, id: bigint, err: unknown, where: ErrorDetails): Promise<void> | undefined {
+export function writeFailure(out: FrameSink, id: RequestId, err: unknown, where: ErrorDetails): Promise<void> | undefined {
   try {
     return writeError(out, id, toWire(err, where));
   } catch {

@@ -36,14 +36,17 @@ export class FakeWorker implements WorkerHandle {
   readonly #exitFns: (() => void)[] = [];
   readonly #events: WorkerEvents;
   readonly channel: WorkerChannel = {
-    fields: (type, id, keys, values) => {
+    // Ids are recorded as the uint64 the wire would carry (the router writes its own ids as numbers).
+    fields: (type, rid, keys, values) => {
+      const id = BigInt(rid);
       this.sent.push(keys[0] === 'credit' ? { type, id, credit: values[0] as number } : { type, id, value: values });
     },
-    message: (type, id, value) => {
+    message: (type, rid, value) => {
+      const id = BigInt(rid);
       this.sent.push(value === undefined ? { type, id } : { type, id, value });
     },
-    relay: (type, id, payload, start, end) => {
-      this.sent.push({ type, id, payload: bytes(payload, start, end) });
+    relay: (type, rid, payload, start, end) => {
+      this.sent.push({ type, id: BigInt(rid), payload: bytes(payload, start, end) });
     },
   };
 

@@ -9,6 +9,7 @@ import type { WireError } from '../../src/errors.js';
 import type { PoolWorker } from '../../src/arbiter/pool-types.js';
 import type { Call, Peer } from '../../src/arbiter/router-types.js';
 import { FakeWorker } from './fake-worker.js';
+import { IdTable } from '../../src/core/id-table.js';
 
 export interface Relayed {
   readonly type: MessageType;
@@ -17,7 +18,7 @@ export interface Relayed {
 }
 
 export class FakePeer implements Peer {
-  readonly calls = new Map<bigint, Call>();
+  readonly calls = new IdTable<Call>();
   readonly relayed: Relayed[] = [];
   /** Frames the router wrote itself (its errors), whole. */
   readonly written: Buffer[] = [];

@@ -9,6 +9,7 @@ import type { DirtyError } from '../../src/errors.js';
 import { MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { decodePayload, type Frame } from '../../src/protocol/frame.js';
+import type { RequestId } from '../../src/protocol/header.js';
 import { encodeChunk, encodeResponse, writeRequest } from '../../src/protocol/messages.js';
 
 /** The client's end of the socket to the arbiter: the test connects it and plays the arbiter. */
@@ -32,8 +33,13 @@ class FakeSocket extends Duplex {
     this.refed = false;
     return this;
   }
+  /** The frames written, with their ids as the client keeps them (numbers). */
   frames(): Frame[] {
-    return new FrameDecoder().push(Buffer.concat(this.out));
+    const frames: Frame[] = [];
+    FrameDecoder.numeric().read(Buffer.concat(this.out), (type, requestId, buf, start, end) =>
+      frames.push({ type, requestId, payload: buf.subarray(start, end) }),
+    );
+    return frames;
   }
 }
 
@@ -56,7 +62,7 @@ class Sink implements CallSink {
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function setup(): { conn: Connection; sockets: FakeSocket[]; call: (app?: string) => { id: bigint; sink: Sink } } {
+function setup(): { conn: Connection; sockets: FakeSocket[]; call: (app?: string) => { id: RequestId; sink: Sink } } {
   const sockets: FakeSocket[] = [];
   const conn = new Connection({
     socketPath: () => '/fake.sock',
@@ -68,7 +74,7 @@ function setup(): { conn: Connection; sockets: FakeSocket[]; call: (app?: string
       return s as unknown as Socket;
     },
   });
-  const call = (app = 'a'): { id: bigint; sink: Sink } => {
+  const call = (app = 'a'): { id: RequestId; sink: Sink } => {
     const id = conn.nextId();
     const sink = new Sink();
     conn.open(
@@ -81,7 +87,7 @@ function setup(): { conn: Connection; sockets: FakeSocket[]; call: (app?: string
   return { conn, sockets, call };
 }
 
-const requestIds = (s: FakeSocket): bigint[] =>
+const requestIds = (s: FakeSocket): RequestId[] =>
   s
     .frames()
     .filter((f) => f.type === MessageType.REQUEST)
@@ -98,14 +104,14 @@ test('calls wait for the connect, then go out in order; answers reach their call
   await turn();
   t.deepEqual(requestIds(s), [a.id, b.id]);
   t.is(a.sink.state, 'sent');
-  s.push(Buffer.concat([...encodeResponse(b.id, 'B'), ...encodeChunk(a.id, 'chunk'), ...encodeResponse(99n, 'late')]));
+  s.push(Buffer.concat([...encodeResponse(BigInt(b.id), 'B'), ...encodeChunk(BigInt(a.id), 'chunk'), ...encodeResponse(99n, 'late')]));
   t.deepEqual(decodePayload({ payload: b.sink.responses[0] ?? Buffer.alloc(0) }), { result: 'B' });
   t.deepEqual(
     a.sink.got.map((f) => f.type),
     [MessageType.CHUNK],
   );
   conn.finish(b.id);
-  s.push(Buffer.concat(encodeResponse(b.id, 'again')));
+  s.push(Buffer.concat(encodeResponse(BigInt(b.id), 'again')));
   t.is(b.sink.responses.length, 1, 'a finished id gets nothing more');
   const c = call();
   await turn();

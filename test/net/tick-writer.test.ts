@@ -1,4 +1,4 @@
-// TickWriter: the frames of one tick leave in one write however many they are, or at once past
+// TickWriter: the frames of one tick (or one turn of the event loop) leave in one write however many they are, or at once past
 // 256 KiB; what it writes is exactly the frames, in order. A stand-in socket records
 // the writes (no real socket: the batching is the subject here).
 import { Buffer } from 'node:buffer';
@@ -96,4 +96,17 @@ test('relay of a payload in pieces: one header and the pieces, at the end of the
       Buffer.concat([encodeHeader(MessageType.CHUNK, 9n, payload.length), payload, encodeHeader(MessageType.CHUNK, 10n, 5), Buffer.from('whole')]),
     ),
   );
+});
+
+test("flushAt 'turn': frames written in later callbacks of the same turn of the event loop join the same write", async (t) => {
+  const socket = new Recorder();
+  const writer = new TickWriter(socket as unknown as Socket, 'turn');
+  writer.fields(MessageType.RESPONSE, 1n, ['result'], [1]);
+  // The end of the tick (another socket's data callback of the same turn would come after it).
+  await tick();
+  t.is(socket.writes.length, 0);
+  writer.fields(MessageType.RESPONSE, 2n, ['result'], [2]);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  t.is(socket.writes.length, 1);
+  t.true(socket.writes[0]?.equals(Buffer.concat([frame(1), frame(2)])));
 });

@@ -31,11 +31,34 @@ test('request ids survive encodeHeader -> decodeHeader at the 32-, 53- and 64-bi
   }
 });
 
+test('a relay keeps request ids as RequestIds: numbers up to 2^53 - 1, bigints above; the same header bytes either way', (t) => {
+  const decoder = FrameDecoder.numeric();
+  const seen: (number | bigint)[] = [];
+  const wire = Buffer.concat(requestIds.map((id) => encodeHeader(MessageType.END, id, 0)));
+  // One byte at a time too: a header split across reads decodes to the same id.
+  for (const chunks of [[wire], [...wire].map((b) => Buffer.from([b]))]) {
+    seen.length = 0;
+    for (const c of chunks) decoder.read(c, (_type, id) => seen.push(id));
+    t.deepEqual(
+      seen,
+      requestIds.map((id) => (id < 2n ** 53n ? Number(id) : id)),
+    );
+  }
+  for (const id of requestIds) {
+    if (id >= 2n ** 53n) continue;
+    t.is(hex(encodeHeader(MessageType.END, Number(id), 0)), hex(encodeHeader(MessageType.END, id, 0)), String(id));
+    t.is(decodeHeader(encodeHeader(MessageType.END, Number(id), 0)).requestId, id);
+  }
+});
+
 test('encodeHeader and encodeMessage reject bad ids, types and lengths', (t) => {
   const bad: readonly (() => unknown)[] = [
     () => encodeHeader(MessageType.END, -1n, 0),
     () => encodeHeader(MessageType.END, 2n ** 64n, 0),
-    () => encodeHeader(MessageType.END, 1 as unknown as bigint, 0),
+    () => encodeHeader(MessageType.END, -1, 0),
+    () => encodeHeader(MessageType.END, 1.5, 0),
+    () => encodeHeader(MessageType.END, 2 ** 53, 0),
+    () => encodeHeader(MessageType.END, '1' as unknown as bigint, 0),
     () => encodeHeader(0x7f as MessageType, 1n, 0),
     () => encodeHeader(MessageType.END, 1n, MAX_PAYLOAD_BYTES + 1),
     () => encodeHeader(MessageType.END, 1n, -1),

@@ -5,6 +5,7 @@ import { Buffer } from 'node:buffer';
 import test from 'ava';
 import { MessageType } from '../../src/protocol/constants.js';
 import { decodePayload, type Frame } from '../../src/protocol/frame.js';
+import type { RequestId } from '../../src/protocol/header.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
 import { FENCE_ID } from '../../src/protocol/constants.js';
 import { decodingSink } from './decoding-sink.js';
@@ -40,7 +41,7 @@ function setup(concurrency: number): { ex: Executor; gate: Gate; frames: Frame[]
   return { ex, gate, frames, call };
 }
 
-const finals = (frames: Frame[]): [bigint, unknown][] =>
+const finals = (frames: Frame[]): [RequestId, unknown][] =>
   frames.filter((f) => f.type !== MessageType.CHUNK).map((f) => [f.requestId, f.type === MessageType.END ? 'END' : decodePayload(f)]);
 
 test('calls beyond the concurrency wait, then start in arrival order as slots free', async (t) => {

@@ -1,12 +1,12 @@
 // The honest floor's client: any number of calls in flight, matched by id; the calls made in one
 // tick leave in one write (floor-frames.mjs), answers are handed out as views or copied once.
 import { createConnection } from 'node:net';
-import { frameReader, payloadOf, TickOut } from './floor-frames.mjs';
+import { frameReader, IdRing, payloadOf, TickOut } from './floor-frames.mjs';
 
 export class FloorClient {
   #socket;
   #out;
-  #pending = new Map();
+  #pending = new IdRing();
   #nextId = 1;
 
   constructor(socket) {
@@ -15,9 +15,8 @@ export class FloorClient {
     socket.on(
       'data',
       frameReader((id, buf, start, end, pieces) => {
-        const resolve = this.#pending.get(id);
+        const resolve = this.#pending.take(id);
         if (resolve === undefined) return;
-        this.#pending.delete(id);
         resolve(payloadOf(buf, start, end, pieces));
       }),
     );

@@ -11,8 +11,12 @@ export interface WritableLike {
   uncork(): void;
 }
 export declare class TickOut {
-  constructor(socket: WritableLike);
+  constructor(socket: WritableLike, perTurn?: boolean);
   frame(id: number, buf: Buffer | null, start: number, end: number, pieces: Buffer[] | null): void;
   flush(): void;
 }
 export declare function payloadOf(buf: Buffer | null, start: number, end: number, pieces: Buffer[] | null): Buffer;
+export declare class IdRing<T> {
+  set(id: number, value: T): void;
+  take(id: number): T | undefined;
+}

@@ -66,7 +66,11 @@ export function frameReader(onFrame) {
   };
 }
 
-/** Frames for one socket, written once per tick (process.nextTick after the first frame of the tick). */
+/**
+ * Frames for one socket, written once per tick (process.nextTick after the first frame of the tick),
+ * or with `perTurn` once per turn of the event loop (setImmediate): a relay that reads many sockets in
+ * one turn then writes to each once, as the arbiter does.
+ */
 export class TickOut {
   #socket;
   #slab = Buffer.allocUnsafe(SLAB);
@@ -75,9 +79,11 @@ export class TickOut {
   #out = [];
   #scheduled = false;
   #flushBound = () => this.flush();
+  #schedule;
 
-  constructor(socket) {
+  constructor(socket, perTurn = false) {
     this.#socket = socket;
+    this.#schedule = perTurn ? setImmediate : process.nextTick;
   }
 
   /** Queues one frame: payload buf[start, end), or `pieces` when not null. */
@@ -100,7 +106,7 @@ export class TickOut {
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(this.#flushBound);
+      this.#schedule(this.#flushBound);
     }
   }
 
@@ -141,4 +147,54 @@ export class TickOut {
 export function payloadOf(buf, start, end, pieces) {
   if (pieces === null) return buf.subarray(start, end);
   return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, end);
+}
+
+/**
+ * Calls in flight by id, for ids handed out in sequence: a power-of-two array indexed by the id's low
+ * bits, doubled when a slot is still taken (no Map whose entries come and go in waves).
+ */
+export class IdRing {
+  #ids = new Array(1024).fill(-1);
+  #values = new Array(1024).fill(undefined);
+  #mask = 1023;
+
+  set(id, value) {
+    while (this.#ids[id & this.#mask] !== -1) this.#grow();
+    this.#ids[id & this.#mask] = id;
+    this.#values[id & this.#mask] = value;
+  }
+
+  /** The value of `id`, removed; undefined when there is none. */
+  take(id) {
+    const i = id & this.#mask;
+    if (this.#ids[i] !== id) return undefined;
+    const value = this.#values[i];
+    this.#ids[i] = -1;
+    this.#values[i] = undefined;
+    return value;
+  }
+
+  #grow() {
+    const ids = this.#ids;
+    const values = this.#values;
+    for (;;) {
+      const size = (this.#mask + 1) * 2;
+      const mask = size - 1;
+      const nextIds = new Array(size).fill(-1);
+      const nextValues = new Array(size).fill(undefined);
+      let clash = false;
+      for (let i = 0; i < ids.length && !clash; i++) {
+        if (ids[i] === -1) continue;
+        const j = ids[i] & mask;
+        if (nextIds[j] !== -1) clash = true;
+        nextIds[j] = ids[i];
+        nextValues[j] = values[i];
+      }
+      this.#mask = mask;
+      if (clash) continue;
+      this.#ids = nextIds;
+      this.#values = nextValues;
+      return;
+    }
+  }
 }

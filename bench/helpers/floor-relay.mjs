@@ -1,23 +1,23 @@
 // Floor relay (the arbiter stand-in): listens on argv[2] and keeps one connection to each echo
-// worker on argv[3..]. It parses frame boundaries, gives each call a relay id (a Map, like the
+// worker on argv[3..]. It parses frame boundaries, gives each call a relay id (like the
 // arbiter's request-id rewrite), sends it to the worker with the fewest calls in flight, and
-// forwards the payload untouched; every socket gets one write per tick (floor-frames.mjs).
+// forwards the payload untouched; every socket gets one write per turn of the event loop, the calls
+// in flight are in an IdRing (floor-frames.mjs), as the arbiter does both.
 import { connect, createServer } from 'node:net';
-import { frameReader, TickOut } from './floor-frames.mjs';
+import { frameReader, IdRing, TickOut } from './floor-frames.mjs';
 
 const [listenPath, ...workerPaths] = process.argv.slice(2);
-const calls = new Map(); // relay id -> { out, id, worker }
+const calls = new IdRing(); // relay id -> { out, id }
 let nextId = 1;
 
 const workers = workerPaths.map((path) => {
   const socket = connect(path);
-  const w = { socket, out: new TickOut(socket), inflight: 0 };
+  const w = { socket, out: new TickOut(socket, true), inflight: 0 };
   socket.on(
     'data',
     frameReader((rid, buf, start, end, pieces) => {
-      const call = calls.get(rid);
+      const call = calls.take(rid);
       if (call === undefined) return;
-      calls.delete(rid);
       w.inflight--;
       call.out.frame(call.id, buf, start, end, pieces);
     }),
@@ -36,7 +36,7 @@ function pick() {
 }
 
 const server = createServer((socket) => {
-  const out = new TickOut(socket);
+  const out = new TickOut(socket, true);
   socket.on(
     'data',
     frameReader((id, buf, start, end, pieces) => {

@@ -2,7 +2,7 @@
 // write once per tick: a floor that lost or merged frames would be fast for the wrong reason.
 import { Buffer } from 'node:buffer';
 import test from 'ava';
-import { frameReader, payloadOf, TickOut, type WritableLike } from '../../bench/helpers/floor-frames.mjs';
+import { frameReader, IdRing, payloadOf, TickOut, type WritableLike } from '../../bench/helpers/floor-frames.mjs';
 
 class FakeSocket implements WritableLike {
   destroyed = false;
@@ -82,4 +82,44 @@ test('a frame read in pieces is relayed as its pieces, then as one payload', asy
   );
   t.true(got[0]?.[1].equals(Buffer.concat([a, b])));
   t.is(got[1]?.[1].toString(), 'yz');
+});
+
+test('per turn: frames queued across several ticks of one turn leave in one write', async (t) => {
+  const socket = new FakeSocket();
+  const out = new TickOut(socket, true);
+  out.frame(1, Buffer.from('a'), 0, 1, null);
+  await tick();
+  out.frame(2, Buffer.from('b'), 0, 1, null);
+  await tick();
+  t.is(socket.writes.length, 0, 'nothing written at the end of a tick');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(socket.writes.length, 1);
+  const got: number[] = [];
+  frameReader((id) => got.push(id))(Buffer.concat(socket.writes[0] ?? []));
+  t.deepEqual(got, [1, 2]);
+});
+
+test('IdRing agrees with a Map under waves of sequential ids, wrap-around and many in flight', (t) => {
+  const ring = new IdRing<number>();
+  const map = new Map<number, number>();
+  const rnd = lcg(11);
+  let next = 0xfffff000; // crosses the relay's wrap-around below
+  const live: number[] = [];
+  for (let step = 0; step < 20_000; step++) {
+    const wave = step % 500 < 250 ? 0.8 : 0.2; // fill up, then drain: up to thousands in flight
+    if (rnd() < wave) {
+      const id = next;
+      next = next >= 0xfffffff0 ? 1 : next + 1;
+      ring.set(id, step);
+      map.set(id, step);
+      live.push(id);
+    } else if (live.length > 0) {
+      const id = live.splice(Math.floor(rnd() * live.length), 1)[0] ?? 0;
+      t.is(ring.take(id), map.get(id));
+      map.delete(id);
+      t.is(ring.take(id), undefined, 'taken once');
+    }
+  }
+  for (const id of live) t.is(ring.take(id), map.get(id));
+  t.is(ring.take(123456), undefined);
 });

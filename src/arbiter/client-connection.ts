@@ -7,6 +7,7 @@ import type { Payload } from '../protocol/frame-batch.js';
 import type { RequestId } from '../protocol/header.js';
 import { TickWriter } from '../net/tick-writer.js';
 import { IdTable } from '../core/id-table.js';
+import { randomInt } from 'node:crypto';
 import type { Peer } from './router-types.js';
 import type { Call } from './router-types.js';
 
@@ -16,7 +17,8 @@ const HIGH_WATER_BYTES = 4 << 20;
 const MAX_UNREAD_BYTES = 256 << 20;
 export class ClientConnection implements Peer {
   readonly socket: Socket;
-  readonly calls = new IdTable<Call>();
+  /** By the client's ids, which the client chooses: salted (core/id-table.ts). */
+  readonly calls = new IdTable<Call>(randomInt(0x7fffffff));
   failed = false;
   readonly #writer: TickWriter;
   readonly #drainWaiters: (() => void)[] = [];

@@ -3,6 +3,9 @@
 // Number keys live in an open-addressing table (linear probing, backward-shift deletion) that
 // grows but never shrinks, so a wave of calls coming and going allocates nothing; a Map does, as
 // it rehashes on the way up and shrinks on the way down. Bigint keys go to a Map beside it.
+// A table keyed by ids that a peer chooses (the arbiter's table of a client's calls) takes a random
+// salt from its shell: without one, a client that knows the hash could send ids that all land in one
+// probe run and make every insert and lookup walk all of its calls.
 
 const EMPTY = -1;
 const MIN_BITS = 4;
@@ -14,6 +17,12 @@ export class IdTable<V> {
   #values: (V | undefined)[] = new Array<V | undefined>(1 << MIN_BITS).fill(undefined);
   #count = 0;
   #big: Map<bigint, V> | null = null;
+  readonly #salt: number;
+
+  /** `salt`: any 32-bit value, mixed into the hash (random for ids a peer chooses). */
+  constructor(salt = 0) {
+    this.#salt = salt | 0;
+  }
 
   get size(): number {
     return this.#count + (this.#big?.size ?? 0);
@@ -96,6 +105,18 @@ export class IdTable<V> {
     return out;
   }
 
+  /** The longest run of occupied slots: how far a lookup may have to probe (for tests). */
+  longestRun(): number {
+    let longest = 0;
+    let run = 0;
+    // Twice round, so that a run wrapping past the end is counted whole.
+    for (let i = 0; i < 2 * this.#keys.length; i++) {
+      run = this.#keys[i & (this.#keys.length - 1)] === EMPTY ? 0 : run + 1;
+      longest = Math.max(longest, Math.min(run, this.#count));
+    }
+    return longest;
+  }
+
   /** The slot of `key`, or -1. */
   #find(key: number): number {
     const keys = this.#keys;
@@ -109,9 +130,10 @@ export class IdTable<V> {
 
   /** Fibonacci hashing of both 32-bit halves: consecutive ids land in distinct, spread slots. */
   #home(key: number): number {
-    const lo = key >>> 0;
+    const lo = (key >>> 0) ^ this.#salt;
     const hi = (key / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - this.#bits);
+    const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+    return Math.imul(h ^ (h >>> 15) ^ this.#salt, 0x2c1b3c6d) >>> (32 - this.#bits);
   }
 
   #grow(): void {

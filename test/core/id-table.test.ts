@@ -65,3 +65,38 @@ test('a number key must be a request id', (t) => {
   const table = new IdTable<string>();
   for (const bad of [-1, 1.5, 2 ** 53, NaN]) t.throws(() => table.set(bad, 'x'), { instanceOf: RangeError }, String(bad));
 });
+
+/** The inverse of an odd `a` modulo 2^32 (Newton's iteration). */
+function inverse(a: number): number {
+  let x = a;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+  return x >>> 0;
+}
+
+/** Ids a client could pick knowing the unsalted hash: each hashes to a value below 4096, so all share slot 0 up to 2^20 slots. */
+const colliding = Array.from({ length: 4096 }, (_, v) => {
+  const y = Math.imul(v, inverse(0x2c1b3c6d)) >>> 0;
+  const h = (y ^ (y >>> 15) ^ (y >>> 30)) >>> 0;
+  return Math.imul(h, inverse(0x9e3779b1)) >>> 0;
+});
+
+test('ids chosen against the unsalted hash pile into one probe run; a salted table spreads them', (t) => {
+  const plain = new IdTable<number>();
+  for (const id of colliding) plain.set(id, id);
+  t.is(plain.longestRun(), colliding.length, 'without a salt every insert and lookup walks all the calls');
+  for (const salt of [1, 2, 0x5bd1e995, 0x7fffffff]) {
+    const salted = new IdTable<number>(salt);
+    const map = new Map<number, number>();
+    for (const id of colliding) {
+      salted.set(id, id);
+      map.set(id, id);
+    }
+    t.true(salted.longestRun() < 200, `salt ${salt}: longest run ${salted.longestRun()}`);
+    for (const id of colliding.slice(0, 2048)) {
+      t.is(salted.get(id), map.get(id));
+      t.true(salted.delete(id));
+    }
+    t.is(salted.size, 2048);
+    t.true(colliding.slice(2048).every((id) => salted.get(id) === id));
+  }
+});

@@ -3,6 +3,7 @@
 import type { Machine } from './machine.js';
 import { ratio, type Goal } from './scenario.js';
 import type { BenchSettings } from './settings.js';
+import { pinNote } from './pin.js';
 
 export function header(host: Machine, loadEnd: string, s: BenchSettings, seconds: number, scenarios: readonly string[]): string[] {
   return [
@@ -10,7 +11,7 @@ export function header(host: Machine, loadEnd: string, s: BenchSettings, seconds
     '',
     `- Date: ${host.date}; whole run ${seconds.toFixed(0)} s; scenarios: ${scenarios.join(', ')}`,
     `- Machine: ${host.cpuModel}, ${host.cpus} vCPUs (${host.usableCpus} usable, affinity ${host.affinity}), ${host.kernel}`,
-    `- Node ${host.node}; scheduling: ${host.affinity.includes('-') || host.affinity.includes(',') ? 'default (not pinned)' : `pinned to CPU ${host.affinity}`}`,
+    `- Node ${host.node}; affinity of the run: ${host.affinity}; ${pinNote}`,
     `- Code measured: ${host.build}`,
     `- Load average (1/5/15 min) at start: ${host.load}; at end: ${loadEnd}`,
     ...busy(host),

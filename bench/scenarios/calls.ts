@@ -2,6 +2,7 @@
 // honest two-hop floor (and, for one release, the old floor), the one-hop floor, workerpool
 // (process mode) and piscina. Transports interleave round-robin, the order rotated per repetition.
 import { pipelined, sequential, totalCpu } from '../lib/measure.js';
+import { pinnedSplit } from '../lib/pin.js';
 import { floorBeaten, ratioGoal, SeriesBook, type Goal, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { fmt, median, showSpread } from '../lib/stats.js';
 import { floor, legacyFloor, ours, piscina, verify, workerpoolProcess, type Transport } from '../lib/transports.js';
@@ -20,6 +21,8 @@ const ROWS: readonly { key: string; label: string }[] = [
 const CPU_ROWS = ['ours', 'floor2', 'floor2old', 'floor1', 'workerpool'] as const;
 const MIB_IN_MB = 1.048576;
 const SCENARIO: Record<Key, string> = { seq: '1 in flight', pipe: '64 in flight', big: '1 MiB' };
+
+const pids = (t: Transport): number[] => t.processes().map((p) => p.pid);
 
 function rotate<T>(list: readonly T[], by: number): T[] {
   const k = by % list.length;
@@ -74,7 +77,7 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
     }
     reps = rep + 1;
     for (const t of rotate(seqSet, rep)) {
-      const r = await sequential(t.small, s.seqUntimed, s.seqCalls, t.processes());
+      const r = await pinnedSplit(pids(t), () => sequential(t.small, s.seqUntimed, s.seqCalls, t.processes()));
       main.add('seq', t.key, r.medianUs);
       p99.add('seq', t.key, r.p99Us);
       rate.add('seq', t.key, r.callsPerSec);
@@ -90,8 +93,9 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
       );
     }
     for (const t of rotate(bigSet, rep)) {
-      if (!t.big) continue;
-      const r = await sequential(t.big, s.bigWarmup, s.bigCalls, t.processes());
+      const big = t.big;
+      if (!big) continue;
+      const r = await pinnedSplit(pids(t), () => sequential(big, s.bigWarmup, s.bigCalls, t.processes()));
       main.add('big', t.key, r.medianUs / 1000);
       rate.add('big', t.key, r.callsPerSec);
       addCpu('big', t.key, r.cpuUsPerCall);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BENCH_APPS, startArbiter } from '../lib/arbiter.js';
 import { pipelined, sequential, totalCpu } from '../lib/measure.js';
+import { pinnedSplit } from '../lib/pin.js';
 import { stop } from '../lib/proc.js';
 import { redisInstalled, startRedis } from '../lib/redis.js';
 import { ratioGoal, SeriesBook, type Goal, type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -61,7 +62,10 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
         ['incr', side.incr],
         ['get', side.get],
       ] as const) {
-        const one = await sequential(fn, s.seqUntimed, s.seqCalls, side.roles);
+        const one = await pinnedSplit(
+          side.roles.map((r) => r.pid),
+          () => sequential(fn, s.seqUntimed, s.seqCalls, side.roles),
+        );
         book.add(`${op}1`, side.key, one.medianUs);
         addCpu(`${op}1:${side.key}`, one.cpuUsPerCall);
         const many = await pipelined(fn, s.inflight, s.pipeMs, side.roles);

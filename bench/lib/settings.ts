@@ -12,11 +12,11 @@ export const settings = {
   warmupCalls: quick ? 500 : 2000,
   warmupMs: quick ? 200 : 500,
   warmupBig: quick ? 5 : 15,
-  seqUntimed: quick ? 30 : 100,
+  seqUntimed: quick ? 30 : 1000,
   seqCalls: int('BENCH_SEQ_CALLS', quick ? 500 : 5000),
   inflight: 64,
   pipeMs: int('BENCH_PIPE_MS', quick ? 150 : 400),
-  bigWarmup: 3,
+  bigWarmup: quick ? 3 : 10,
   bigCalls: int('BENCH_BIG_CALLS', quick ? 8 : 150),
   /** Web tier: client processes × calls in flight each, against 2 workers. */
   webClients: 8,

@@ -143,3 +143,11 @@ test('bad arguments throw clear TypeErrors', async (t) => {
   t.throws(() => createClient({ timeoutMs: 2 ** 31 }), { instanceOf: RangeError });
   t.throws(() => createClient({ maxReconnectDelayMs: Infinity }), { instanceOf: TypeError });
 });
+
+test('a call answered with a frame type only clients send fails with a protocol error naming it', async (t) => {
+  const { client } = await setup(t, (frame) => {
+    if (frame.type === MessageType.REQUEST) frame.peer.send(MessageType.STASH, frame.id, { op: 1 });
+  });
+  const err = await t.throwsAsync(client.execute('m:Echo', 'ping'), { instanceOf: DirtyProtocolError });
+  t.regex(err.message, /STASH/);
+});

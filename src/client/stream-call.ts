@@ -3,7 +3,7 @@
 // (CREDIT): the request opens a window, and each half window the consumer takes is granted again,
 // so at most a window of chunks waits here for a slow consumer.
 import { ReadWindow } from '../core/stream-window.js';
-import { MessageType } from '../protocol/constants.js';
+import { isAnswerType, MessageType } from '../protocol/constants.js';
 import { writeCredit } from '../protocol/messages.js';
 import type { Frame } from '../protocol/frame.js';
 import type { RequestId } from '../protocol/header.js';
@@ -129,7 +129,9 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
 
   #onFrame(frame: Frame): void {
     const id = frame.requestId;
-    switch (frame.type) {
+    const type = frame.type;
+    if (!isAnswerType(type)) throw unexpectedFrame(frame, this.#label); // a frame type only clients send
+    switch (type) {
       case MessageType.CHUNK:
         this.#push(readData(frame), frame.payload.length);
         return;
@@ -144,13 +146,6 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
         this.#end(error);
         return;
       }
-      case MessageType.REQUEST:
-      case MessageType.STASH:
-      case MessageType.STATUS:
-      case MessageType.MANAGE:
-      case MessageType.CANCEL:
-      case MessageType.CREDIT:
-        throw unexpectedFrame(frame, this.#label);
     }
   }
 

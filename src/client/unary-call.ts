@@ -1,7 +1,7 @@
 // A call with one answer (REQUEST, STATUS, MANAGE, STASH): deadline, abort, CANCEL on give-up,
 // and RESPONSE/ERROR matched by request id.
 import { DirtyError } from '../errors.js';
-import { MessageType } from '../protocol/constants.js';
+import { isAnswerType, MessageType } from '../protocol/constants.js';
 import type { Frame } from '../protocol/frame.js';
 import type { RequestId } from '../protocol/header.js';
 import { abortError, closedError, readError, readResult, timeoutError, unexpectedFrame } from './call-outcome.js';
@@ -114,7 +114,9 @@ class UnaryCall implements CallSink, Expiring {
 
   onFrame(frame: Frame): void {
     const connection = this.#connection;
-    switch (frame.type) {
+    const type = frame.type;
+    if (!isAnswerType(type)) throw unexpectedFrame(frame, this.#label()); // a frame type only clients send
+    switch (type) {
       case MessageType.RESPONSE:
         this.onResponse(frame.payload, 0, frame.payload.length);
         return;
@@ -132,13 +134,6 @@ class UnaryCall implements CallSink, Expiring {
         this.#settle();
         this.#reject(new DirtyError(`${this.#label()} streamed its result: use client.stream() or client.openStream()`));
         return;
-      case MessageType.REQUEST:
-      case MessageType.STASH:
-      case MessageType.STATUS:
-      case MessageType.MANAGE:
-      case MessageType.CANCEL:
-      case MessageType.CREDIT:
-        throw unexpectedFrame(frame, this.#label());
     }
   }
 

@@ -39,6 +39,13 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
+/** The frame types that answer a call (what a client receives); the others only clients send. */
+export type AnswerType = typeof MessageType.RESPONSE | typeof MessageType.ERROR | typeof MessageType.CHUNK | typeof MessageType.END;
+
+export function isAnswerType(type: MessageType): type is AnswerType {
+  return type >= MessageType.RESPONSE && type <= MessageType.END;
+}
+
 /** `op` of a MANAGE payload: ADD and REMOVE are gunicorn's; SET and RELOAD are our extension (docs/protocol.md). */
 export const ManageOp = { ADD: 1, REMOVE: 2, SET: 3, RELOAD: 4 } as const;
 export type ManageOp = (typeof ManageOp)[keyof typeof ManageOp];

@@ -5,7 +5,7 @@
 // symbols, functions. It accepts only what that encoder accepts and writes the same bytes (tested);
 // after NO_FIT the caller encodes with the two-pass encoder, which names the error if there is one.
 import type { Buffer } from 'node:buffer';
-import { isInt64, isPlainObject, MAX_DEPTH, MAX_ITEMS, SHORT_STRING, Tag, ZERO_COPY_BYTES } from './tlv-kinds.js';
+import { isInt64, MAX_DEPTH, MAX_ITEMS, ObjectKind, objectKind, SHORT_STRING, Tag, ZERO_COPY_BYTES } from './tlv-kinds.js';
 import { writeAscii, writeHead, writeNumber, utf8Write } from './tlv-write.js';
 
 /** What the writers return when the value needs the two-pass encoder. */
@@ -76,15 +76,16 @@ function fastString(buf: Buffer, pos: number, s: string): number {
 }
 
 function fastObject(buf: Buffer, pos: number, value: object, depth: number): number {
-  if (value instanceof Uint8Array) {
-    const n = value.byteLength;
+  const kind = objectKind(value);
+  if (kind === ObjectKind.BYTES) {
+    const n = (value as Uint8Array).byteLength;
     if (n >= ZERO_COPY_BYTES || buf.length - pos - 5 < n) return NO_FIT;
     writeHead(buf, pos, Tag.BYTES, n);
-    buf.set(value, pos + 5);
+    buf.set(value as Uint8Array, pos + 5);
     return pos + 5 + n;
   }
   if (depth >= MAX_DEPTH || buf.length - pos < 5) return NO_FIT;
-  if (Array.isArray(value)) {
+  if (kind === ObjectKind.LIST) {
     const list = value as readonly unknown[];
     const n = list.length;
     if (n > MAX_ITEMS) return NO_FIT;
@@ -93,8 +94,8 @@ function fastObject(buf: Buffer, pos: number, value: object, depth: number): num
     for (let i = 0; i < n && at >= 0; i++) at = fastValue(buf, at, list[i], depth + 1);
     return at;
   }
-  if (!isPlainObject(value)) return NO_FIT;
-  const dict = value;
+  if (kind !== ObjectKind.DICT) return NO_FIT; // a Map or any other object: the two-pass encoder decides
+  const dict = value as Record<string, unknown>;
   const keys = Object.keys(dict);
   const n = keys.length;
   if (n > MAX_ITEMS) return NO_FIT;

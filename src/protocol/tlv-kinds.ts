@@ -54,7 +54,7 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
 export const ObjectKind = { BYTES: 0, LIST: 1, DICT: 2, MAP: 3, OTHER: 4 } as const;
 export type ObjectKind = (typeof ObjectKind)[keyof typeof ObjectKind];
 
-/** The one classification of objects the two-pass encoder uses (the one-pass encoder accepts BYTES, LIST and DICT). */
+/** The one classification of objects both encoders use (the one-pass encoder takes BYTES, LIST and DICT and leaves the rest to the two-pass one). */
 export function objectKind(value: object): ObjectKind {
   if (value instanceof Uint8Array) return ObjectKind.BYTES;
   if (Array.isArray(value)) return ObjectKind.LIST;

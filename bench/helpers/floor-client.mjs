@@ -1,7 +1,8 @@
 // The honest floor's client: any number of calls in flight, matched by id; the calls made in one
-// tick leave in one write (floor-frames.mjs), answers are handed out as views or copied once.
+// tick leave in one write, and each answer reaches the app as one Buffer: a view of the read when it
+// came in one, else the buffer the socket read the rest of it straight into (floor-frames.mjs).
 import { createConnection } from 'node:net';
-import { frameReader, IdRing, payloadOf, TickOut } from './floor-frames.mjs';
+import { assemblingReads, IdRing, TickOut } from './floor-frames.mjs';
 
 export class FloorClient {
   #socket;
@@ -9,24 +10,20 @@ export class FloorClient {
   #pending = new IdRing();
   #nextId = 1;
 
-  constructor(socket) {
-    this.#socket = socket;
-    this.#out = new TickOut(socket);
-    socket.on(
-      'data',
-      frameReader((id, buf, start, end, pieces) => {
-        const resolve = this.#pending.take(id);
-        if (resolve === undefined) return;
-        resolve(payloadOf(buf, start, end, pieces));
-      }),
-    );
+  constructor(path) {
+    const onread = assemblingReads((id, buf, start, end) => {
+      const resolve = this.#pending.take(id);
+      if (resolve !== undefined) resolve(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+    });
+    this.#socket = createConnection({ path, onread });
+    this.#out = new TickOut(this.#socket);
   }
 
   static connect(path) {
     return new Promise((resolve, reject) => {
-      const socket = createConnection(path);
-      socket.once('connect', () => resolve(new FloorClient(socket)));
-      socket.once('error', reject);
+      const client = new FloorClient(path);
+      client.#socket.once('connect', () => resolve(client));
+      client.#socket.once('error', reject);
     });
   }
 

@@ -1,7 +1,8 @@
 // The honest floor's framing: [u32 payload length][u32 id][payload], big-endian. What a careful
 // transport pays and no more:
 // - reading: a frame inside one read chunk is handed on as (chunk, start, end), no copy, no view;
-//   a frame spanning reads as the list of its pieces (views, no copy). Nothing is ever copied twice.
+//   a frame spanning reads as the list of its pieces (views, no copy), or, for a reader that wants one
+//   buffer (assemblingReads), read straight into a buffer of its size. Nothing is ever copied twice.
 // - writing: every frame of one tick goes into one slab (small payloads copied once, large ones
 //   referenced) and leaves in ONE socket write when the tick ends: one syscall per socket per tick.
 // No validation: this is the floor, not a protocol.
@@ -15,19 +16,38 @@ const COPY_MAX = 16 * 1024;
 /**
  * Returns push(chunk); calls onFrame(id, buf, start, end, pieces) for every complete frame, in order:
  * pieces === null: the payload is buf[start, end); else it is the concatenation of `pieces` (end = its length).
+ * With `assemble` (for a reader that needs each payload as one buffer: the client), a payload that spans
+ * reads goes into one buffer of its size instead (pieces is always null), and push.into() is the part
+ * of it still missing: the socket can read straight into it and report the bytes with push.wrote(n).
  */
-export function frameReader(onFrame) {
+export function frameReader(onFrame, assemble = false) {
   const hdr = Buffer.alloc(HEADER);
   let hdrFill = 0; // bytes of a header that spans reads
   let need = 0; // payload bytes still missing of a frame that spans reads
   let pieces = null;
+  let target = null; // with `assemble`: the payload of a frame that spans reads, `filled` bytes in
+  let filled = 0;
   let id = 0;
   let total = 0;
 
-  return (chunk) => {
+  const wrote = (k) => {
+    filled += k;
+    need -= k;
+    if (need > 0) return;
+    const t = target;
+    target = null;
+    onFrame(id, t, 0, total, null);
+  };
+
+  const push = (chunk) => {
     const n = chunk.length;
     let at = 0;
-    if (pieces !== null) {
+    if (target !== null) {
+      at = Math.min(need, n);
+      chunk.copy(target, filled, 0, at);
+      wrote(at);
+      if (target !== null) return;
+    } else if (pieces !== null) {
       const k = Math.min(need, n);
       pieces.push(k === n ? chunk : chunk.subarray(0, k));
       need -= k;
@@ -60,9 +80,41 @@ export function frameReader(onFrame) {
       }
       total = len;
       need = len - (n - at);
-      pieces = at < n ? [chunk.subarray(at)] : [];
+      if (assemble) {
+        target = Buffer.allocUnsafe(len);
+        filled = chunk.copy(target, 0, at, n);
+      } else pieces = at < n ? [chunk.subarray(at)] : [];
       return;
     }
+  };
+  /** The missing part of the payload being assembled (a view of it), or null. */
+  push.into = () => (target === null ? null : target.subarray(filled, filled + need));
+  /** `k` bytes (at most what push.into() is long) were read straight into push.into(). */
+  push.wrote = wrote;
+  return push;
+}
+
+/** What a read gets when no payload is being assembled: a fresh buffer (views of it are handed out), as net's default. */
+const READ_BYTES = 64 * 1024;
+
+/**
+ * net's `onread` option for a connection whose frames go to frameReader(onFrame, true): the rest of a
+ * payload that spans reads is read straight into the buffer that will hold it (the kernel's copy is
+ * the only one, and no list of read chunks is kept or joined).
+ */
+export function assemblingReads(onFrame) {
+  const push = frameReader(onFrame, true);
+  let direct = false; // the read in progress goes straight into the payload being assembled
+  return {
+    buffer: () => {
+      const into = push.into();
+      direct = into !== null && into.length >= READ_BYTES; // a short rest is not worth a read of its own
+      return direct ? into : Buffer.allocUnsafe(READ_BYTES);
+    },
+    callback: (n, buf) => {
+      if (direct) push.wrote(n);
+      else push(buf.subarray(0, n));
+    },
   };
 }
 

@@ -2,26 +2,24 @@
 // worker on argv[3..]. It parses frame boundaries, gives each call a relay id (like the
 // arbiter's request-id rewrite), sends it to the worker with the fewest calls in flight, and
 // forwards the payload untouched; every socket gets one write per turn of the event loop, the calls
-// in flight are in an IdRing (floor-frames.mjs), as the arbiter does both.
+// in flight are in an IdRing (floor-frames.mjs), as the arbiter does both. An answer that spans reads
+// is read straight into one buffer (assemblingReads) and leaves as that one buffer.
 import { connect, createServer } from 'node:net';
-import { frameReader, IdRing, TickOut } from './floor-frames.mjs';
+import { assemblingReads, frameReader, IdRing, TickOut } from './floor-frames.mjs';
 
 const [listenPath, ...workerPaths] = process.argv.slice(2);
 const calls = new IdRing(); // relay id -> { out, id }
 let nextId = 1;
 
 const workers = workerPaths.map((path) => {
-  const socket = connect(path);
+  const onread = assemblingReads((rid, buf, start, end) => {
+    const call = calls.take(rid);
+    if (call === undefined) return;
+    w.inflight--;
+    call.out.frame(call.id, buf, start, end, null);
+  });
+  const socket = connect({ path, onread });
   const w = { socket, out: new TickOut(socket, true), inflight: 0 };
-  socket.on(
-    'data',
-    frameReader((rid, buf, start, end, pieces) => {
-      const call = calls.take(rid);
-      if (call === undefined) return;
-      w.inflight--;
-      call.out.frame(call.id, buf, start, end, pieces);
-    }),
-  );
   socket.on('error', (err) => {
     console.error(`floor relay: worker ${path}: ${err.message}`);
     process.exit(1);

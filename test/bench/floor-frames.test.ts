@@ -2,7 +2,7 @@
 // write once per tick: a floor that lost or merged frames would be fast for the wrong reason.
 import { Buffer } from 'node:buffer';
 import test from 'ava';
-import { frameReader, IdRing, payloadOf, TickOut, type WritableLike } from '../../bench/helpers/floor-frames.mjs';
+import { assemblingReads, frameReader, IdRing, payloadOf, TickOut, type WritableLike } from '../../bench/helpers/floor-frames.mjs';
 
 class FakeSocket implements WritableLike {
   destroyed = false;
@@ -62,6 +62,68 @@ test('frames of one tick leave in one write, and come back intact across any rea
       payloads.map((_p, i) => i + 1),
     );
     t.true(got.every((g, i) => g.payload.equals(payloads[i] ?? Buffer.alloc(0))));
+  }
+});
+
+/** One tick's frames of `payloads` (ids 1..n) as the bytes on the wire. */
+async function wireOf(payloads: Buffer[]): Promise<Buffer> {
+  const socket = new FakeSocket();
+  const out = new TickOut(socket);
+  payloads.forEach((p, i) => out.frame(i + 1, p, 0, p.length, null));
+  await tick();
+  return Buffer.concat(socket.writes[0] ?? []);
+}
+
+function mixedPayloads(seed: number): Buffer[] {
+  const rnd = lcg(seed);
+  const sizes = [0, 1, 8, 64 * 1024, 1024 * 1024, 5, 300_000, 0, 2];
+  for (let i = 0; i < 30; i++) sizes.push(Math.floor(rnd() * 200_000));
+  return sizes.map((n, i) => Buffer.alloc(n, (i * 7) % 251));
+}
+
+test('assembling: every payload comes as one buffer, intact, across any read boundaries', async (t) => {
+  const payloads = mixedPayloads(5);
+  const wire = await wireOf(payloads);
+  for (const seed of [1, 2, 3]) {
+    const cut = lcg(seed);
+    const got: Buffer[] = [];
+    const push = frameReader((_id, buf, start, end, pieces) => {
+      t.is(pieces, null, 'never pieces');
+      got.push(Buffer.from((buf ?? Buffer.alloc(0)).subarray(start, end)));
+    }, true);
+    for (let at = 0; at < wire.length;) {
+      const n = 1 + Math.floor(cut() * (seed === 1 ? 9 : 70_000));
+      push(wire.subarray(at, at + n));
+      at += n;
+    }
+    t.is(got.length, payloads.length);
+    t.true(got.every((g, i) => g.equals(payloads[i] ?? Buffer.alloc(0))));
+  }
+});
+
+test('assembling reads: the socket reads straight into the answer, frames intact whatever the read sizes', async (t) => {
+  const payloads = mixedPayloads(9);
+  const wire = await wireOf(payloads);
+  for (const seed of [4, 5, 6]) {
+    const cut = lcg(seed);
+    const got: { id: number; payload: Buffer }[] = [];
+    let direct = 0;
+    const onread = assemblingReads((id, buf, start, end) => got.push({ id, payload: Buffer.from(buf.subarray(start, end)) }));
+    // What net does with `onread`: ask for a buffer, read at most its length into it, report the bytes.
+    for (let at = 0; at < wire.length;) {
+      const into = onread.buffer();
+      if (into.length !== 64 * 1024) direct++; // a read buffer is 64 KiB; a payload's missing part is sized to it
+      const n = Math.min(into.length, 1 + Math.floor(cut() * (seed === 4 ? 20 : 150_000)), wire.length - at);
+      wire.copy(into, 0, at, at + n);
+      onread.callback(n, into);
+      at += n;
+    }
+    t.deepEqual(
+      got.map((g) => g.id),
+      payloads.map((_p, i) => i + 1),
+    );
+    t.true(got.every((g, i) => g.payload.equals(payloads[i] ?? Buffer.alloc(0))));
+    t.true(direct > 0, 'some reads went straight into a payload');
   }
 });
 

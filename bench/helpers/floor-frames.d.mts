@@ -13,6 +13,7 @@ export interface FramePush {
 export declare function frameReader(onFrame: OnFrame, assemble?: boolean): FramePush;
 /** net's `onread` option: each payload that spans reads is read straight into one buffer of its size. */
 export declare function assemblingReads(onFrame: (id: number, buf: Buffer, start: number, end: number) => void): {
+  directReads: number;
   buffer: () => Buffer;
   callback: (n: number, buf: Buffer) => void;
 };

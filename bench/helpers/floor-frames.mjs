@@ -94,28 +94,47 @@ export function frameReader(onFrame, assemble = false) {
   return push;
 }
 
-/** What a read gets when no payload is being assembled: a fresh buffer (views of it are handed out), as net's default. */
-const READ_BYTES = 64 * 1024;
+/** Reads that assemble nothing go into the free tail of a slab of this size ... */
+const SLAB_READ = 64 * 1024;
+/** ... while at least this much of it is free; then a new slab. */
+const MIN_READ = 16 * 1024;
 
 /**
  * net's `onread` option for a connection whose frames go to frameReader(onFrame, true): the rest of a
  * payload that spans reads is read straight into the buffer that will hold it (the kernel's copy is
- * the only one, and no list of read chunks is kept or joined).
+ * the only one, and no list of read chunks is kept or joined). Other reads go into the free tail of
+ * a shared slab: no 64 KiB buffer per read (a small answer held a whole one, and the garbage
+ * collector paid for it), and no byte of the slab is read into twice, so the views handed out stay
+ * valid. `directReads` counts the reads that went straight into a payload.
  */
 export function assemblingReads(onFrame) {
   const push = frameReader(onFrame, true);
   let direct = false; // the read in progress goes straight into the payload being assembled
-  return {
+  let slab = Buffer.allocUnsafe(SLAB_READ);
+  let used = 0;
+  const reads = {
+    directReads: 0,
     buffer: () => {
       const into = push.into();
-      direct = into !== null && into.length >= READ_BYTES; // a short rest is not worth a read of its own
-      return direct ? into : Buffer.allocUnsafe(READ_BYTES);
+      direct = into !== null && into.length >= SLAB_READ; // a short rest is not worth a read of its own
+      if (direct) return into;
+      if (slab.length - used < MIN_READ) {
+        slab = Buffer.allocUnsafe(SLAB_READ);
+        used = 0;
+      }
+      return slab.subarray(used);
     },
     callback: (n, buf) => {
-      if (direct) push.wrote(n);
-      else push(buf.subarray(0, n));
+      if (direct) {
+        reads.directReads++;
+        push.wrote(n);
+        return;
+      }
+      used += n;
+      push(buf.subarray(0, n));
     },
   };
+  return reads;
 }
 
 /**

@@ -1,14 +1,18 @@
 // Values by request id (a number, or a bigint for ids above 2^53 - 1) for the tables every call
 // enters and leaves: the client's calls, the arbiter's calls by its own id and by the client's.
 // Number keys live in an open-addressing table (linear probing, backward-shift deletion) that
-// grows but never shrinks, so a wave of calls coming and going allocates nothing; a Map does, as
-// it rehashes on the way up and shrinks on the way down. Bigint keys go to a Map beside it.
+// grows and does not shrink while in use, so a wave of calls coming and going allocates nothing; a
+// Map does, as it rehashes on the way up and shrinks on the way down. A table above 4096 slots starts
+// small again once empty, so the memory of a burst (a full queue, a flood of calls) is given back.
+// Bigint keys go to a Map beside it.
 // A table keyed by ids that a peer chooses (the arbiter's table of a client's calls) takes a random
 // salt from its shell: without one, a client that knows the hash could send ids that all land in one
 // probe run and make every insert and lookup walk all of its calls.
 
 const EMPTY = -1;
 const MIN_BITS = 4;
+/** An empty table above this many slots (left by a burst: a full queue, a flood of calls) starts small again. */
+const KEEP_SLOTS = 4096;
 
 export class IdTable<V> {
   #bits = MIN_BITS;
@@ -83,6 +87,7 @@ export class IdTable<V> {
     keys[i] = EMPTY;
     values[i] = undefined;
     this.#count--;
+    if (this.#count === 0 && keys.length > KEEP_SLOTS) this.#reset();
     return true;
   }
 
@@ -134,6 +139,17 @@ export class IdTable<V> {
     const hi = (key / 4294967296) >>> 0;
     const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
     return Math.imul(h ^ (h >>> 15) ^ this.#salt, 0x2c1b3c6d) >>> (32 - this.#bits);
+  }
+
+  /** Slots allocated (twice the most entries held at once, up to a burst's size until it empties). */
+  get capacity(): number {
+    return this.#keys.length;
+  }
+
+  #reset(): void {
+    this.#bits = MIN_BITS;
+    this.#keys = new Float64Array(1 << MIN_BITS).fill(EMPTY);
+    this.#values = new Array<V | undefined>(1 << MIN_BITS).fill(undefined);
   }
 
   #grow(): void {

@@ -100,3 +100,29 @@ test('ids chosen against the unsalted hash pile into one probe run; a salted tab
     t.true(colliding.slice(2048).every((id) => salted.get(id) === id));
   }
 });
+
+test('a burst grows the table; emptied, it gives the memory back, while waves of 64 never reallocate', (t) => {
+  const table = new IdTable<number>();
+  for (let id = 1; id <= 100_000; id++) table.set(id, id);
+  t.true(table.capacity >= 200_000);
+  for (let id = 1; id < 100_000; id++) table.delete(id);
+  t.true(table.capacity >= 200_000, 'not while a call is left');
+  t.is(table.get(100_000), 100_000);
+  table.delete(100_000);
+  t.is(table.size, 0);
+  t.true(table.capacity <= 4096, `capacity ${table.capacity} after the burst`);
+  let next = 1;
+  for (let wave = 0; wave < 3; wave++) {
+    const ids = Array.from({ length: 64 }, () => next++);
+    for (const id of ids) table.set(id, id);
+    for (const id of ids) t.is(table.get(id), id);
+    for (const id of ids) table.delete(id);
+  }
+  const settled = table.capacity;
+  for (let wave = 0; wave < 100; wave++) {
+    const ids = Array.from({ length: 64 }, () => next++);
+    for (const id of ids) table.set(id, id);
+    for (const id of ids) table.delete(id);
+    t.is(table.capacity, settled);
+  }
+});

@@ -7,7 +7,7 @@ import { MessageType } from '../../src/protocol/constants.js';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { decodePayload, type Frame } from '../../src/protocol/frame.js';
 import { encodeMessage } from '../../test/protocol/helpers.js';
-import { encodeRequest, encodeStatus } from '../../src/protocol/messages.js';
+import { encodeCancel, encodeRequest, encodeStatus } from '../../src/protocol/messages.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ECHO, harness } from './helpers.js';
 
@@ -90,6 +90,36 @@ test('full uint64 request ids (as gunicorn hashes them) are echoed unchanged, an
   t.is(s.type, MessageType.RESPONSE);
   t.is((value(s)['result'] as { live: number }).live, 2);
   r.socket.destroy();
+});
+
+test('ids on both sides of 2^53 (number and bigint inside the arbiter) are distinct calls; CANCEL and a disconnect free their slots', async (t) => {
+  const a = await h.start({ apps: [ECHO], workers: 1, concurrency: 3 });
+  const r = await raw(a.socketPath);
+  const lastNumber = 2n ** 53n - 1n;
+  const firstBig = 2n ** 53n;
+  r.send(encodeRequest(lastNumber, ECHO, 'sleep', [300, 'number']));
+  r.send(encodeRequest(firstBig, ECHO, 'sleepNoted', [30_000, 'big-cancelled']));
+  r.send(encodeRequest(2n ** 64n - 1n, ECHO, 'sleepNoted', [30_000, 'big-dropped']));
+  const inflight = async (): Promise<number> => {
+    const probe = await raw(a.socketPath);
+    probe.send(encodeStatus(5n));
+    const s = value(await probe.next(5n))['result'] as { calls: { inflight: number } };
+    probe.socket.destroy();
+    return s.calls.inflight;
+  };
+  await waitFor(async () => (await inflight()) === 3, 'three calls in flight (no id taken for a duplicate)');
+  r.send(encodeCancel(firstBig));
+  t.deepEqual(value(await r.next(lastNumber, MessageType.RESPONSE)), { result: 'number' });
+  t.false(
+    r.frames.some((f) => f.requestId === firstBig && f.type === MessageType.RESPONSE),
+    'the cancelled call is not answered as a success',
+  );
+  r.socket.destroy(); // the 2^64 - 1 call is still running
+  await waitFor(async () => (await inflight()) === 0, 'every slot freed after the CANCEL and the disconnect', 10_000);
+  const after = await raw(a.socketPath);
+  after.send(encodeRequest(firstBig, ECHO, 'echo', ['reused id']));
+  t.deepEqual(value(await after.next(firstBig, MessageType.RESPONSE)), { result: 'reused id' });
+  after.socket.destroy();
 });
 
 test('a forbidden frame type closes only the offending connection, after one ERROR', async (t) => {

@@ -26,7 +26,7 @@ export class ClientConnection implements Peer {
   constructor(socket: Socket) {
     this.socket = socket;
     // Flushed once per turn of the event loop: the answers of every worker read in that turn in one write.
-    this.#writer = new TickWriter(socket, 'turn');
+    this.#writer = new TickWriter(socket, { flushAt: 'turn' });
   }
 
   get congested(): boolean {

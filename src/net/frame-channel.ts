@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
-import { TickWriter, type FlushAt } from './tick-writer.js';
+import { TickWriter, type WriterOptions } from './tick-writer.js';
 import type { FrameOut, Payload } from '../protocol/frame-batch.js';
 import type { MessageType } from '../protocol/constants.js';
 import type { RequestId } from '../protocol/header.js';
@@ -15,11 +15,11 @@ export class FrameChannel implements FrameOut {
   /** `onPieces`: frames whose payload spans chunks come as views there instead of one copied buffer (FrameDecoder.read). */
   /**
    * Request ids come as RequestIds (numbers below 2^53: the ids of this channel are the arbiter's own counters).
-   * `flushAt`: 'turn' in the arbiter, which reads many sockets per turn of the event loop (TickWriter).
+   * `writes`: when the batched frames leave (TickWriter; the arbiter's end flushes per turn, at most 32 frames a write).
    */
-  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, onPieces?: PiecesHandler<RequestId>, flushAt?: FlushAt) {
+  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, onPieces?: PiecesHandler<RequestId>, writes?: WriterOptions) {
     this.#socket = socket;
-    this.#writer = new TickWriter(socket, flushAt);
+    this.#writer = new TickWriter(socket, writes);
     const decoder = FrameDecoder.numeric();
     socket.on('data', (chunk: Buffer) => {
       try {

@@ -5,6 +5,10 @@
 // of the turn): an arbiter that reads 8 clients in one turn then writes to a worker once, not 8 times.
 // A setImmediate costs more than a nextTick, so a process with one socket (a client, a worker) keeps
 // the tick (docs/benchmarks.md, "Decision log").
+// A writer may also cap the frames per write (`maxFrames`): the arbiter hands a worker its requests
+// in writes of at most 32 frames, so that the worker starts on the first ones while the arbiter still
+// routes the rest, instead of the three processes passing one wave of calls along with one of them
+// busy at a time (docs/benchmarks.md, "Decision log").
 // Shared by the arbiter's client connections, the worker channel (both ends) and the client.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
@@ -22,19 +26,29 @@ const FLUSH_BYTES = 256 * 1024;
 /** When a writer flushes: at the end of the tick, or of the event loop's turn. */
 export type FlushAt = 'tick' | 'turn';
 
+export interface WriterOptions {
+  /** Default 'tick'. */
+  readonly flushAt?: FlushAt;
+  /** The frames queued since the last write are written at once when they reach this many. Default: no cap. */
+  readonly maxFrames?: number;
+}
+
 export class TickWriter {
   readonly #socket: Socket;
   readonly #schedule: (fn: () => void) => void;
   readonly #batch = new FrameBatch(SLAB_BYTES);
+  readonly #maxFrames: number;
+  #frames = 0;
   #scheduled = false;
   readonly #flushBound = (): void => {
     this.#scheduled = false;
     this.#flush();
   };
 
-  constructor(socket: Socket, flushAt: FlushAt = 'tick') {
+  constructor(socket: Socket, options: WriterOptions = {}) {
     this.#socket = socket;
-    this.#schedule = flushAt === 'turn' ? setImmediate : process.nextTick;
+    this.#schedule = options.flushAt === 'turn' ? setImmediate : process.nextTick;
+    this.#maxFrames = options.maxFrames ?? Infinity;
   }
 
   /** Bytes waiting: encoded and not yet flushed, plus the socket's own buffer. */
@@ -73,7 +87,7 @@ export class TickWriter {
 
   /** Schedules the flush; returns the bytes buffered. */
   #queued(): number {
-    if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
+    if (this.#batch.bytes >= FLUSH_BYTES || ++this.#frames >= this.#maxFrames) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       this.#schedule(this.#flushBound);
@@ -87,6 +101,7 @@ export class TickWriter {
   }
 
   #flush(): void {
+    this.#frames = 0;
     const out = this.#batch.take();
     const s = this.#socket;
     if (s.destroyed || out.length === 0) return;

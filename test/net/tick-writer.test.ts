@@ -100,7 +100,7 @@ test('relay of a payload in pieces: one header and the pieces, at the end of the
 
 test("flushAt 'turn': frames written in later callbacks of the same turn of the event loop join the same write", async (t) => {
   const socket = new Recorder();
-  const writer = new TickWriter(socket as unknown as Socket, 'turn');
+  const writer = new TickWriter(socket as unknown as Socket, { flushAt: 'turn' });
   writer.fields(MessageType.RESPONSE, 1n, ['result'], [1]);
   // The end of the tick (another socket's data callback of the same turn would come after it).
   await tick();
@@ -109,4 +109,28 @@ test("flushAt 'turn': frames written in later callbacks of the same turn of the 
   await new Promise<void>((resolve) => setImmediate(resolve));
   t.is(socket.writes.length, 1);
   t.true(socket.writes[0]?.equals(Buffer.concat([frame(1), frame(2)])));
+});
+
+test('maxFrames: every that many frames leave at once, the rest at the end of the tick, all in order', async (t) => {
+  const socket = new Recorder();
+  const writer = new TickWriter(socket as unknown as Socket, { maxFrames: 4 });
+  for (let i = 0; i < 3; i++) writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
+  t.is(socket.writes.length, 0);
+  writer.fields(MessageType.RESPONSE, 3n, ['result'], [3]);
+  t.is(socket.writes.length, 1, 'the fourth frame makes a write of four');
+  for (let i = 4; i < 10; i++) writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
+  t.is(socket.writes.length, 2, 'the eighth another one');
+  await tick();
+  t.is(socket.writes.length, 3, 'frames 8 and 9 at the end of the tick');
+  const chunks = (from: number, to: number): Buffer => Buffer.concat(Array.from({ length: to - from }, (_, i) => frame(from + i)));
+  t.deepEqual(
+    socket.writes.map((w) => w.length),
+    [chunks(0, 4).length, chunks(4, 8).length, chunks(8, 10).length],
+  );
+  t.true(Buffer.concat(socket.writes).equals(chunks(0, 10)));
+  // The count starts again after the tick's write: three frames wait for the next tick.
+  for (let i = 10; i < 13; i++) writer.fields(MessageType.RESPONSE, BigInt(i), ['result'], [i]);
+  t.is(socket.writes.length, 3);
+  await tick();
+  t.is(socket.writes.length, 4);
 });

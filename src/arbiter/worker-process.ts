@@ -145,10 +145,13 @@ export class WorkerProcess implements WorkerHandle {
         console.error(`pm2-dirty: channel of worker ${id} failed: ${err.message}`);
         this.kill('SIGKILL');
       },
-      (type, requestId, pieces, n) => this.#onFrame(type, requestId, pieces, 0, n),
-      // The requests of every client read in one turn of the event loop leave together, in writes of at
-      // most 32 frames: the worker starts on the first ones while the arbiter routes the rest.
-      { flushAt: 'turn', maxFrames: REQUESTS_PER_WRITE },
+      {
+        onPieces: (type, requestId, pieces, n) => this.#onFrame(type, requestId, pieces, 0, n),
+        // The requests of every client read in one turn of the event loop leave together, in writes of at
+        // most 32 frames: the worker starts on the first ones while the arbiter routes the rest.
+        flushAt: 'turn',
+        maxFrames: REQUESTS_PER_WRITE,
+      },
     );
     this.child.on('message', (msg: ToArbiter) => {
       if (msg.t === 'ready') events.onReady(msg.pid);

@@ -2,6 +2,7 @@
 // lazy connect, reconnect with capped backoff, at-most-once failure of sent calls. It never stops
 // reading: streams are flow-controlled one by one (CREDIT), so one slow consumer holds up no one else.
 import { createConnection, type Socket } from 'node:net';
+import { directReads, type ReadSink } from '../net/direct-reads.js';
 import { DirtyConnectionError, DirtyProtocolError, isDirtyError, type DirtyError } from '../errors.js';
 import { FrameDecoder, type FrameHandler } from '../protocol/frame-decoder.js';
 import type { FrameOut } from '../protocol/frame-batch.js';
@@ -29,6 +30,9 @@ export interface ConnectionOptions {
 }
 
 const FIRST_RETRY_DELAY_MS = 20;
+
+/** The client needs every payload as one buffer: one that spans reads is assembled as it arrives. */
+const EVERY_TYPE: ReadonlySet<MessageType> = new Set(Object.values(MessageType));
 
 const NO_FRAMES: readonly Buffer[] = Object.freeze([]);
 
@@ -172,15 +176,23 @@ export class Connection {
   #connect(): void {
     if (this.#socket !== undefined || this.#retryTimer !== undefined || this.#closed) return;
     this.#socketPath ??= this.#options.socketPath();
-    const socket = (this.#options.connect ?? createConnection)(this.#socketPath);
+    const path = this.#socketPath;
+    const decoder = FrameDecoder.numeric({ assemble: EVERY_TYPE });
+    // A payload that spans reads is read straight into its buffer, small reads go into a shared slab (net/direct-reads.ts).
+    const reads: ReadSink = {
+      into: () => decoder.into(),
+      wrote: (n) => this.#onData(socket, null, n),
+      chunk: (chunk) => this.#onData(socket, chunk, 0),
+    };
+    const socket: Socket = this.#options.connect?.(path) ?? createConnection({ path, onread: directReads(() => reads) });
     this.#socket = socket;
-    this.#decoder = FrameDecoder.numeric();
+    this.#decoder = decoder;
     this.#writer = new TickWriter(socket);
     socket.on('connect', () => {
       this.#onConnect(socket);
     });
     socket.on('data', (chunk: Buffer) => {
-      this.#onData(socket, chunk);
+      this.#onData(socket, chunk, 0);
     });
     // The arbiter closed its side: it will answer nothing more, so stop sending at once.
     socket.on('end', () => {
@@ -214,10 +226,12 @@ export class Connection {
     else sink.onFrame({ type, requestId, payload: buf.subarray(start, end) });
   };
 
-  #onData(socket: Socket, chunk: Buffer): void {
+  /** A chunk read, or (chunk null) `direct` bytes read straight into the payload being assembled. */
+  #onData(socket: Socket, chunk: Buffer | null, direct: number): void {
     if (socket !== this.#socket) return;
     try {
-      this.#decoder.read(chunk, this.#onFrame);
+      if (chunk === null) this.#decoder.wrote(direct, this.#onFrame);
+      else this.#decoder.read(chunk, this.#onFrame);
     } catch (error) {
       const protocolError = isDirtyError(error) ? error : new DirtyProtocolError('Could not handle a frame from the dirty arbiter', {}, { cause: error });
       this.#lastError = protocolError;

@@ -4,32 +4,69 @@ import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { FrameDecoder, type FrameHandler, type PiecesHandler } from '../protocol/frame-decoder.js';
 import { TickWriter, type WriterOptions } from './tick-writer.js';
+import type { ReadSink } from './direct-reads.js';
 import type { FrameOut, Payload } from '../protocol/frame-batch.js';
 import type { MessageType } from '../protocol/constants.js';
 import type { RequestId } from '../protocol/header.js';
 
-export class FrameChannel implements FrameOut {
+export interface ChannelOptions extends WriterOptions {
+  /** Frames whose payload spans chunks come as views here instead of one copied buffer (FrameDecoder.read). */
+  readonly onPieces?: PiecesHandler<RequestId>;
+  /** Types whose payload is assembled into one buffer as it arrives (FrameDecoder); see into(). */
+  readonly assemble?: ReadonlySet<MessageType>;
+}
+
+/**
+ * Request ids come as RequestIds (numbers below 2^53: the ids of this channel are the arbiter's own counters).
+ * The socket's reads come as 'data' events, or, for a socket made with `onread` (net/direct-reads.ts), through
+ * this channel's ReadSink methods. Writes are batched (TickWriter; the arbiter's end flushes per turn, at most
+ * 32 frames a write).
+ */
+export class FrameChannel implements FrameOut, ReadSink {
   readonly #socket: Socket;
   readonly #writer: TickWriter;
+  readonly #decoder: FrameDecoder<RequestId>;
+  readonly #onFrame: FrameHandler<RequestId>;
+  readonly #onError: (err: Error) => void;
+  readonly #onPieces: PiecesHandler<RequestId> | undefined;
 
-  /** `onPieces`: frames whose payload spans chunks come as views there instead of one copied buffer (FrameDecoder.read). */
-  /**
-   * Request ids come as RequestIds (numbers below 2^53: the ids of this channel are the arbiter's own counters).
-   * `writes`: when the batched frames leave (TickWriter; the arbiter's end flushes per turn, at most 32 frames a write).
-   */
-  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, onPieces?: PiecesHandler<RequestId>, writes?: WriterOptions) {
+  constructor(socket: Socket, onFrame: FrameHandler<RequestId>, onError: (err: Error) => void, options: ChannelOptions = {}) {
     this.#socket = socket;
-    this.#writer = new TickWriter(socket, writes);
-    const decoder = FrameDecoder.numeric();
+    this.#writer = new TickWriter(socket, options);
+    this.#decoder = FrameDecoder.numeric(options.assemble === undefined ? {} : { assemble: options.assemble });
+    this.#onFrame = onFrame;
+    this.#onError = onError;
+    this.#onPieces = options.onPieces;
     socket.on('data', (chunk: Buffer) => {
-      try {
-        decoder.read(chunk, onFrame, onPieces);
-      } catch (err) {
-        onError(err as Error);
-        socket.destroy();
-      }
+      this.chunk(chunk);
     });
     socket.on('error', onError);
+  }
+
+  /** A chunk read (a 'data' event's, or one read into a slab). */
+  chunk(chunk: Buffer): void {
+    try {
+      this.#decoder.read(chunk, this.#onFrame, this.#onPieces);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  into(): Buffer | null {
+    return this.#decoder.into();
+  }
+
+  wrote(n: number): void {
+    try {
+      this.#decoder.wrote(n, this.#onFrame);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #fail(err: unknown): void {
+    this.#onError(err as Error);
+    this.#socket.destroy();
   }
 
   get socket(): Socket {

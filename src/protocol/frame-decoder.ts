@@ -162,6 +162,28 @@ export class FrameDecoder<I extends RequestId = bigint> {
     }
   }
 
+  /**
+   * The part of the payload being assembled that has not arrived (a view of its buffer), or null: a
+   * socket may read straight into it and report the bytes with wrote() (the kernel's copy is then the
+   * only one). Only `assemble` types (or a trickle) are assembled.
+   */
+  into(): Buffer | null {
+    const target = this.#target;
+    return target === null ? null : target.subarray(this.#filled);
+  }
+
+  /** `n` bytes (at most into()'s length) were read straight into into(); a payload complete now goes to `onFrame`. */
+  wrote(n: number, onFrame: FrameHandler<I>): void {
+    const target = this.#target;
+    if (target === null || n > target.length - this.#filled) throw new RangeError(`FrameDecoder.wrote(${n}): not within into()`);
+    this.#filled += n;
+    if (this.#filled < target.length) return;
+    this.#target = null;
+    this.#filled = 0;
+    this.#len = -1;
+    onFrame(this.#type, this.#id, target, 0, target.length);
+  }
+
   /** Call at end of stream: throws DirtyProtocolError if it ends inside a frame (a clean end is between frames). */
   end(): void {
     if (this.#failure !== null) throw this.#failed();

@@ -1,12 +1,13 @@
 // Entry of a forked dirty worker: signals and parent-death watch first, then load and init the
 // apps, then serve frames on fd 4 and beat on the IPC channel until retired.
-import { Socket } from 'node:net';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { DirtyProtocolError, toWire } from '../errors.js';
 import { MessageType } from '../protocol/constants.js';
 import { decodeCredit } from '../protocol/messages.js';
 import { callHook, loadApp, type AppLoadSpec, type LoadedApp } from './app-host.js';
 import { Executor } from './executor.js';
 import { FrameChannel } from '../net/frame-channel.js';
+import { directReads, type ReadSink } from '../net/direct-reads.js';
 import { runProbe } from './probe.js';
 import type { ToArbiter, WorkerBoot } from './messages.js';
 import { loadWorkerInitHook, runWorkerInitHook } from './init-hook.js';
@@ -58,6 +59,9 @@ async function closeApps(apps: ReadonlyMap<string, LoadedApp>): Promise<void> {
   }
 }
 
+/** A request that spans reads is assembled as it arrives, read straight into its buffer (net/direct-reads.ts). */
+const ASSEMBLED: ReadonlySet<MessageType> = new Set([MessageType.REQUEST]);
+
 async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void> {
   const { concurrency, heartbeatIntervalMs } = boot;
   const hook = loadWorkerInitHook(boot);
@@ -69,7 +73,12 @@ async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void
     console.error(`pm2-dirty worker ${process.pid}: app init failed:`, err);
     process.exit(3);
   }
-  const socket = new Socket({ fd: 4, readable: true, writable: true });
+  // The channel below takes the socket's reads (net/direct-reads.ts: a request that spans reads is read
+  // straight into its buffer). `onread` is taken by the Socket constructor itself, as net.connect passes
+  // its options there; @types/node 20 lists it for connect only.
+  const to: { reads?: ReadSink } = {};
+  const options: SocketConstructorOpts & { onread: OnReadOpts } = { fd: 4, readable: true, writable: true, onread: directReads(() => to.reads) };
+  const socket = new Socket(options);
   const channel: FrameChannel = new FrameChannel(
     socket,
     (type, id, buf, start, end) => {
@@ -82,7 +91,9 @@ async function serve(boot: Extract<WorkerBoot, { mode: 'serve' }>): Promise<void
       console.error(`pm2-dirty worker ${process.pid}: channel error:`, err);
       process.exit(1);
     },
+    { assemble: ASSEMBLED },
   );
+  to.reads = channel;
   const executor = new Executor(apps, channel, concurrency);
   let retiring = false;
   const retire = async (): Promise<void> => {

@@ -109,3 +109,58 @@ test('a payload trickling in as many small chunks is copied into one buffer as i
   for (let at = 0; at < frame.length; at += 16_384) decoder.read(Buffer.from(frame.subarray(at, at + 16_384)), c.onFrame, c.onPieces);
   t.is(c.seen[0]?.kind, 'pieces');
 });
+
+test('into() / wrote(): bytes read straight into the payload being assembled complete it like read() would, mixed with chunks in any order', (t) => {
+  const rng = mulberry32(11);
+  const big = randomBytes(rng, 200_000);
+  const frames = [
+    Buffer.concat(encodeMessage(MessageType.STASH, 1n, { op: 1, table: 't', key: 'k', value: big })),
+    Buffer.concat(encodeMessage(MessageType.STASH, 2n, { op: 2, table: 't', key: 'small' })),
+    Buffer.concat(encodeMessage(MessageType.STASH, 3n, { op: 1, table: 't', key: 'k2', value: big.subarray(0, 90_000) })),
+  ];
+  const stream = Buffer.concat(frames);
+  for (let round = 0; round < 20; round++) {
+    const decoder = new FrameDecoder({ assemble: STASH_ONLY });
+    const { seen, onFrame } = collector();
+    let at = 0;
+    let direct = 0;
+    while (at < stream.length) {
+      const into = decoder.into();
+      const n = Math.min(stream.length - at, 1 + randInt(rng, 70_000));
+      if (into !== null && randInt(rng, 2) === 1) {
+        // What a socket reading straight into the payload does: at most into()'s length.
+        const k = Math.min(n, into.length);
+        stream.copy(into, 0, at, at + k);
+        decoder.wrote(k, onFrame);
+        at += k;
+        direct++;
+      } else {
+        decoder.read(stream.subarray(at, at + n), onFrame);
+        at += n;
+      }
+    }
+    t.is(decoder.bufferedBytes, 0);
+    t.deepEqual(
+      seen.map((s) => s.id),
+      [1n, 2n, 3n],
+    );
+    t.true(seen.every((s, i) => s.payload.equals((frames[i] as Buffer).subarray(HEADER_SIZE))));
+    if (round === 19) t.true(direct > 0, 'some bytes went straight into a payload');
+  }
+});
+
+test('into() is null between frames and for a payload not assembled; wrote() outside into() is a RangeError', (t) => {
+  const decoder = new FrameDecoder({ assemble: STASH_ONLY });
+  const { onFrame } = collector();
+  t.is(decoder.into(), null);
+  t.throws(() => decoder.wrote(1, onFrame), { instanceOf: RangeError });
+  const req = Buffer.concat(encodeMessage(MessageType.REQUEST, 5n, { app_path: 'a', action: 'x', args: ['y'.repeat(1000)] }));
+  decoder.read(req.subarray(0, 100), onFrame);
+  t.is(decoder.into(), null, 'a REQUEST is not an assembled type here');
+  const stash = Buffer.concat(encodeMessage(MessageType.STASH, 6n, { op: 1, table: 't', key: 'k', value: 'v'.repeat(1000) }));
+  const d2 = new FrameDecoder({ assemble: STASH_ONLY });
+  d2.read(stash.subarray(0, 100), onFrame);
+  const into = d2.into();
+  t.is(into?.length, stash.length - 100);
+  t.throws(() => d2.wrote(stash.length, onFrame), { instanceOf: RangeError });
+});

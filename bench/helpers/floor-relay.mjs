@@ -4,10 +4,13 @@
 // forwards the payload untouched; every socket gets one write per turn of the event loop, the calls
 // in flight are in an IdRing (floor-frames.mjs), as the arbiter does both. An answer that spans reads
 // is read straight into one buffer (assemblingReads) and leaves as that one buffer.
+// Each echo process gets its requests on a second connection, which it makes to the relay's feed
+// socket (argv[3]) after the relay's hello, so that it too reads with `onread` (floor-echo.mjs).
+import { Buffer } from 'node:buffer';
 import { connect, createServer } from 'node:net';
-import { assemblingReads, frameReader, IdRing, TickOut } from './floor-frames.mjs';
+import { assemblingReads, frameReader, HEADER, IdRing, TickOut } from './floor-frames.mjs';
 
-const [listenPath, ...workerPaths] = process.argv.slice(2);
+const [listenPath, feedPath, ...workerPaths] = process.argv.slice(2);
 const calls = new IdRing(); // relay id -> { out, id }
 let nextId = 1;
 
@@ -19,7 +22,7 @@ const workers = workerPaths.map((path) => {
     call.out.frame(call.id, buf, start, end, null);
   });
   const socket = connect({ path, onread });
-  const w = { socket, out: new TickOut(socket, true), inflight: 0 };
+  const w = { socket, out: null, inflight: 0 };
   socket.on('error', (err) => {
     console.error(`floor relay: worker ${path}: ${err.message}`);
     process.exit(1);
@@ -48,6 +51,23 @@ const server = createServer((socket) => {
   );
   socket.on('error', () => socket.destroy());
 });
+// The feed connections: each echo says which it is with a header-only frame whose id is its index.
+const fed = new Promise((resolve) => {
+  let missing = workers.length;
+  createServer((socket) => {
+    const read = frameReader((index) => {
+      socket.off('data', read);
+      workers[index].out = new TickOut(socket, true);
+      if (--missing === 0) resolve();
+    });
+    socket.on('data', read);
+  }).listen(feedPath, () => {
+    const hello = Buffer.from(`\0\0\0\0\0\0\0\0${feedPath}`);
+    hello.writeUInt32BE(hello.length - HEADER, 0);
+    for (const w of workers) w.socket.write(hello);
+  });
+});
 await Promise.all(workers.map((w) => new Promise((resolve) => w.socket.once('connect', resolve))));
+await fed;
 server.listen(listenPath, () => process.send?.('ready'));
 process.on('disconnect', () => process.exit(0));

@@ -12,6 +12,8 @@ export const settings = {
   warmupCalls: quick ? 500 : 2000,
   warmupMs: quick ? 200 : 500,
   warmupBig: quick ? 5 : 15,
+  /** ... and 1 MiB calls for at least this long: a process's 1 MiB path settles over the first seconds (heap and allocator sizing). */
+  warmupBigMs: int('BENCH_BIG_WARMUP_MS', quick ? 100 : 1500),
   seqUntimed: quick ? 30 : 1000,
   seqCalls: int('BENCH_SEQ_CALLS', quick ? 500 : 5000),
   inflight: 64,

@@ -140,8 +140,10 @@ export async function floor(dir: string, workers = 1, name = 'floor'): Promise<F
   const echoPaths = Array.from({ length: workers }, (_v, i) => join(dir, `${name}-echo${i}.sock`));
   const relayPath = join(dir, `${name}-relay.sock`);
   const echoes: ChildProcess[] = [];
-  for (const p of echoPaths) echoes.push(await forkReady(join(ROOT, 'bench/helpers/floor-echo.mjs'), [p], undefined, FLOOR_NODE_ARGS));
-  const relay = await forkReady(join(ROOT, 'bench/helpers/floor-relay.mjs'), [relayPath, ...echoPaths], undefined, FLOOR_NODE_ARGS);
+  for (const [i, p] of echoPaths.entries())
+    echoes.push(await forkReady(join(ROOT, 'bench/helpers/floor-echo.mjs'), [p, String(i)], undefined, FLOOR_NODE_ARGS));
+  const feedPath = join(dir, `${name}-feed.sock`);
+  const relay = await forkReady(join(ROOT, 'bench/helpers/floor-relay.mjs'), [relayPath, feedPath, ...echoPaths], undefined, FLOOR_NODE_ARGS);
   const viaRelay = await within(FloorClient.connect(relayPath), 5000, `floor socket ${relayPath}`);
   const direct = await within(FloorClient.connect(echoPaths[0] ?? ''), 5000, 'floor echo socket');
   const pidOf = (c: ChildProcess): number => c.pid ?? 0;

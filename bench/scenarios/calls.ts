@@ -1,6 +1,7 @@
 // Calls through one worker (64-byte round trip, 64 in flight, 1 MiB) of pm2-dirty next to the
 // honest two-hop floor (and, for one release, the old floor), the one-hop floor, workerpool
 // (process mode) and piscina. Transports interleave round-robin, the order rotated per repetition.
+import { performance } from 'node:perf_hooks';
 import { pipelined, sequential, totalCpu } from '../lib/measure.js';
 import { pinnedSplit } from '../lib/pin.js';
 import { floorBeaten, ratioGoal, SeriesBook, type Goal, type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -65,7 +66,13 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
   for (const t of all) {
     await sequential(t.small, 0, s.warmupCalls, []);
     await pipelined(t.small, s.inflight, s.warmupMs, []);
-    if (t.big && bigSet.includes(t)) await sequential(t.big, 0, s.warmupBig, []);
+    if (t.big && bigSet.includes(t)) {
+      const big = t.big;
+      const until = performance.now() + s.warmupBigMs;
+      await pinnedSplit(pids(t), async () => {
+        for (let i = 0; i < s.warmupBig || performance.now() < until; i++) await big();
+      });
+    }
   }
 
   const t0 = Date.now();

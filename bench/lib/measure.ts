@@ -52,6 +52,30 @@ export async function sequential(
   return { medianUs: median(us), p99Us: quantile(us, 0.99), callsPerSec: (calls * 1000) / elapsed, cpuUsPerCall: perCall(spent, calls) };
 }
 
+/**
+ * Two transports' round trips measured in turns, call by call (a, b, then b, a, ...), so that both
+ * meet the same state of the machine: `warmup` untimed turns, then `calls` timed ones; the median RTT
+ * of each side in µs.
+ */
+export async function inTurns(a: () => Promise<unknown>, b: () => Promise<unknown>, warmup: number, calls: number): Promise<[number, number]> {
+  const la = new Float64Array(calls);
+  const lb = new Float64Array(calls);
+  for (let i = 0; i < warmup + calls; i++) {
+    const aFirst = i % 2 === 0;
+    const first = aFirst ? a : b;
+    const second = aFirst ? b : a;
+    const s0 = performance.now();
+    await first();
+    const s1 = performance.now();
+    await second();
+    const s2 = performance.now();
+    if (i < warmup) continue;
+    (aFirst ? la : lb)[i - warmup] = s1 - s0;
+    (aFirst ? lb : la)[i - warmup] = s2 - s1;
+  }
+  return [median(Array.from(la, (ms) => ms * 1000)), median(Array.from(lb, (ms) => ms * 1000))];
+}
+
 export interface PipelinedResult {
   readonly callsPerSec: number;
   readonly calls: number;

@@ -2,7 +2,7 @@
 import { DirtyAbortError, DirtyConnectionError, DirtyProtocolError, DirtyTimeoutError, fromWire, type DirtyError } from '../errors.js';
 import { messageTypeName } from '../protocol/constants.js';
 import { decodePayload, type Frame } from '../protocol/frame.js';
-import { decodeResponse, parseChunk, parseErrorPayload } from '../protocol/messages.js';
+import { decodeChunk, decodeResponse, parseChunk, parseErrorPayload } from '../protocol/messages.js';
 import type { CallState, Connection } from './connection.js';
 
 /** RESPONSE payload `{result}`; an empty payload counts as a null result. */
@@ -13,6 +13,11 @@ export function readResult(buf: Buffer, start: number, end: number): unknown {
 /** CHUNK payload `{data}`. */
 export function readData(frame: Frame): unknown {
   return parseChunk(decodePayload(frame)) ?? null;
+}
+
+/** CHUNK payload `{data}` as `buf[start, end)` (an empty payload fails as in readData). */
+export function readChunk(buf: Buffer, start: number, end: number): unknown {
+  return (start === end ? parseChunk(null) : decodeChunk(buf, start, end)) ?? null;
 }
 
 /** ERROR payload `{error: {error_type, message, details}}`, rebuilt as the matching DirtyError subclass. */

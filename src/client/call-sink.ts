@@ -12,6 +12,8 @@ export interface CallSink {
   onFrame(frame: Frame): void;
   /** A RESPONSE for this call, payload `buf[start, end)` (the hot path: no Frame made); else onFrame gets it. */
   onResponse?(buf: Buffer, start: number, end: number): void;
+  /** A CHUNK for this call, payload `buf[start, end)` (a stream's hot path: no Frame made); else onFrame gets it. */
+  onChunk?(buf: Buffer, start: number, end: number): void;
   /** The call left the table because the connection failed or the client closed. */
   onFail(error: DirtyError): void;
   /** Kept by the connection while the call is in its table (the call object is its own table entry). */

@@ -223,6 +223,7 @@ export class Connection {
     // Late answers (after timeout, abort or cancel) have no slot: drop them, never reassign.
     if (sink?.state !== 'sent') return;
     if (type === MessageType.RESPONSE && sink.onResponse !== undefined) sink.onResponse(buf, start, end);
+    else if (type === MessageType.CHUNK && sink.onChunk !== undefined) sink.onChunk(buf, start, end);
     else sink.onFrame({ type, requestId, payload: buf.subarray(start, end) });
   };
 

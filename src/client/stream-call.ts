@@ -7,7 +7,7 @@ import { isAnswerType, MessageType } from '../protocol/constants.js';
 import { writeCredit } from '../protocol/messages.js';
 import type { Frame } from '../protocol/frame.js';
 import type { RequestId } from '../protocol/header.js';
-import { abortError, closedError, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
+import { abortError, closedError, readChunk, readData, readError, timeoutError, unexpectedFrame } from './call-outcome.js';
 import type { CallSink, CallState, Connection, Encoder } from './connection.js';
 import type { RequestOptions } from './unary-call.js';
 
@@ -120,6 +120,9 @@ export class StreamCall implements AsyncIterableIterator<unknown> {
       frames: [],
       onFrame: (frame) => {
         this.#onFrame(frame);
+      },
+      onChunk: (buf, start, end) => {
+        this.#push(readChunk(buf, start, end), end - start);
       },
       onFail: (error) => {
         this.#end(error);

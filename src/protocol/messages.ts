@@ -28,6 +28,7 @@ export interface StashFields {
 const REQUEST_KEYS = ['app_path', 'action', 'args', 'kwargs'] as const;
 const RESPONSE_KEYS = ['result'] as const;
 const responseFields: unknown[] = [undefined];
+const chunkFields: unknown[] = [undefined];
 const CHUNK_KEYS = ['data'] as const;
 const CREDIT_KEYS = ['credit'] as const;
 /** The kwargs of a call that has none (encoded as `{}`; never handed to code that could change it). */
@@ -213,6 +214,15 @@ function isCredit(v: unknown): v is number {
 /** CHUNK payload -> `data`. */
 export function parseChunk(value: unknown): unknown {
   return dict('CHUNK', value)['data'];
+}
+
+/** The `data` of the CHUNK payload `buf[start, end)`, read field by field as decodeResponse reads `result` (same errors as parseChunk(decodeValue(...))). */
+export function decodeChunk(payload: Buffer, start = 0, end = payload.length): unknown {
+  const v = decodeDictFields(payload, CHUNK_KEYS, start, end, chunkFields);
+  if (v === null) return parseChunk(decodeValue(payload.subarray(start, end)));
+  const data = v[0];
+  v[0] = undefined;
+  return data;
 }
 
 /** Validates a decoded ERROR payload and returns its `error` (missing or null `details` become `{}`). */

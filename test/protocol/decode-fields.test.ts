@@ -1,10 +1,10 @@
-// decodeRequest / decodeResponse read the fields of a payload dict without building it. They must
-// agree with the slow path they replace (decodeValue + parseRequest / parseResponse) on every input:
+// decodeRequest / decodeResponse / decodeChunk read the fields of a payload dict without building it. They must
+// agree with the slow path they replace (decodeValue + parseRequest / parseResponse / parseChunk) on every input:
 // the same fields, or the same error message.
 import { Buffer } from 'node:buffer';
 import test, { type ExecutionContext } from 'ava';
 import { Tag } from '../../src/protocol/tlv-kinds.js';
-import { decodeRequest, decodeResponse, encodeRequest, parseRequest, parseResponse } from '../../src/protocol/messages.js';
+import { decodeChunk, decodeRequest, decodeResponse, encodeRequest, parseChunk, parseRequest, parseResponse } from '../../src/protocol/messages.js';
 import { encodeValue } from '../../src/protocol/tlv.js';
 import { decodeValue } from '../../src/protocol/tlv-decode.js';
 import { invalidVectors, mulberry32, randInt, randomBytes, randomValue, validVectors } from './helpers.js';
@@ -23,6 +23,12 @@ const embedded = (payload: Buffer): Buffer => Buffer.concat([Buffer.from([0x21, 
 function agrees(t: ExecutionContext, payload: Buffer, label: string): void {
   const request = outcome(() => parseRequest(decodeValue(payload)));
   const response = outcome(() => parseResponse(decodeValue(payload)));
+  const chunkData = outcome(() => parseChunk(decodeValue(payload)));
+  t.deepEqual(
+    outcome(() => decodeChunk(payload)),
+    chunkData,
+    `chunk: ${label}`,
+  );
   t.deepEqual(
     outcome(() => decodeRequest(payload)),
     request,
@@ -44,6 +50,11 @@ function agrees(t: ExecutionContext, payload: Buffer, label: string): void {
     outcome(() => decodeResponse(chunk, 7, 7 + payload.length)),
     response,
     `response in a chunk: ${label}`,
+  );
+  t.deepEqual(
+    outcome(() => decodeChunk(chunk, 7, 7 + payload.length)),
+    chunkData,
+    `CHUNK payload in a chunk: ${label}`,
   );
 }
 
@@ -81,6 +92,9 @@ test('shapes: extra, repeated, missing and mistyped fields; non-dict payloads', 
     'app_path not a string': req([str('app_path'), encodeValue(3)], [str('action'), str('b')], [str('args'), encodeValue([])]),
     'a result': dict([str('result'), encodeValue({ x: [1, 'y'] })]),
     'no result': dict([str('other'), encodeValue(1)]),
+    'CHUNK data': dict([str('data'), encodeValue('x'.repeat(16))]),
+    'CHUNK data beside other keys, repeated': dict([str('data'), encodeValue(1)], [str('n'), encodeValue(2)], [str('data'), encodeValue([3, { d: 4 }])]),
+    'CHUNK data None': dict([str('data'), encodeValue(null)]),
     'a __proto__ key': dict([str('__proto__'), encodeValue({ polluted: true })], [str('result'), encodeValue(1)]),
     'a list': encodeValue([1, 2]),
     'a string': encodeValue('just text'),

@@ -7,6 +7,7 @@
 //   referenced) and leaves in ONE socket write when the tick ends: one syscall per socket per tick.
 // No validation: this is the floor, not a protocol.
 import { Buffer } from 'node:buffer';
+import { connect } from 'node:net';
 
 export const HEADER = 8;
 const SLAB = 64 * 1024;
@@ -268,4 +269,32 @@ export class IdRing {
       return;
     }
   }
+}
+
+/**
+ * Feeds: net offers `onread` only on sockets a process connects itself, so that every reader of the
+ * floor reads straight into its buffers, a sender gets a second connection for what it sends: it
+ * listens on a feed socket and says so with a hello frame (id 0, payload the feed's path) on the
+ * connection it made; the peer connects to the feed, reads there with `onread` (feedFrom), and
+ * answers on the first connection. The peer's first bytes on the feed are a header-only frame whose
+ * id is `index` (the relay tells its echo processes apart by it; a client ignores it).
+ */
+export function feedHello(feedPath) {
+  const hello = Buffer.from(`\0\0\0\0\0\0\0\0${feedPath}`);
+  hello.writeUInt32BE(hello.length - HEADER, 0);
+  return hello;
+}
+
+/** The path of a hello frame's payload. */
+export function helloPath(buf, start, end, pieces) {
+  return (pieces === null ? buf.subarray(start, end) : Buffer.concat(pieces)).toString();
+}
+
+/** Connects to the feed at `path`, reads its frames with assemblingReads into `onFrame`, and says `index`. */
+export function feedFrom(path, index, onFrame) {
+  const socket = connect({ path, onread: assemblingReads(onFrame) });
+  const hi = Buffer.alloc(HEADER);
+  hi.writeUInt32BE(index, 4);
+  socket.write(hi);
+  return socket;
 }

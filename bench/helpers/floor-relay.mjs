@@ -4,11 +4,12 @@
 // forwards the payload untouched; every socket gets one write per turn of the event loop, the calls
 // in flight are in an IdRing (floor-frames.mjs), as the arbiter does both. An answer that spans reads
 // is read straight into one buffer (assemblingReads) and leaves as that one buffer.
-// Each echo process gets its requests on a second connection, which it makes to the relay's feed
-// socket (argv[3]) after the relay's hello, so that it too reads with `onread` (floor-echo.mjs).
-import { Buffer } from 'node:buffer';
+// Every reader reads on a socket it connected itself, where net offers `onread` (floor-frames.mjs,
+// feeds): each echo process takes the relay's requests on a connection it makes to the relay's feed
+// socket (argv[3]), and the relay takes a client's requests on a connection it makes to the client's
+// feed socket, so a 1 MiB request, too, is read straight into one buffer on every hop.
 import { connect, createServer } from 'node:net';
-import { assemblingReads, frameReader, HEADER, IdRing, TickOut } from './floor-frames.mjs';
+import { assemblingReads, feedFrom, feedHello, frameReader, helloPath, IdRing, TickOut } from './floor-frames.mjs';
 
 const [listenPath, feedPath, ...workerPaths] = process.argv.slice(2);
 const calls = new IdRing(); // relay id -> { out, id }
@@ -38,15 +39,19 @@ function pick() {
 
 const server = createServer((socket) => {
   const out = new TickOut(socket, true);
+  const route = (id, buf, start, end, pieces) => {
+    const rid = nextId++;
+    if (nextId > 0xfffffff0) nextId = 1;
+    const w = pick();
+    w.inflight++;
+    calls.set(rid, { out, id });
+    w.out.frame(rid, buf, start, end, pieces ?? null);
+  };
   socket.on(
     'data',
     frameReader((id, buf, start, end, pieces) => {
-      const rid = nextId++;
-      if (nextId > 0xfffffff0) nextId = 1;
-      const w = pick();
-      w.inflight++;
-      calls.set(rid, { out, id });
-      w.out.frame(rid, buf, start, end, pieces);
+      if (id !== 0) route(id, buf, start, end, pieces);
+      else feedFrom(helloPath(buf, start, end, pieces), 0, route).on('error', () => socket.destroy());
     }),
   );
   socket.on('error', () => socket.destroy());
@@ -62,9 +67,7 @@ const fed = new Promise((resolve) => {
     });
     socket.on('data', read);
   }).listen(feedPath, () => {
-    const hello = Buffer.from(`\0\0\0\0\0\0\0\0${feedPath}`);
-    hello.writeUInt32BE(hello.length - HEADER, 0);
-    for (const w of workers) w.socket.write(hello);
+    for (const w of workers) w.socket.write(feedHello(feedPath));
   });
 });
 await Promise.all(workers.map((w) => new Promise((resolve) => w.socket.once('connect', resolve))));

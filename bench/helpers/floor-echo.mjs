@@ -7,18 +7,19 @@
 // is where net offers `onread`: a 1 MiB request costs one buffer, not 17 fresh 64 KiB read buffers
 // written back as 17 pieces. Requests sent on that first connection itself are answered too.
 import { createServer } from 'node:net';
-import { feedFrom, frameReader, helloPath, TickOut } from './floor-frames.mjs';
+import { feedFrom, frameReader, helloPath, PayloadPool, TickOut } from './floor-frames.mjs';
 
 const [path, index = '0'] = process.argv.slice(2);
+const pool = new PayloadPool(); // a request's buffer is used again once its echo is written
 
 const server = createServer((socket) => {
   const out = new TickOut(socket);
-  const echo = (id, buf, start, end, pieces) => out.frame(id, buf, start, end, pieces ?? null);
+  const echo = (id, buf, start, end, pieces) => out.frame(id, buf, start, end, pieces ?? null, pool.doneWith(buf));
   socket.on(
     'data',
     frameReader((id, buf, start, end, pieces) => {
       if (id !== 0) echo(id, buf, start, end, pieces);
-      else feedFrom(helloPath(buf, start, end, pieces), Number(index), echo).on('error', () => socket.destroy());
+      else feedFrom(helloPath(buf, start, end, pieces), Number(index), echo, pool.take).on('error', () => socket.destroy());
     }),
   );
   socket.on('error', () => socket.destroy());

@@ -21,7 +21,7 @@ const COPY_MAX = 16 * 1024;
  * reads goes into one buffer of its size instead (pieces is always null), and push.into() is the part
  * of it still missing: the socket can read straight into it and report the bytes with push.wrote(n).
  */
-export function frameReader(onFrame, assemble = false) {
+export function frameReader(onFrame, assemble = false, alloc = allocPayload) {
   const hdr = Buffer.alloc(HEADER);
   let hdrFill = 0; // bytes of a header that spans reads
   let need = 0; // payload bytes still missing of a frame that spans reads
@@ -82,7 +82,7 @@ export function frameReader(onFrame, assemble = false) {
       total = len;
       need = len - (n - at);
       if (assemble) {
-        target = Buffer.allocUnsafe(len);
+        target = alloc(len);
         filled = chunk.copy(target, 0, at, n);
       } else pieces = at < n ? [chunk.subarray(at)] : [];
       return;
@@ -93,6 +93,39 @@ export function frameReader(onFrame, assemble = false) {
   /** `k` bytes (at most what push.into() is long) were read straight into push.into(). */
   push.wrote = wrote;
   return push;
+}
+
+function allocPayload(n) {
+  return Buffer.allocUnsafe(n);
+}
+
+/**
+ * Payload buffers of the relay and the echo processes, used again once written: they hand no payload
+ * to an app, so a 1 MiB frame costs them no allocation (and no page faults of a fresh 1 MiB) after
+ * the first few. take(n) is a buffer of exactly n bytes; doneWith(buf) gives it back when the write
+ * that carried it is done (TickOut.frame's `done`). Up to 8 buffers of a size are kept.
+ */
+export class PayloadPool {
+  #free = new Map();
+  #mine = new WeakSet();
+
+  take = (n) => {
+    const buf = this.#free.get(n)?.pop();
+    if (buf !== undefined) return buf;
+    const fresh = Buffer.allocUnsafe(n);
+    this.#mine.add(fresh);
+    return fresh;
+  };
+
+  /** What to pass as TickOut.frame's `done` for a frame whose payload is in `buf`: gives it back if it is one of this pool's. */
+  doneWith(buf) {
+    if (!this.#mine.has(buf)) return undefined;
+    return () => {
+      const list = this.#free.get(buf.length);
+      if (list === undefined) this.#free.set(buf.length, [buf]);
+      else if (list.length < 8) list.push(buf);
+    };
+  }
 }
 
 /** Reads that assemble nothing go into the free tail of a slab of this size ... */
@@ -108,8 +141,8 @@ const MIN_READ = 16 * 1024;
  * collector paid for it), and no byte of the slab is read into twice, so the views handed out stay
  * valid. `directReads` counts the reads that went straight into a payload.
  */
-export function assemblingReads(onFrame) {
-  const push = frameReader(onFrame, true);
+export function assemblingReads(onFrame, alloc = allocPayload) {
+  const push = frameReader(onFrame, true, alloc);
   let direct = false; // the read in progress goes straight into the payload being assembled
   let slab = Buffer.allocUnsafe(SLAB_READ);
   let used = 0;
@@ -158,8 +191,11 @@ export class TickOut {
     this.#schedule = perTurn ? setImmediate : process.nextTick;
   }
 
-  /** Queues one frame: payload buf[start, end), or `pieces` when not null. */
-  frame(id, buf, start, end, pieces) {
+  #done = [];
+
+  /** Queues one frame: payload buf[start, end), or `pieces` when not null; `done()` runs once it is written. */
+  frame(id, buf, start, end, pieces, done) {
+    if (done !== undefined) this.#done.push(done);
     const len = pieces === null ? end - start : end;
     const big = len > COPY_MAX;
     const at = this.#reserve(big ? HEADER : HEADER + len);
@@ -190,12 +226,20 @@ export class TickOut {
     this.#out = [];
     const s = this.#socket;
     if (s.destroyed) return;
+    const done = this.#done;
+    let written;
+    if (done.length > 0) {
+      this.#done = [];
+      written = () => {
+        for (const d of done) d();
+      };
+    }
     if (out.length === 1) {
-      s.write(out[0]);
+      s.write(out[0], written);
       return;
     }
     s.cork();
-    for (const c of out) s.write(c);
+    for (let i = 0; i < out.length; i++) s.write(out[i], i === out.length - 1 ? written : undefined);
     s.uncork();
   }
 
@@ -291,8 +335,8 @@ export function helloPath(buf, start, end, pieces) {
 }
 
 /** Connects to the feed at `path`, reads its frames with assemblingReads into `onFrame`, and says `index`. */
-export function feedFrom(path, index, onFrame) {
-  const socket = connect({ path, onread: assemblingReads(onFrame) });
+export function feedFrom(path, index, onFrame, alloc = allocPayload) {
+  const socket = connect({ path, onread: assemblingReads(onFrame, alloc) });
   const hi = Buffer.alloc(HEADER);
   hi.writeUInt32BE(index, 4);
   socket.write(hi);

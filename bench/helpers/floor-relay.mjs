@@ -9,10 +9,11 @@
 // socket (argv[3]), and the relay takes a client's requests on a connection it makes to the client's
 // feed socket, so a 1 MiB request, too, is read straight into one buffer on every hop.
 import { connect, createServer } from 'node:net';
-import { assemblingReads, feedFrom, feedHello, frameReader, helloPath, IdRing, TickOut } from './floor-frames.mjs';
+import { assemblingReads, feedFrom, feedHello, frameReader, helloPath, IdRing, PayloadPool, TickOut } from './floor-frames.mjs';
 
 const [listenPath, feedPath, ...workerPaths] = process.argv.slice(2);
 const calls = new IdRing(); // relay id -> { out, id }
+const pool = new PayloadPool(); // payloads read straight into a buffer, used again once written on
 let nextId = 1;
 
 const workers = workerPaths.map((path) => {
@@ -20,8 +21,8 @@ const workers = workerPaths.map((path) => {
     const call = calls.take(rid);
     if (call === undefined) return;
     w.inflight--;
-    call.out.frame(call.id, buf, start, end, null);
-  });
+    call.out.frame(call.id, buf, start, end, null, pool.doneWith(buf));
+  }, pool.take);
   const socket = connect({ path, onread });
   const w = { socket, out: null, inflight: 0 };
   socket.on('error', (err) => {
@@ -45,13 +46,13 @@ const server = createServer((socket) => {
     const w = pick();
     w.inflight++;
     calls.set(rid, { out, id });
-    w.out.frame(rid, buf, start, end, pieces ?? null);
+    w.out.frame(rid, buf, start, end, pieces ?? null, pool.doneWith(buf));
   };
   socket.on(
     'data',
     frameReader((id, buf, start, end, pieces) => {
       if (id !== 0) route(id, buf, start, end, pieces);
-      else feedFrom(helloPath(buf, start, end, pieces), 0, route).on('error', () => socket.destroy());
+      else feedFrom(helloPath(buf, start, end, pieces), 0, route, pool.take).on('error', () => socket.destroy());
     }),
   );
   socket.on('error', () => socket.destroy());

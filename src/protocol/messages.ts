@@ -185,12 +185,17 @@ export function parseResponse(value: unknown): unknown {
 
 /** parseResponse(decodeValue(payload)) without building the payload dict (`result` undefined when absent). */
 export function decodeResponse(payload: Buffer, start = 0, end = payload.length): unknown {
+  return decodeOneField(payload, start, end, RESPONSE_KEYS, responseFields, parseResponse);
+}
+
+/** The one field of a payload dict read without building it; anything decodeDictFields declines goes the slow way, `parse(decodeValue(...))`. */
+function decodeOneField(payload: Buffer, start: number, end: number, keys: readonly [string], fields: unknown[], parse: (value: unknown) => unknown): unknown {
   // A reused result array: decoding runs no user code, so no other decode can start meanwhile.
-  const v = decodeDictFields(payload, RESPONSE_KEYS, start, end, responseFields);
-  if (v === null) return parseResponse(decodeValue(payload.subarray(start, end)));
-  const result = v[0];
+  const v = decodeDictFields(payload, keys, start, end, fields);
+  if (v === null) return parse(decodeValue(payload.subarray(start, end)));
+  const value = v[0];
   v[0] = undefined;
-  return result;
+  return value;
 }
 
 /** Largest grant one CREDIT may carry (uint32): a window is counted in frames, never near this. */
@@ -218,11 +223,7 @@ export function parseChunk(value: unknown): unknown {
 
 /** The `data` of the CHUNK payload `buf[start, end)`, read field by field as decodeResponse reads `result` (same errors as parseChunk(decodeValue(...))). */
 export function decodeChunk(payload: Buffer, start = 0, end = payload.length): unknown {
-  const v = decodeDictFields(payload, CHUNK_KEYS, start, end, chunkFields);
-  if (v === null) return parseChunk(decodeValue(payload.subarray(start, end)));
-  const data = v[0];
-  v[0] = undefined;
-  return data;
+  return decodeOneField(payload, start, end, CHUNK_KEYS, chunkFields, parseChunk);
 }
 
 /** Validates a decoded ERROR payload and returns its `error` (missing or null `details` become `{}`). */

@@ -175,15 +175,10 @@ export class Connection {
 
   #connect(): void {
     if (this.#socket !== undefined || this.#retryTimer !== undefined || this.#closed) return;
-    this.#socketPath ??= this.#options.socketPath();
-    const path = this.#socketPath;
+    const path = (this.#socketPath ??= this.#options.socketPath());
     const decoder = FrameDecoder.numeric({ assemble: EVERY_TYPE });
-    // A payload that spans reads is read straight into its buffer, small reads go into a shared slab (net/direct-reads.ts).
-    const reads: ReadSink = {
-      into: () => decoder.into(),
-      wrote: (n) => this.#onData(socket, null, n),
-      chunk: (chunk) => this.#onData(socket, chunk, 0),
-    };
+    // A payload that spans reads is read straight into its buffer, other reads go into the socket's slab (net/direct-reads.ts).
+    const reads: ReadSink = { into: () => decoder.into(), wrote: (n) => this.#onData(socket, null, n), chunk: (c) => this.#onData(socket, c, 0) };
     const socket: Socket = this.#options.connect?.(path) ?? createConnection({ path, onread: directReads(() => reads) });
     this.#socket = socket;
     this.#decoder = decoder;
@@ -191,9 +186,7 @@ export class Connection {
     socket.on('connect', () => {
       this.#onConnect(socket);
     });
-    socket.on('data', (chunk: Buffer) => {
-      this.#onData(socket, chunk, 0);
-    });
+    socket.on('data', reads.chunk); // a socket made without onread (a test's fake one)
     // The arbiter closed its side: it will answer nothing more, so stop sending at once.
     socket.on('end', () => {
       socket.destroy();

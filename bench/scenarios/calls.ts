@@ -120,7 +120,10 @@ async function run(ctx: ScenarioContext): Promise<{ markdown: string[]; goals: G
       addCpu('big', t.key, r.cpuUsPerCall);
       log(`rep ${rep + 1}/${s.reps} 1 MiB         ${t.key.padEnd(10)} median ${(r.medianUs / 1000).toFixed(2)} ms`);
     }
-    const bigOf = (t: Transport): (() => Promise<unknown>) => t.big ?? t.small;
+    const bigOf = (t: Transport): (() => Promise<unknown>) => {
+      if (t.big === undefined) throw new Error(`bench: ${t.key} has no 1 MiB call to measure in turns`);
+      return t.big;
+    };
     const [bigOurs, bigFloor] = await pinnedSplit(pair, () => inTurns(bigOf(mine), bigOf(f.twoHop), s.bigWarmup, s.bigCalls));
     main.add('bigTurns', 'ours', bigOurs / 1000);
     main.add('bigTurns', 'floor2', bigFloor / 1000);

@@ -2,7 +2,8 @@
 // trips, kwargs, the four kinds of action, streams, many calls in flight on one connection,
 // and STATUS/MANAGE over the socket.
 import test from 'ava';
-import { DirtyError, DirtyProtocolError } from '../../src/client/index.js';
+import { DirtyAbortError, DirtyError, DirtyProtocolError } from '../../src/client/index.js';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { RunningArbiter } from '../helpers/arbiter.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ECHO, harness, key, liveWorkers, type Status } from './helpers.js';
@@ -78,6 +79,25 @@ test('large payloads that span many socket reads, both ways and several at once,
   for await (const x of c.stream(ECHO, 'repeat', bigs[1], 3)) streamed.push(Buffer.from(x as Uint8Array));
   t.is(streamed.length, 3);
   for (const x of streamed) t.true(x.equals(bigs[1] as Buffer), 'a large CHUNK comes through whole');
+});
+
+test('a burst of 3,000 calls behind 200 that are aborted a turn later: each live call gets its own result, each aborted one DirtyAbortError', async (t) => {
+  // Once the aborted calls leave, the arbiter hands each worker its queued requests in bulk, 32 frames a
+  // write (maxFrames), and the CANCELs of the running ones among them: none may be lost, doubled or reordered.
+  const own = await h.start({ apps: [ECHO], workers: 2, concurrency: 64, maxQueue: 4000 });
+  const c = own.client();
+  const controllers = Array.from({ length: 200 }, () => new AbortController());
+  const aborted = controllers.map((ac, i) => c.call(ECHO, 'sleep', [30_000, `never ${i}`], { signal: ac.signal }));
+  const live = Array.from({ length: 3000 }, (_v, i) => c.execute(ECHO, 'echo', `call ${i}`));
+  await turn();
+  for (const ac of controllers) ac.abort();
+  for (const call of aborted) await t.throwsAsync(call, { instanceOf: DirtyAbortError });
+  const got = await Promise.all(live);
+  t.true(
+    got.every((v, i) => v === `call ${i}`),
+    'every live call got its own result',
+  );
+  t.is(await c.execute(ECHO, 'echo', 'after'), 'after');
 });
 
 test('kwargs reach the action as a trailing argument; no kwargs, no trailing argument', async (t) => {
